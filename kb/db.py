@@ -1,0 +1,133 @@
+"""Engines with kb's SQLite settings, sessions, and schema migrations through Alembic's API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.orm import Session
+
+from kb.errors import KbError
+from kb.paths import migrations_dir
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+VERSION_TABLE = "_alembic_version"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    """Set the pragmas every kb connection needs; foreign keys are off by default in SQLite."""
+    # Let SQLAlchemy's "begin" event issue BEGIN, so DDL is transactional and a load
+    # is one transaction (the pysqlite driver otherwise begins lazily, after DDL).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def _sqlite_on_begin(connection: Connection) -> None:
+    """Open every transaction with BEGIN IMMEDIATE: a writer takes the lock before reading."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, *, must_exist: bool = False) -> Engine:
+    """Create an engine for `url`; SQLite connections get foreign keys, WAL and a busy timeout.
+
+    With `must_exist`, a SQLite file that is not there is an error instead of a new empty file
+    (read commands should not create databases).
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if must_exist and database not in ("", ":memory:") and not Path(database).exists():
+            raise KbError(
+                f"No database at {database}. Build one with `kb load` "
+                "(or choose another with --db / KB_DATABASE_URL)."
+            )
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    return create_engine(url)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session whose transaction commits on success and rolls back on any error."""
+    with Session(engine) as session, session.begin():
+        yield session
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic Config built in code (no alembic.ini), optionally sharing `connection`."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate the database up to `revision` (default: the newest)."""
+    from alembic import command
+
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Migrate the database down to `revision` ('base' removes every kb table)."""
+    from alembic import command
+
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        return context.get_current_revision()
+
+
+def head_revision() -> str | None:
+    """The newest revision among the migration scripts."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def history() -> list[tuple[str, str | None, str]]:
+    """Every revision, newest first, as (revision, down_revision, message)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    return [
+        (rev.revision, _down(rev.down_revision), (rev.doc or "").strip())
+        for rev in script.walk_revisions()
+    ]
+
+
+def _down(value: str | Sequence[str] | None) -> str | None:
+    """Render a down_revision that may be a tuple (a merge) as text."""
+    if value is not None and not isinstance(value, str):
+        return ", ".join(value)
+    return value
+
+
+def table_names(engine: Engine) -> list[str]:
+    """Names of the tables in the database."""
+    return sorted(inspect(engine).get_table_names())
