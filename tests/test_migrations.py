@@ -1,0 +1,85 @@
+"""Migrations are the only way the schema comes to exist, and they agree with the models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+from sqlalchemy.engine import Engine
+
+from kb.db import (
+    VERSION_TABLE,
+    alembic_config,
+    current_revision,
+    downgrade,
+    head_revision,
+    history,
+    upgrade,
+)
+from kb.models import Base
+
+KB_TABLES = {
+    "sources",
+    "parties",
+    "people",
+    "roles",
+    "quotes",
+    "figures",
+    "events",
+    "event_participants",
+}
+
+
+def test_single_head() -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    assert len(script.get_heads()) == 1
+
+
+def test_history_lists_every_revision_down_to_base() -> None:
+    revisions = history()
+    assert revisions[0][0] == head_revision()
+    assert revisions[-1][1] is None
+
+
+def test_models_match_migrations(empty_db: Path, engine_for: Callable[[Path], Engine]) -> None:
+    engine = engine_for(empty_db)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"version_table": VERSION_TABLE, "compare_type": True}
+        )
+        diff = compare_metadata(context, Base.metadata)
+    assert diff == []
+
+
+def test_upgrade_creates_every_table(empty_db: Path, engine_for: Callable[[Path], Engine]) -> None:
+    engine = engine_for(empty_db)
+    assert set(inspect(engine).get_table_names()) == KB_TABLES | {VERSION_TABLE}
+    assert current_revision(engine) == head_revision()
+
+
+def test_downgrade_to_base_and_back_up(
+    empty_db: Path, engine_for: Callable[[Path], Engine]
+) -> None:
+    engine = engine_for(empty_db)
+    downgrade(engine, "base")
+    assert set(inspect(engine).get_table_names()) == {VERSION_TABLE}
+    assert current_revision(engine) is None
+    upgrade(engine)
+    assert set(inspect(engine).get_table_names()) == KB_TABLES | {VERSION_TABLE}
+    assert current_revision(engine) == head_revision()
+
+
+def test_fresh_file_gets_schema_only_from_migrations(tmp_path: Path) -> None:
+    from kb.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    try:
+        assert inspect(engine).get_table_names() == []
+        upgrade(engine)
+        assert set(inspect(engine).get_table_names()) >= KB_TABLES
+    finally:
+        engine.dispose()

@@ -1,0 +1,175 @@
+"""The constraints carry the rules: foreign keys, NOT NULL, CHECKs, unique slugs, typed storage."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+SOURCE = {
+    "slug": "s",
+    "title": "T",
+    "kind": "article",
+    "text": "Ruritania signed in 1995.",
+    "sha256": "0" * 64,
+    "published": "1995",
+    "published_precision": "year",
+}
+
+
+@pytest.fixture
+def conn(empty_db: Path, engine_for: Callable[[Path], Engine]) -> Iterator[Connection]:
+    """A connection in a transaction that is rolled back after the test."""
+    with engine_for(empty_db).connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+def insert(conn: Connection, table: str, row: dict[str, Any]) -> int:
+    """Insert one row with plain SQL (the constraints, not the ORM, must catch mistakes)."""
+    columns = ", ".join(f'"{c}"' for c in row)
+    params = ", ".join(f":{c}" for c in row)
+    result = conn.execute(text(f"INSERT INTO {table} ({columns}) VALUES ({params})"), row)
+    return int(result.lastrowid)
+
+
+def rejects(conn: Connection, table: str, row: dict[str, Any]) -> bool:
+    """True when the database refuses the row (inside a savepoint, so the test can go on)."""
+    savepoint = conn.begin_nested()
+    try:
+        insert(conn, table, row)
+    except IntegrityError:
+        savepoint.rollback()
+        return True
+    savepoint.rollback()
+    return False
+
+
+def event_row(source_id: int, **changes: Any) -> dict[str, Any]:
+    """A valid event row, with `changes` applied."""
+    row = {
+        "slug": "e",
+        "name": "Signing",
+        "kind": "signing",
+        "status": "happened",
+        "source_id": source_id,
+        "date": "1995",
+        "date_precision": "year",
+        "evidence": "signed in 1995",
+        "evidence_start": 10,
+        "evidence_end": 24,
+    }
+    return row | changes
+
+
+def test_foreign_keys_are_enforced_on_every_connection(conn: Connection) -> None:
+    assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    assert rejects(conn, "events", event_row(source_id=999))
+
+
+def test_sqlite_runs_in_wal_mode(conn: Connection) -> None:
+    assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_slugs_are_unique(conn: Connection) -> None:
+    insert(conn, "sources", SOURCE)
+    assert rejects(conn, "sources", SOURCE | {"title": "Another"})
+
+
+def test_required_values_are_not_null(conn: Connection) -> None:
+    assert rejects(conn, "sources", SOURCE | {"title": None})
+    assert rejects(conn, "sources", SOURCE | {"text": None})
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"kind": "rumour"},
+        {"status": "maybe"},
+        {"date_precision": "decade"},
+        {"date": "1995-01", "date_precision": "year"},
+        {"date": "1995", "date_precision": "day"},
+        {"date": None, "date_precision": "year"},
+        {"date": "1995", "date_precision": None},
+        {"evidence_start": 24, "evidence_end": 10},
+    ],
+)
+def test_checks_reject_bad_events(conn: Connection, changes: dict[str, Any]) -> None:
+    source_id = insert(conn, "sources", SOURCE)
+    assert not rejects(conn, "events", event_row(source_id))
+    assert rejects(conn, "events", event_row(source_id, slug="e2", **changes))
+
+
+def test_source_date_precision_is_checked(conn: Connection) -> None:
+    assert rejects(conn, "sources", SOURCE | {"published": "1995-02-02"})
+    assert rejects(conn, "sources", SOURCE | {"published_precision": "week"})
+
+
+def figure_row(source_id: int, **changes: Any) -> dict[str, Any]:
+    """A valid figure row, with `changes` applied."""
+    row = {
+        "slug": "f",
+        "source_id": source_id,
+        "metric": "investment",
+        "kind": "amount",
+        "surface": "US$160 billion",
+        "value": 1.6e11,
+        "unit": "USD",
+        "qualifier": "more_than",
+        "evidence": "has exceeded US$160 billion",
+        "evidence_start": 0,
+        "evidence_end": 27,
+        "surface_start": 13,
+        "surface_end": 27,
+    }
+    return row | changes
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"qualifier": "roughly"},
+        {"kind": "guess"},
+        {"unit": "dollars"},
+        {"surface_start": 0, "surface_end": 30},
+        {"period_start": "2022", "period_start_precision": "month"},
+    ],
+)
+def test_checks_reject_bad_figures(conn: Connection, changes: dict[str, Any]) -> None:
+    source_id = insert(conn, "sources", SOURCE)
+    assert not rejects(conn, "figures", figure_row(source_id))
+    assert rejects(conn, "figures", figure_row(source_id, slug="f2", **changes))
+
+
+def test_amount_may_have_unknown_currency(conn: Connection) -> None:
+    source_id = insert(conn, "sources", SOURCE)
+    assert not rejects(conn, "figures", figure_row(source_id, unit="unknown"))
+
+
+def test_participant_is_a_party_or_a_person(conn: Connection) -> None:
+    source_id = insert(conn, "sources", SOURCE)
+    event_id = insert(conn, "events", event_row(source_id))
+    party_id = insert(
+        conn, "parties", {"slug": "p", "name": "P", "kind": "country", "aliases": "[]"}
+    )
+    person_id = insert(conn, "people", {"slug": "a", "name": "A", "aliases": "[]"})
+    both = {"event_id": event_id, "party_id": party_id, "person_id": person_id}
+    assert rejects(conn, "event_participants", both)
+    assert rejects(conn, "event_participants", {"event_id": event_id})
+    assert not rejects(conn, "event_participants", {"event_id": event_id, "party_id": party_id})
+
+
+def test_dates_are_stored_as_text_and_numbers_as_numbers(conn: Connection) -> None:
+    source_id = insert(conn, "sources", SOURCE)
+    insert(conn, "events", event_row(source_id))
+    insert(conn, "figures", figure_row(source_id))
+    assert conn.exec_driver_sql("SELECT typeof(date) FROM events").scalar() == "text"
+    assert conn.exec_driver_sql("SELECT typeof(published) FROM sources").scalar() == "text"
+    assert conn.exec_driver_sql("SELECT typeof(value) FROM figures").scalar() == "real"
+    assert conn.exec_driver_sql("SELECT typeof(evidence_start) FROM figures").scalar() == "integer"
