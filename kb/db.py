@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, inspect
-from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from kb.errors import KbError
 from kb.paths import migrations_dir
@@ -19,6 +18,8 @@ if TYPE_CHECKING:
 
 VERSION_TABLE = "_alembic_version"
 BUSY_TIMEOUT_MS = 10_000
+# Execution option that marks a connection as a writer (see _sqlite_on_begin).
+WRITE_OPTION = "kb_writer"
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -35,8 +36,13 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(connection: Connection) -> None:
-    """Open every transaction with BEGIN IMMEDIATE: a writer takes the lock before reading."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    """Begin a transaction: IMMEDIATE for writers, so they take the write lock before reading.
+
+    Readers begin DEFERRED and so never wait for a writer (WAL lets them read the last
+    committed state while a load runs).
+    """
+    immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str, *, must_exist: bool = False) -> Engine:
@@ -60,13 +66,6 @@ def make_engine(url: str, *, must_exist: bool = False) -> Engine:
     return create_engine(url)
 
 
-@contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session whose transaction commits on success and rolls back on any error."""
-    with Session(engine) as session, session.begin():
-        yield session
-
-
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic Config built in code (no alembic.ini), optionally sharing `connection`."""
     from alembic.config import Config
@@ -78,19 +77,36 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database up to `revision` (default: the newest)."""
+@contextmanager
+def writing(engine: Engine, *, commit: bool = True) -> Iterator[Connection]:
+    """A connection in a write transaction: committed on success (unless `commit` is False,
+    for rehearsals), rolled back on any error."""
+    with engine.connect() as connection:
+        connection.execution_options(**{WRITE_OPTION: True})
+        with connection.begin() as transaction:
+            yield connection
+            if not commit:
+                transaction.rollback()
+
+
+def migrate(connection: Connection, revision: str = "head") -> None:
+    """Upgrade the schema on `connection`, inside the transaction the caller holds."""
     from alembic import command
 
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), revision)
+    command.upgrade(alembic_config(connection), revision)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate the database up to `revision` (default: the newest) in one transaction."""
+    with writing(engine) as connection:
+        migrate(connection, revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     """Migrate the database down to `revision` ('base' removes every kb table)."""
     from alembic import command
 
-    with engine.begin() as connection:
+    with writing(engine) as connection:
         command.downgrade(alembic_config(connection), revision)
 
 
@@ -131,3 +147,11 @@ def _down(value: str | Sequence[str] | None) -> str | None:
 def table_names(engine: Engine) -> list[str]:
     """Names of the tables in the database."""
     return sorted(inspect(engine).get_table_names())
+
+
+def describe_url(url: str | URL) -> str:
+    """How messages name a database: the file path for SQLite, else the URL sans password."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        return parsed.database
+    return parsed.render_as_string(hide_password=True)

@@ -1,0 +1,151 @@
+"""Read commands: sources, parties, people, person, quotes, figures, events, stats."""
+
+from __future__ import annotations
+
+import click
+
+from kb.cli import views
+from kb.cli.common import examples, read_options, reading
+from kb.cli.output import emit, emit_document
+
+
+@click.command(epilog=examples("kb sources", "kb sources --format json"))
+@read_options
+def sources(db: str | None, fmt: str) -> None:
+    """List the source documents.
+
+    JSON, JSON Lines and CSV carry every column, including each source's full text, and how
+    many quotes, figures and events each source holds.
+    """
+    from kb import queries
+
+    with reading(db) as connection:
+        rows = queries.sources(connection)
+    note = views.inferred_note(rows, "published")
+    emit(rows, fmt, views.SOURCES, empty="no sources: load some with `kb load`", note=note)
+
+
+@click.command(epilog=examples("kb parties", "kb parties --format csv"))
+@read_options
+def parties(db: str | None, fmt: str) -> None:
+    """List the countries and organizations.
+
+    Parties are what figures are about (figures --subject) and who takes part in events.
+    """
+    from kb import queries
+
+    with reading(db) as connection:
+        rows = queries.parties(connection)
+    emit(rows, fmt, views.PARTIES, empty="no parties")
+
+
+@click.command(epilog=examples("kb people", "kb people --format jsonl"))
+@read_options
+def people(db: str | None, fmt: str) -> None:
+    """List the people named in the sources.
+
+    Each comes with the roles the sources give them and how many quotes they have.
+    """
+    from kb import queries
+
+    with reading(db) as connection:
+        rows = queries.people(connection)
+    emit(rows, fmt, views.PEOPLE, empty="no people")
+
+
+@click.command(
+    epilog=examples("kb person kestutis-jankauskas", "kb person Jankauskas --format json")
+)
+@click.argument("slug")
+@read_options
+def person(slug: str, db: str | None, fmt: str) -> None:
+    """Show one person's roles, quotes, figures and events.
+
+    SLUG is the person's slug, full name or alias (case does not matter). The figures are those
+    stated in the person's quotes. JSON gives one object; JSON Lines and CSV give one record
+    per line, tagged with its type (person, role, quote, figure, event).
+    """
+    from kb import queries
+
+    with reading(db) as connection:
+        found = queries.person(connection, slug)
+    emit_document(found, fmt, text=views.person_text, records=views.person_records)
+
+
+@click.command(
+    epilog=examples("kb quotes --by kestutis-jankauskas", "kb quotes --by Jankauskas --format json")
+)
+@click.option("--by", metavar="PERSON", help="Speaker: slug, name or alias (any case).")
+@click.option("--source", metavar="SLUG", help="Only quotes printed in this source.")
+@read_options
+def quotes(by: str | None, source: str | None, db: str | None, fmt: str) -> None:
+    """List quotes verbatim, with speaker and source.
+
+    Quotes come in the order their source prints them. JSON carries text_start/text_end: the
+    quote is the source text's [start, end) span.
+    """
+    from kb import queries
+
+    with reading(db) as connection:
+        rows = queries.quotes(connection, by=by, source=source)
+    emit(rows, fmt, views.QUOTES, empty="no quotes match")
+
+
+@click.command(
+    epilog=examples(
+        "kb figures --subject kazakhstan --metric investment",
+        "kb figures --source jjtv-kazakhstan-eu-30-years --format csv",
+    )
+)
+@click.option("--subject", metavar="PARTY", help="Party the figure is about: slug, name or alias.")
+@click.option("--metric", metavar="TEXT", help="Words in the metric (any case).")
+@click.option("--source", metavar="SLUG", help="Only figures stated in this source.")
+@read_options
+def figures(
+    subject: str | None, metric: str | None, source: str | None, db: str | None, fmt: str
+) -> None:
+    """List the figures (numbers) the sources state.
+
+    Each shows what it measures, the number as printed, and its parsed value and unit; a
+    qualifier says whether the text gives it as exact, about, almost, more than... JSON adds
+    subject, period, base, the quote and speaker that state it, and the spans.
+    """
+    from kb import queries
+
+    with reading(db) as connection:
+        rows = queries.figures(connection, subject=subject, metric=metric, source=source)
+    emit(rows, fmt, views.FIGURES, empty="no figures match")
+
+
+@click.command(epilog=examples("kb events", "kb events --from 1995 --to 2005-06"))
+@click.option("--from", "date_from", metavar="DATE", help="Events on or after: YYYY[-MM[-DD]].")
+@click.option("--to", "date_to", metavar="DATE", help="Events on or before: YYYY[-MM[-DD]].")
+@read_options
+def events(date_from: str | None, date_to: str | None, db: str | None, fmt: str) -> None:
+    """List events in date order.
+
+    A date's form is its precision, and a coarse date sorts before finer ones in its period
+    ('1995' before '1995-01-23'). An event dated at year or month precision matches a bound
+    its period overlaps: an event of 1995 is on or after --from 1995-06-01. Events without a
+    date come last, and are left out when a bound is given. '~' marks an inferred date.
+    """
+    from kb import queries
+
+    with reading(db) as connection:
+        rows = queries.events(connection, date_from=date_from, date_to=date_to)
+    note = views.inferred_note(rows, "date")
+    emit(rows, fmt, views.EVENTS, empty="no events match", note=note)
+
+
+@click.command(epilog=examples("kb stats", "kb stats --format json"))
+@read_options
+def stats(db: str | None, fmt: str) -> None:
+    """Show how much the database holds.
+
+    Rows per table, the first and last event dates, and sources by kind.
+    """
+    from kb import queries
+
+    with reading(db) as connection:
+        found = queries.stats(connection)
+    emit_document(found, fmt, text=views.stats_text, records=views.stats_records)

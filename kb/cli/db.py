@@ -1,0 +1,102 @@
+"""`kb db`: the schema migrations (Alembic) — upgrade, downgrade, current, history."""
+
+from __future__ import annotations
+
+import click
+
+from kb.cli.common import db_option, examples, opened
+
+
+@click.group(epilog=examples("kb db current", "kb db upgrade", "kb db history"))
+def db() -> None:
+    """Manage the schema migrations (Alembic)."""
+
+
+@db.command(epilog=examples("kb db upgrade", "kb db upgrade 0001 --db my.sqlite3"))
+@click.argument("revision", default="head")
+@db_option
+def upgrade(revision: str, db: str | None) -> None:
+    """Migrate the database up to REVISION (default: head).
+
+    head is the newest schema. A database file that does not exist is created.
+    """
+    from kb.db import current_revision
+    from kb.db import upgrade as migrate_up
+
+    with opened(db) as engine:
+        before = current_revision(engine)
+        migrate_up(engine, revision)
+        click.echo(_moved(before, current_revision(engine)))
+
+
+@db.command(
+    # So that `-1` (one step down) is read as a revision, not as an unknown option.
+    context_settings={"ignore_unknown_options": True},
+    epilog=examples("kb db downgrade -1", "kb db downgrade base   # removes every kb table"),
+)
+@click.argument("revision")
+@db_option
+def downgrade(revision: str, db: str | None) -> None:
+    """Migrate the database down to REVISION.
+
+    REVISION is a revision id, -N (N steps down), or base (removes every kb table and its data).
+    """
+    from kb.db import current_revision
+    from kb.db import downgrade as migrate_down
+
+    with opened(db, must_exist=True) as engine:
+        before = current_revision(engine)
+        migrate_down(engine, revision)
+        click.echo(_moved(before, current_revision(engine)))
+
+
+def _moved(before: str | None, after: str | None) -> str:
+    """'Migrated from A to B.' or 'Already at B.', with base for a database without kb tables."""
+    if before == after:
+        return f"Already at {after or 'base'}; nothing to do."
+    return f"Migrated from {before or 'base'} to {after or 'base'}."
+
+
+@db.command(epilog=examples("kb db current", "kb db current --db my.sqlite3"))
+@db_option
+def current(db: str | None) -> None:
+    """Show the database's schema revision, and whether it is the newest (head)."""
+    from kb.db import current_revision, head_revision
+
+    with opened(db, must_exist=True) as engine:
+        revision, head = current_revision(engine), head_revision()
+    if revision is None:
+        click.echo("base (no kb tables): run `kb db upgrade` or `kb load`")
+    elif revision == head:
+        click.echo(f"{revision} (head)")
+    else:
+        click.echo(f"{revision} (head is {head}: run `kb db upgrade`)")
+
+
+@db.command(epilog=examples("kb db history", "kb db history --db my.sqlite3"))
+@db_option
+def history(db: str | None) -> None:
+    """List the migrations, newest first, marking head and the database's revision."""
+    from kb.db import history as revisions
+
+    at = _revision_if_any(db)
+    for index, (revision, down, message) in enumerate(revisions()):
+        marks = (["head"] if index == 0 else []) + (["current"] if revision == at else [])
+        label = f" ({', '.join(marks)})" if marks else ""
+        click.echo(f"{down or '<base>'} -> {revision}{label}, {message}")
+
+
+def _revision_if_any(db: str | None) -> str | None:
+    """The database's revision, or None when there is no database file (history needs none)."""
+    from kb.config import database_url
+    from kb.db import current_revision, make_engine
+    from kb.errors import KbError
+
+    try:
+        engine = make_engine(database_url(db), must_exist=True)
+    except KbError:
+        return None
+    try:
+        return current_revision(engine)
+    finally:
+        engine.dispose()

@@ -1,0 +1,372 @@
+"""Check each record's fields against the data format and normalise their values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from kb.loader.problems import Problems
+from kb.loader.reading import RawRecord, suggest
+from kb.loader.spec import (
+    BOOL,
+    CHOICE,
+    DATE,
+    DAY,
+    LANGUAGE,
+    NESTED_FIELDS,
+    NUMBER,
+    RECORD_FIELDS,
+    REF,
+    SHA256,
+    SLUG,
+    TEXT,
+    TEXTS,
+    Field,
+)
+from kb.loader.yamlnodes import Invalid
+
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SLUG_MAX = 200  # the slug columns are VARCHAR(200)
+LANGUAGE_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+SHA256_RE = re.compile(r"[0-9a-fA-F]{64}")
+DATE_RE = re.compile(r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?")
+PRECISION_OF_LENGTH = {4: "year", 7: "month", 10: "day"}
+CURRENCY_RE = re.compile(r"[A-Z]{3}")
+UNIT_OF_KIND = {"share": "percent", "multiplier": "times"}
+
+
+@dataclass
+class Record:
+    """A checked record: normalised values (dates split into value and precision)."""
+
+    raw: RawRecord
+    values: dict[str, Any]
+
+    @property
+    def type(self) -> str:
+        """The record type (source, party, ...)."""
+        return self.raw.type
+
+    @property
+    def slug(self) -> str | None:
+        """The slug, when it is valid."""
+        slug = self.values.get("slug")
+        return slug if isinstance(slug, str) else None
+
+
+class _Bad(Exception):
+    """A field value is wrong; carries the message and hint."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def check_record(raw: RawRecord, problems: Problems) -> Record:
+    """Check `raw` against its type's fields; every problem found goes into `problems`."""
+    checker = _Checker(raw, problems)
+    values = checker.fields(raw.data, RECORD_FIELDS[raw.type], "")
+    checker.together(values)
+    return Record(raw, values)
+
+
+class _Checker:
+    """Checks the fields of one record."""
+
+    def __init__(self, raw: RawRecord, problems: Problems) -> None:
+        self.raw = raw
+        self.problems = problems
+
+    def report(self, path: str | None, message: str, hint: str | None = None) -> None:
+        """Add a problem about this record."""
+        self.problems.add(self.raw.problem(path, message, hint))
+
+    def fields(
+        self, data: dict[str, Any], fields: tuple[Field, ...], prefix: str
+    ) -> dict[str, Any]:
+        """Check a mapping of fields (a record, or a role or participant inside one)."""
+        known = {f.name: f for f in fields}
+        for name in data:
+            if name not in known:
+                hint = suggest(name, known) or f"the fields are: {', '.join(known)}"
+                self.report(prefix + name, "unknown field", hint)
+        values: dict[str, Any] = {}
+        for spec in fields:
+            path = prefix + spec.name
+            value = data.get(spec.name)
+            if _has_invalid(value, spec.kind in NESTED_FIELDS):
+                value = None  # already reported when the file was read
+            elif value is None and spec.required:
+                self.report(path, "missing (required)")
+            if value is None:
+                values[spec.name] = spec.default
+                if spec.kind == DATE:
+                    values[f"{spec.name}_precision"] = None
+                continue
+            try:
+                self.value(spec, value, path, values)
+            except _Bad as bad:
+                self.report(path, bad.message, bad.hint)
+                values[spec.name] = spec.default
+                if spec.kind == DATE:
+                    values[f"{spec.name}_precision"] = None
+        return values
+
+    def value(self, spec: Field, value: Any, path: str, values: dict[str, Any]) -> None:
+        """Check one value and store its normalised form into `values`."""
+        kind = spec.kind
+        if kind in NESTED_FIELDS:
+            values[spec.name] = self.nested(spec, value, path)
+        elif kind == DATE:
+            values[spec.name], values[f"{spec.name}_precision"] = _date(value)
+        else:
+            values[spec.name] = _CHECKS[kind](spec, value)
+
+    def nested(self, spec: Field, value: Any, path: str) -> list[dict[str, Any]]:
+        """Check a list of roles or participants; each item keeps its index and line."""
+        if not isinstance(value, list):
+            raise _Bad(f"must be a list, not {_kind_of(value)}")
+        items = []
+        for index, item in enumerate(value):
+            item_path = f"{path}[{index}]"
+            if isinstance(item, Invalid):
+                continue  # already reported when the file was read
+            if not isinstance(item, dict):
+                self.report(item_path, f"must be a mapping of fields, not {_kind_of(item)}")
+                continue
+            checked = self.fields(item, NESTED_FIELDS[spec.kind], item_path + ".")
+            checked["_path"] = item_path
+            checked["_given"] = {name for name, v in item.items() if v is not None}
+            items.append(checked)
+        return items
+
+    def together(self, values: dict[str, Any]) -> None:
+        """Checks that involve more than one field of the record."""
+        for name in list(values):
+            if name.endswith("_inferred") and values[name]:
+                base = name.removesuffix("_inferred")
+                if values.get(base) is None and self.raw.data.get(base) is None:
+                    self.report(name, f"is true but '{base}' is not given")
+        record_type = self.raw.type
+        if record_type == "source":
+            given = [name for name in ("path", "text") if self.raw.data.get(name) is not None]
+            if len(given) != 1:
+                self.report(
+                    None if not given else "text",
+                    "needs exactly one of 'path' and 'text'"
+                    + (" (both are given)" if len(given) == 2 else ""),
+                    "'path' names a file under the seeds directory; 'text' holds the text inline",
+                )
+        elif record_type == "figure":
+            self.figure(values)
+        elif record_type == "event":
+            self.participants(values.get("participants") or [])
+        elif record_type == "person":
+            self.roles(values.get("roles") or [])
+
+    def figure(self, values: dict[str, Any]) -> None:
+        """The unit must suit the kind; the period must not end before it starts."""
+        kind, unit = values.get("kind"), values.get("unit")
+        if isinstance(unit, str):
+            if kind == "amount" and unit != "unknown" and not CURRENCY_RE.fullmatch(unit):
+                self.report(
+                    "unit",
+                    f"an amount's unit must be an ISO 4217 currency code, not {unit!r}",
+                    "for example USD or EUR; 'unknown' when the text gives no currency",
+                )
+            expected = UNIT_OF_KIND.get(str(kind))
+            if expected is not None and unit != expected:
+                self.report("unit", f"a {kind}'s unit must be '{expected}', not {unit!r}")
+        start, end = values.get("period_start"), values.get("period_end")
+        if isinstance(start, str) and isinstance(end, str):
+            common = min(len(start), len(end))
+            if start[:common] > end[:common]:
+                self.report("period_end", f"{end} is before period_start {start}")
+
+    def roles(self, roles: list[dict[str, Any]]) -> None:
+        """A person states each (source, title) role once."""
+        seen: dict[tuple[Any, Any], str] = {}
+        for role in roles:
+            key = (role.get("source"), role.get("title"))
+            if None in key:
+                continue
+            if key in seen:
+                self.report(role["_path"], f"repeats {seen[key]} (same source and title)")
+            else:
+                seen[key] = role["_path"]
+
+    def participants(self, participants: list[dict[str, Any]]) -> None:
+        """Each participant is exactly one party or person, and takes part once."""
+        seen: dict[tuple[Any, Any], str] = {}
+        for item in participants:
+            path = item["_path"]
+            party, person = item.get("party"), item.get("person")
+            given = item["_given"]
+            if ("party" in given) == ("person" in given):
+                self.report(
+                    path,
+                    "needs exactly one of 'party' and 'person'",
+                    "write {party: SLUG} or {person: SLUG}",
+                )
+                continue
+            key = (party, person)
+            if key == (None, None):
+                continue  # a bad slug, already reported
+            if key in seen:
+                self.report(path, f"repeats {seen[key]}")
+            else:
+                seen[key] = path
+
+
+def _has_invalid(value: Any, nested: bool) -> bool:
+    """Whether a value is, or (unless nested records check their own) holds, an Invalid."""
+    if isinstance(value, Invalid):
+        return True
+    if isinstance(value, list) and not nested:
+        return any(_has_invalid(item, False) for item in value)
+    if isinstance(value, dict) and not nested:
+        return any(_has_invalid(item, False) for item in value.values())
+    return False
+
+
+def _kind_of(value: Any) -> str:
+    """How a wrong value is described: 'a number (180)', 'a list', ..."""
+    if isinstance(value, bool):
+        return f"true/false ({str(value).lower()})"
+    if isinstance(value, int | float):
+        return f"a number ({value:g})" if isinstance(value, float) else f"a number ({value})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "text"
+
+
+def _text(spec: Field, value: Any) -> str:
+    """Non-blank text."""
+    if not isinstance(value, str):
+        hint = None
+        if isinstance(value, bool | int | float):
+            hint = "put the value in quotes to make it text"
+        raise _Bad(f"must be text, not {_kind_of(value)}", hint)
+    if not value.strip():
+        raise _Bad("is empty", "leave the field out instead")
+    return value
+
+
+def _slug(spec: Field, value: Any) -> str:
+    """A slug: lowercase letters, digits and single hyphens."""
+    text = _text(spec, value)
+    if not SLUG_RE.fullmatch(text) or len(text) > SLUG_MAX:
+        fixed = "-".join(re.findall(r"[a-z0-9]+", text.lower()))[:SLUG_MAX]
+        raise _Bad(
+            f"{text!r} is not a valid slug (lowercase letters, digits and single hyphens)",
+            f"for example '{fixed}'" if fixed else None,
+        )
+    return text
+
+
+def _choice(spec: Field, value: Any) -> str:
+    """One of the field's allowed values."""
+    text = _text(spec, value)
+    if text not in spec.choices:
+        hint = suggest(text, spec.choices)
+        allowed = ", ".join(spec.choices)
+        raise _Bad(
+            f"unknown value {text!r} (allowed: {allowed})",
+            hint,
+        )
+    return text
+
+
+def _date(value: Any) -> tuple[str, str]:
+    """An ISO-8601 date (1995, 1995-02, 1995-02-02) and its precision; a bare year is allowed."""
+    if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
+        value = str(value)
+    if not isinstance(value, str):
+        raise _Bad(
+            f"must be a date written as text, not {_kind_of(value)}",
+            'write it as "YYYY", "YYYY-MM" or "YYYY-MM-DD"',
+        )
+    if not DATE_RE.fullmatch(value):
+        raise _Bad(
+            f"{value!r} is not a date in the form YYYY, YYYY-MM or YYYY-MM-DD",
+            'for example "2023", "2023-02" or "2023-02-02"',
+        )
+    parts = [int(part) for part in value.split("-")]
+    try:
+        dt.date(parts[0], *[*parts[1:], 1, 1][:2])
+    except ValueError as error:
+        raise _Bad(f"{value!r} is not a calendar date ({error})") from None
+    return value, PRECISION_OF_LENGTH[len(value)]
+
+
+def _day(spec: Field, value: Any) -> str:
+    """A date at day precision."""
+    text, precision = _date(value)
+    if precision != "day":
+        raise _Bad(f"{text!r} must be a full date, YYYY-MM-DD")
+    return text
+
+
+def _bool(spec: Field, value: Any) -> bool:
+    """true or false."""
+    if not isinstance(value, bool):
+        raise _Bad(f"must be true or false, not {_kind_of(value)}")
+    return value
+
+
+def _number(spec: Field, value: Any) -> float:
+    """A finite number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        hint = None
+        if isinstance(value, str):
+            hint = "write the number without quotes, scale applied: 1.6e11 for 160 billion"
+        raise _Bad(f"must be a number, not {_kind_of(value)}", hint)
+    if not math.isfinite(value):
+        raise _Bad(f"must be a finite number, not {value}")
+    return float(value)
+
+
+def _texts(spec: Field, value: Any) -> list[str]:
+    """A list of non-blank texts."""
+    if not isinstance(value, list):
+        raise _Bad(f"must be a list of text, not {_kind_of(value)}", "write [Name, Other name]")
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise _Bad(f"must be a list of non-empty text; it holds {_kind_of(item)}")
+    return list(value)
+
+
+def _sha256(spec: Field, value: Any) -> str:
+    """A SHA-256 in hex (any case); stored lowercase."""
+    text = _text(spec, value)
+    if not SHA256_RE.fullmatch(text):
+        raise _Bad("must be 64 hexadecimal digits", "run `sha256sum FILE` to compute it")
+    return text.lower()
+
+
+def _language(spec: Field, value: Any) -> str:
+    """A BCP-47 language tag such as en or en-GB."""
+    text = _text(spec, value)
+    if not LANGUAGE_RE.fullmatch(text):
+        raise _Bad(f"{text!r} is not a BCP-47 language code", "for example en, kk or ru")
+    return text
+
+
+_CHECKS: dict[str, Any] = {
+    TEXT: _text,
+    SLUG: _slug,
+    REF: _slug,
+    CHOICE: _choice,
+    DAY: _day,
+    BOOL: _bool,
+    NUMBER: _number,
+    TEXTS: _texts,
+    SHA256: _sha256,
+    LANGUAGE: _language,
+}

@@ -1,0 +1,125 @@
+"""Find passages in a source text, allowing only whitespace and quote-mark normalisation.
+
+Both sides are normalised the same way: every run of whitespace (including U+00A0 and line
+breaks) becomes one space, and curly quotes become straight ones. A normalised copy of the
+source keeps, for each of its characters, the index of the original character, so a match
+maps back to offsets [start, end) into the original text (Python indices: code points).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from bisect import bisect_left
+
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+_WHITESPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\S+")
+
+# The closest-passage search compares a few top-ranked windows, and those a few words around.
+_CANDIDATES = 3
+_NEAR = 2
+_SHOWN = 300
+
+
+def normalise(text: str) -> str:
+    """The normalised form of a passage: whitespace runs as one space, straight quotes, stripped."""
+    return _WHITESPACE.sub(" ", text).translate(_QUOTES).strip()
+
+
+class Text:
+    """A source text, its normalised copy, and the map from normalised to original indices."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        pieces: list[str] = []
+        index: list[int] = []
+        position = 0
+        for match in _WHITESPACE.finditer(text):
+            start, end = match.span()
+            pieces.append(text[position:start])
+            index.extend(range(position, start))
+            pieces.append(" ")
+            index.append(start)
+            position = end
+        pieces.append(text[position:])
+        index.extend(range(position, len(text)))
+        self.normal = "".join(pieces).translate(_QUOTES)
+        self.index = index
+
+    def find(self, passage: str, start: int = 0, end: int | None = None) -> tuple[int, int] | None:
+        """Original offsets of the first occurrence of `passage` within text[start:end]."""
+        needle = normalise(passage)
+        if not needle:
+            return None
+        low = bisect_left(self.index, start)
+        high = len(self.index) if end is None else bisect_left(self.index, end)
+        found = self.normal.find(needle, low, high)
+        if found < 0:
+            return None
+        # The needle starts and ends with non-space characters, each one original character.
+        return self.index[found], self.index[found + len(needle) - 1] + 1
+
+    def closest(self, passage: str, start: int = 0, end: int | None = None) -> str:
+        """The passage of text[start:end] most like `passage`, whitespace collapsed, for hints."""
+        needle = normalise(passage)
+        low = bisect_left(self.index, start)
+        high = len(self.index) if end is None else bisect_left(self.index, end)
+        words = [m.span() for m in _WORD.finditer(self.normal, low, high)]
+        if not words or not needle:
+            return ""
+        span = _best_window(self.normal, words, needle)
+        first, last = self.index[span[0]], self.index[span[1] - 1] + 1
+        shown = _WHITESPACE.sub(" ", self.text[first:last]).strip()
+        return shown if len(shown) <= _SHOWN else shown[: _SHOWN - 1] + "…"
+
+
+def _best_window(normal: str, words: list[tuple[int, int]], needle: str) -> tuple[int, int]:
+    """The word-aligned window of about the needle's length that matches it best.
+
+    Scoring every window with difflib is quadratic, so windows are first ranked by how many of
+    the needle's character trigrams they contain (linear, with prefix sums); difflib's ratio()
+    then picks the best among windows near the few top-ranked starts.
+    """
+    size = 3 if len(needle) >= 3 else 1
+    grams = {needle[i : i + size] for i in range(len(needle) - size + 1)}
+    hits = [0]
+    total = 0
+    for i in range(len(normal) - size + 1):
+        total += normal[i : i + size] in grams
+        hits.append(total)
+    reach = max(len(needle) - size + 1, 1)
+    ends = [end for _, end in words]
+
+    def window(i: int) -> tuple[int, int]:
+        begin = words[i][0]
+        j = min(bisect_left(ends, begin + len(needle)), len(ends) - 1)
+        # Pick whichever word end lands closer to the needle's length.
+        if j > i and abs(ends[j - 1] - begin - len(needle)) < abs(ends[j] - begin - len(needle)):
+            j -= 1
+        return begin, ends[j]
+
+    def rank(i: int) -> int:
+        begin = words[i][0]
+        return hits[min(begin + reach, len(hits) - 1)] - hits[begin]
+
+    order = sorted(range(len(words)), key=rank, reverse=True)
+    chosen: list[int] = []
+    for i in order:
+        if all(abs(words[i][0] - words[c][0]) >= len(needle) // 2 for c in chosen):
+            chosen.append(i)
+            if len(chosen) == _CANDIDATES:
+                break
+    matcher = difflib.SequenceMatcher(None, autojunk=False)
+    matcher.set_seq2(needle)
+    best, best_score = window(chosen[0]), -1.0
+    for i in chosen:
+        for j in range(max(0, i - _NEAR), min(len(words), i + _NEAR + 1)):
+            begin, finish = window(j)
+            matcher.set_seq1(normal[begin:finish])
+            if matcher.real_quick_ratio() <= best_score or matcher.quick_ratio() <= best_score:
+                continue
+            score = matcher.ratio()
+            if score > best_score:
+                best, best_score = (begin, finish), score
+    return best

@@ -1,0 +1,119 @@
+"""Helpers shared by the read-side queries: row conversion, name resolution, did-you-mean."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+from sqlalchemy import Select, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from kb.errors import KbError
+from kb.models import Base, Event, EventParticipant, Figure, Party, Person, Quote, Role, Source
+
+Reader: TypeAlias = Connection | Session
+Row: TypeAlias = dict[str, Any]
+
+MAX_SUGGESTIONS = 3
+CLOSE_ENOUGH = 0.6  # difflib's usual cutoff for "close"
+CLOSE_MARGIN = 0.15  # suggest only names almost as close as the best: one typo, one name
+
+# The tables, for Core selects (rows come back as plain dicts, not ORM objects).
+SOURCES = Base.metadata.tables[Source.__tablename__]
+PARTIES = Base.metadata.tables[Party.__tablename__]
+PEOPLE = Base.metadata.tables[Person.__tablename__]
+ROLES = Base.metadata.tables[Role.__tablename__]
+QUOTES = Base.metadata.tables[Quote.__tablename__]
+FIGURES = Base.metadata.tables[Figure.__tablename__]
+EVENTS = Base.metadata.tables[Event.__tablename__]
+PARTICIPANTS = Base.metadata.tables[EventParticipant.__tablename__]
+
+
+def fetch(reader: Reader, statement: Select[Any]) -> list[Row]:
+    """Run a select and return its rows as dicts keyed by column label."""
+    return [dict(row._mapping) for row in reader.execute(statement)]
+
+
+@dataclass(frozen=True)
+class Named:
+    """A record that a user may name by its slug or by one of its names."""
+
+    id: int
+    slug: str
+    names: tuple[str, ...]
+
+
+def resolve(kind: str, value: str, records: Iterable[Named], *, listing: str) -> list[Named]:
+    """The records whose slug, name or alias equals `value` (ignoring case), or a KbError.
+
+    An unknown name is an error rather than an empty result: a typo should not look like
+    "no data". The error suggests close slugs and tells which command lists them all.
+    """
+    wanted = value.strip().casefold()
+    pool = list(records)
+    matches = [r for r in pool if wanted in {r.slug.casefold(), *(n.casefold() for n in r.names)}]
+    if matches:
+        return matches
+    raise KbError(f"Unknown {kind} {value!r}.{did_you_mean(value, pool)} `{listing}` lists them.")
+
+
+def did_you_mean(value: str, records: Sequence[Named]) -> str:
+    """' Did you mean: a, b?' for records resembling `value`, or '' when none does."""
+    by_key: dict[str, str] = {}
+    for record in records:
+        for key in (record.slug, *record.names):
+            by_key.setdefault(key.casefold(), record.slug)
+    wanted = value.strip().casefold()
+    # Substring hits first (a surname typed for a full name), then spelling neighbours.
+    keys = [k for k in by_key if wanted and wanted in k]
+    keys += _close(wanted, list(by_key))
+    slugs = list(dict.fromkeys(by_key[k] for k in keys))[:MAX_SUGGESTIONS]
+    return f" Did you mean: {', '.join(slugs)}?" if slugs else ""
+
+
+def _close(wanted: str, keys: list[str]) -> list[str]:
+    """Keys spelled like `wanted`, best first; only those nearly as close as the best one."""
+    scored = sorted(
+        ((difflib.SequenceMatcher(None, wanted, key).ratio(), key) for key in keys),
+        reverse=True,
+    )
+    if not scored:
+        return []
+    floor = max(CLOSE_ENOUGH, scored[0][0] - CLOSE_MARGIN)
+    return [key for score, key in scored if score >= floor]
+
+
+def people_named(reader: Reader) -> list[Named]:
+    """Every person, nameable by slug, name or alias."""
+    rows = reader.execute(select(PEOPLE.c.id, PEOPLE.c.slug, PEOPLE.c.name, PEOPLE.c.aliases))
+    return [Named(r.id, r.slug, (r.name, *(r.aliases or ()))) for r in rows]
+
+
+def parties_named(reader: Reader) -> list[Named]:
+    """Every party, nameable by slug, name or alias."""
+    rows = reader.execute(select(PARTIES.c.id, PARTIES.c.slug, PARTIES.c.name, PARTIES.c.aliases))
+    return [Named(r.id, r.slug, (r.name, *(r.aliases or ()))) for r in rows]
+
+
+def sources_named(reader: Reader) -> list[Named]:
+    """Every source, nameable by slug or exact title."""
+    rows = reader.execute(select(SOURCES.c.id, SOURCES.c.slug, SOURCES.c.title))
+    return [Named(r.id, r.slug, (r.title,)) for r in rows]
+
+
+def person_ids(reader: Reader, value: str) -> list[int]:
+    """Ids of the people `value` names (slug, name or alias); unknown → KbError."""
+    return [r.id for r in resolve("person", value, people_named(reader), listing="kb people")]
+
+
+def party_ids(reader: Reader, value: str) -> list[int]:
+    """Ids of the parties `value` names (slug, name or alias); unknown → KbError."""
+    return [r.id for r in resolve("party", value, parties_named(reader), listing="kb parties")]
+
+
+def source_ids(reader: Reader, value: str) -> list[int]:
+    """Ids of the sources `value` names (slug or title); unknown → KbError."""
+    return [r.id for r in resolve("source", value, sources_named(reader), listing="kb sources")]

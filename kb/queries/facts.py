@@ -1,0 +1,193 @@
+"""Quotes, figures and events, each row with every column plus readable joined names."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, select
+
+from kb.errors import KbError
+from kb.queries.common import (
+    EVENTS,
+    FIGURES,
+    PARTICIPANTS,
+    PARTIES,
+    PEOPLE,
+    QUOTES,
+    SOURCES,
+    Reader,
+    Row,
+    fetch,
+    party_ids,
+    person_ids,
+    source_ids,
+)
+from kb.queries.dates import (
+    check_date,
+    common_prefix_order,
+    ends_on_or_after,
+    starts_on_or_before,
+)
+
+
+def quotes(reader: Reader, *, by: str | None = None, source: str | None = None) -> list[Row]:
+    """Quotes, by source and position in its text; `by` names a person, `source` a source."""
+    where: list[ColumnElement[bool]] = []
+    if by is not None:
+        where.append(QUOTES.c.speaker_id.in_(person_ids(reader, by)))
+    if source is not None:
+        where.append(QUOTES.c.source_id.in_(source_ids(reader, source)))
+    return fetch(reader, quote_select().where(*where))
+
+
+def quote_select() -> Select[Any]:
+    """Every quote column, with the speaker's slug and name and the source's slug and title."""
+    q, p, s = QUOTES, PEOPLE, SOURCES
+    return (
+        select(
+            *q.c,
+            p.c.slug.label("speaker_slug"),
+            p.c.name.label("speaker_name"),
+            s.c.slug.label("source_slug"),
+            s.c.title.label("source_title"),
+        )
+        .join_from(q, p, q.c.speaker_id == p.c.id)
+        .join(s, q.c.source_id == s.c.id)
+        .order_by(s.c.slug, q.c.text_start, q.c.id)
+    )
+
+
+def figures(
+    reader: Reader,
+    *,
+    subject: str | None = None,
+    metric: str | None = None,
+    source: str | None = None,
+) -> list[Row]:
+    """Figures, by source and position; filter by subject party, metric substring, source."""
+    where: list[ColumnElement[bool]] = []
+    if subject is not None:
+        where.append(FIGURES.c.subject_id.in_(party_ids(reader, subject)))
+    if metric is not None:
+        where.append(FIGURES.c.metric.icontains(metric, autoescape=True))
+    if source is not None:
+        where.append(FIGURES.c.source_id.in_(source_ids(reader, source)))
+    return fetch(reader, figure_select().where(*where))
+
+
+# Aliases: a figure reaches its speaker through its quote.
+_FIGURE_QUOTE = QUOTES.alias("figure_quote")
+_SPEAKER = PEOPLE.alias("speaker")
+
+
+def figure_select() -> Select[Any]:
+    """Every figure column, with subject, source, and the quote and speaker that state it."""
+    f, s, party, q, sp = FIGURES, SOURCES, PARTIES, _FIGURE_QUOTE, _SPEAKER
+    joins = (
+        f.join(s, f.c.source_id == s.c.id)
+        .outerjoin(party, f.c.subject_id == party.c.id)
+        .outerjoin(q, f.c.quote_id == q.c.id)
+        .outerjoin(sp, q.c.speaker_id == sp.c.id)
+    )
+    return (
+        select(
+            *f.c,
+            party.c.slug.label("subject_slug"),
+            party.c.name.label("subject_name"),
+            q.c.slug.label("quote_slug"),
+            sp.c.slug.label("speaker_slug"),
+            sp.c.name.label("speaker_name"),
+            s.c.slug.label("source_slug"),
+            s.c.title.label("source_title"),
+        )
+        .select_from(joins)
+        .order_by(s.c.slug, f.c.surface_start, f.c.id)
+    )
+
+
+def speaker_is(person_id: int) -> ColumnElement[bool]:
+    """Filter for figure_select(): figures stated in a quote of the given person."""
+    return _SPEAKER.c.id == person_id
+
+
+def events(
+    reader: Reader, *, date_from: str | None = None, date_to: str | None = None
+) -> list[Row]:
+    """Events in date order ('1995' before '1995-01-23', undated last), within the bounds.
+
+    A bound matches an event whose date, at the event's own precision, overlaps it: '1995'
+    matches date_from='1995-06-01'. With a bound, undated events are left out.
+    """
+    first = check_date(date_from) if date_from is not None else None
+    last = check_date(date_to) if date_to is not None else None
+    if first and last and not common_prefix_order(first, last):
+        raise KbError(f"Empty date range: from {first} is after to {last}.")
+    where: list[ColumnElement[bool]] = []
+    if first:
+        where.append(ends_on_or_after(EVENTS.c.date, first))
+    if last:
+        where.append(starts_on_or_before(EVENTS.c.date, last))
+    return events_where(reader, where)
+
+
+def events_where(reader: Reader, where: list[ColumnElement[bool]]) -> list[Row]:
+    """Events matching `where`, in date order, each with its list of participants."""
+    rows = fetch(reader, event_select().where(*where))
+    found = participants(reader, select(EVENTS.c.id).where(*where))
+    for row in rows:
+        row["participants"] = found.get(row["id"], [])
+    return rows
+
+
+_SAME_AS = EVENTS.alias("same_as")
+
+
+def event_select() -> Select[Any]:
+    """Every event column, with its source and the slug of the event it is the same as."""
+    e, s, same = EVENTS, SOURCES, _SAME_AS
+    return (
+        select(
+            *e.c,
+            same.c.slug.label("same_as_slug"),
+            s.c.slug.label("source_slug"),
+            s.c.title.label("source_title"),
+        )
+        .select_from(
+            e.join(s, e.c.source_id == s.c.id).outerjoin(same, e.c.same_as_id == same.c.id)
+        )
+        # ISO text sorts '1995' before '1995-01' before '1995-01-23': coarse dates first.
+        .order_by(e.c.date.is_(None), e.c.date, e.c.id)
+    )
+
+
+def participants(reader: Reader, event_ids: Select[Any]) -> dict[int, list[Row]]:
+    """Participants of the events selected by `event_ids`, keyed by event id, in file order."""
+    ep, party, person = PARTICIPANTS, PARTIES, PEOPLE
+    statement = (
+        select(
+            ep.c.event_id,
+            party.c.slug.label("party"),
+            person.c.slug.label("person"),
+            party.c.name.label("party_name"),
+            person.c.name.label("person_name"),
+            ep.c.role,
+        )
+        .select_from(
+            ep.outerjoin(party, ep.c.party_id == party.c.id).outerjoin(
+                person, ep.c.person_id == person.c.id
+            )
+        )
+        .where(ep.c.event_id.in_(event_ids.scalar_subquery()))
+        .order_by(ep.c.id)
+    )
+    grouped: dict[int, list[Row]] = defaultdict(list)
+    for row in fetch(reader, statement):
+        grouped[row.pop("event_id")].append(_participant(row))
+    return grouped
+
+
+def _participant(row: Row) -> Row:
+    """A participant as {type, slug, name, role}: a party or a person."""
+    kind = "party" if row["party"] is not None else "person"
+    return {"type": kind, "slug": row[kind], "name": row[f"{kind}_name"], "role": row["role"]}

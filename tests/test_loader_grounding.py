@@ -1,0 +1,203 @@
+"""Grounding: finding passages under whitespace and quote-mark normalisation, and near misses."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kb.loader import LoadError, Problem, validate
+from kb.loader.checking import check_record
+from kb.loader.collection import Existing, build
+from kb.loader.grounding import Text, normalise
+from kb.loader.problems import Problems
+from kb.loader.reading import read_file
+
+EXAMPLE = Path(__file__).parent / "data" / "loader" / "example"
+ARTICLE = Path(__file__).parent.parent / "seeds" / "jjtv-2023-02-02-kazakhstan-eu-30-years.txt"
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    """A copy of the example collection of docs/data-format.md; returns its seeds_data/."""
+    shutil.copytree(EXAMPLE, tmp_path / "c")
+    return tmp_path / "c" / "seeds_data"
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace one occurrence of `old` in a file."""
+    content = path.read_text(encoding="utf-8")
+    assert content.count(old) == 1, old
+    path.write_text(content.replace(old, new), encoding="utf-8")
+
+
+def problems_of(path: Path) -> list[Problem]:
+    """The problems validate() reports (it must report some)."""
+    with pytest.raises(LoadError) as caught:
+        validate(path)
+    return caught.value.problems
+
+
+def only(problems: list[Problem]) -> Problem:
+    """The single problem of a list."""
+    assert len(problems) == 1, "\n".join(map(str, problems))
+    return problems[0]
+
+
+def test_normalise_collapses_whitespace_and_straightens_quotes() -> None:
+    assert normalise("  “Trade\u00a0will\r\n\tdouble,”  said ‘Berg’ ") == (
+        "\"Trade will double,\" said 'Berg'"
+    )
+
+
+def test_find_maps_back_to_original_offsets() -> None:
+    source = "Intro.\n\n“Trade\u00a0 will\ndouble,” said Anna Berg — Trade Commissioner."
+    text = Text(source)
+    span = text.find('"Trade will double," said')
+    assert span is not None
+    start, end = span
+    assert source[start:end] == "“Trade\u00a0 will\ndouble,” said"
+    assert (start, end) == (8, 34)
+
+
+def test_find_takes_the_first_occurrence_and_respects_bounds() -> None:
+    source = "double it. Trade will double. It will double again."
+    text = Text(source)
+    assert text.find("double") == (0, 6)
+    assert text.find("will double") == (17, 28)
+    assert text.find("double", 7) == (22, 28)
+    assert text.find("double", 7, 27) is None
+    assert text.find("double again", 0, 50) == (38, 50)
+
+
+def test_only_whitespace_and_quotes_are_normalised() -> None:
+    text = Text("EU–Kazakhstan trade rose by “one third”.")
+    assert text.find("EU-Kazakhstan") is None  # dashes are exact
+    assert text.find("eu–kazakhstan") is None  # so is case
+    assert text.find("'one third'") is None  # double and single marks differ
+    assert text.find('"one third"') == (28, 39)
+    assert text.find("   trade rose  ") == (14, 24)  # leading and trailing spaces do not count
+    assert text.find("   ") is None
+
+
+def test_offsets_count_code_points() -> None:
+    source = "🇪🇺 and 𝔎azakhstan: “partners”"
+    span = Text(source).find('"partners"')
+    assert span is not None
+    assert source[span[0] : span[1]] == "“partners”"
+
+
+# Passages made of words, whitespace variants and quote marks, perturbed the allowed ways.
+WORDS = ["trade", "will", "double", "EU", "1995", "“", "”", "‘", "’", '"', "'"]
+SPACES = [" ", "  ", "\n", "\u00a0", "\t", "\r\n", " \u00a0 "]
+STRAIGHT = {"“": '"', "”": '"', "‘": "'", "’": "'"}
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_any_normalised_variant_of_a_passage_is_found(seed: int) -> None:
+    rng = random.Random(seed)
+    pieces = [(rng.choice(WORDS), rng.choice(SPACES)) for _ in range(rng.randint(1, 40))]
+    source = "".join(word + space for word, space in pieces)
+    first = rng.randrange(len(pieces))
+    last = rng.randrange(first, len(pieces))
+    words = [word for word, _ in pieces[first : last + 1]]
+    needle = rng.choice(SPACES).join(STRAIGHT.get(w, w) if rng.random() < 0.5 else w for w in words)
+    span = Text(source).find(needle)
+    assert span is not None
+    start, end = span
+    assert normalise(source[start:end]) == normalise(needle)
+    assert not source[start].isspace() and not source[end - 1].isspace()
+    # The first occurrence: it starts no later than the passage the needle was cut from.
+    assert start <= sum(len(w) + len(s) for w, s in pieces[:first])
+
+
+def test_closest_passage_in_a_long_text_is_the_right_one() -> None:
+    article = ARTICLE.read_text(encoding="utf-8")
+    rng = random.Random(7)
+    filler = " ".join(
+        rng.choice(["trade", "relations", "Kazakhstan", "EU", "years", "the"]) for _ in range(9000)
+    )
+    source = filler + "\n\n" + article + "\n\n" + filler
+    assert len(source) > 50_000
+    text = Text(source)
+    closest = text.closest("the indicators of the bilateral trade turnover increased 108-fold")
+    assert "the indicators of the bilateral trade turnover increased 180-fold" in closest
+    assert len(closest) < 100
+
+
+def test_a_missing_passage_shows_the_closest_one(data: Path) -> None:
+    edit(data / "example.yaml", "text: Trade will double,", "text: Trade wil double")
+    problem = only(problems_of(data))
+    assert (problem.record_type, problem.record, problem.field) == (
+        "quote",
+        "berg-trade-will-double",
+        "text",
+    )
+    assert problem.line == 28
+    assert problem.message == "not found in source 'example-report'"
+    assert problem.hint == "Closest passage: «“Trade will double,”»"
+
+
+def test_grounding_failures_of_every_kind(data: Path) -> None:
+    yaml = data / "example.yaml"
+    edit(yaml, "evidence: Anna Berg, Trade Commissioner", "evidence: Anna Berg, trade commissioner")
+    edit(yaml, "on 3 May 2021.", "on 3rd May 2021.")
+    edit(yaml, 'evidence: "\\"Trade', 'evidence: "\\"Commerce')
+    problems = problems_of(data)
+    assert [(p.record, p.field) for p in problems] == [
+        ("anna-berg", "roles[0].evidence"),
+        ("trade-will-double", "evidence"),
+        ("ruritania-union-trade-pact-signed", "evidence"),
+    ]
+    assert problems[0].hint == "Closest passage: «Anna Berg, Trade Commissioner.»"
+    assert all(p.message == "not found in source 'example-report'" for p in problems)
+
+
+def test_a_surface_must_lie_inside_its_evidence(data: Path) -> None:
+    # "Trade" occurs in the source, but not inside this evidence.
+    edit(data / "example.yaml", "surface: double", "surface: Trade Commissioner")
+    problem = only(problems_of(data))
+    assert (problem.field, problem.message) == (
+        "surface",
+        "'Trade Commissioner' not found in the evidence",
+    )
+    assert problem.hint == "Closest passage in the evidence: «“Trade will double,”»"
+
+
+def test_a_figure_naming_a_quote_must_lie_inside_it(data: Path) -> None:
+    edit(data / "example.yaml", "surface: double", "surface: Anna Berg")
+    problem = only(problems_of(data))
+    assert (problem.field, problem.message) == (
+        "surface",
+        "'Anna Berg' is not inside the text of quote 'berg-trade-will-double'",
+    )
+
+
+def test_a_surface_inside_the_quote_is_preferred_to_an_earlier_one(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    data = tmp_path / "seeds_data" / "f.yaml"
+    data.parent.mkdir()
+    data.write_text(
+        """\
+sources:
+  - {slug: s, title: T, text: "Exports doubled. “Imports doubled too,” she said."}
+people:
+  - {slug: she, name: She}
+quotes:
+  - {slug: q, source: s, speaker: she, text: "Imports doubled too,"}
+figures:
+  - {slug: f, source: s, quote: q, metric: m, kind: change, surface: doubled, value: 2,
+     unit: times, evidence: "Exports doubled. “Imports doubled too,”"}
+""",
+        encoding="utf-8",
+    )
+    problems = Problems()
+    records = [check_record(raw, problems) for raw in read_file(data, problems)]
+    collection = build(records, seeds, Existing(), problems)
+    assert not problems
+    figure = collection.rows["figures"][0]
+    assert (figure["surface_start"], figure["surface_end"]) == (26, 33)
+    assert (figure["evidence_start"], figure["evidence_end"]) == (0, 39)

@@ -1,0 +1,369 @@
+"""Reading data files: YAML and JSON Lines, encodings, lines of records and fields, safety."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from kb.loader import LoadError, Problem, load, validate
+
+PARTIES_YAML = """\
+parties:
+  - slug: ruritania
+    name: Ruritania
+    kind: country
+  - {slug: the-union, name: The Union, kind: organization, aliases: [Union, TU]}
+"""
+PARTIES_JSONL = (
+    '{"type": "party", "slug": "ruritania", "name": "Ruritania", "kind": "country"}\n'
+    '{"type": "party", "slug": "the-union", "name": "The Union", "kind": "organization",'
+    ' "aliases": ["Union", "TU"]}\n'
+)
+
+
+def write(path: Path, content: str | bytes) -> Path:
+    """Write a file (text is dedented), creating its directories."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, str):
+        path.write_text(textwrap.dedent(content), encoding="utf-8", newline="")
+    else:
+        path.write_bytes(content)
+    return path
+
+
+def problems_of(path: Path, seeds: Path | None = None) -> list[Problem]:
+    """The problems validate() reports for `path` (it must report some)."""
+    with pytest.raises(LoadError) as caught:
+        validate(path, seeds_dir=seeds)
+    return caught.value.problems
+
+
+def only(problems: list[Problem]) -> Problem:
+    """The single problem of a list."""
+    assert len(problems) == 1, "\n".join(map(str, problems))
+    return problems[0]
+
+
+def party_rows(engine: Engine) -> list[tuple[object, ...]]:
+    """The parties table, in slug order."""
+    with engine.connect() as connection:
+        return [
+            tuple(row)
+            for row in connection.execute(
+                text("SELECT slug, name, kind, aliases FROM parties ORDER BY slug")
+            )
+        ]
+
+
+def test_yaml_and_jsonl_hold_the_same_records(
+    tmp_path: Path, empty_db: Path, engine_for: Callable[[Path], Engine]
+) -> None:
+    yaml_file = write(tmp_path / "y" / "seeds_data" / "parties.yaml", PARTIES_YAML)
+    jsonl_file = write(tmp_path / "j" / "seeds_data" / "parties.jsonl", PARTIES_JSONL)
+    assert validate(yaml_file).counts == validate(jsonl_file).counts
+    assert validate(yaml_file).counts["parties"] == 2
+
+    yaml_db = tmp_path / "yaml.sqlite3"
+    yaml_db.write_bytes(empty_db.read_bytes())
+    load(engine_for(yaml_db), yaml_file)
+    load(engine_for(empty_db), jsonl_file)
+    rows = party_rows(engine_for(empty_db))
+    assert rows == party_rows(engine_for(yaml_db))
+    assert rows[1] == ("the-union", "The Union", "organization", '["Union", "TU"]')
+
+
+def test_a_directory_is_read_recursively_in_name_order(tmp_path: Path) -> None:
+    data = tmp_path / "seeds_data"
+    write(data / "b.yaml", "parties:\n  - {slug: b, name: B, kind: country}\n")
+    write(data / "a" / "c.yml", "parties:\n  - {slug: c, name: C, kind: country}\n")
+    write(data / "a" / "b.jsonl", '{"type": "party", "slug": "d", "name": "D", "kind": "country"}')
+    write(data / "notes.txt", "not data")
+    write(data / ".backup.yaml", "not: [valid")
+    summary = validate(data)
+    assert [p.relative_to(data).as_posix() for p in summary.files] == [
+        "a/b.jsonl",
+        "a/c.yml",
+        "b.yaml",
+    ]
+    assert summary.counts["parties"] == 3
+
+
+def test_bom_and_crlf_are_accepted_and_lines_still_count(tmp_path: Path) -> None:
+    data = tmp_path / "seeds_data"
+    yaml_body = PARTIES_YAML.replace("\n", "\r\n").encode("utf-8")
+    write(data / "a.yaml", b"\xef\xbb\xbf" + yaml_body)
+    write(
+        data / "b.jsonl",
+        b"\xef\xbb\xbf"
+        + PARTIES_JSONL.replace("ruritania", "r2")
+        .replace("the-union", "u2")
+        .replace("\n", "\r\n")
+        .encode("utf-8"),
+    )
+    assert validate(data).counts["parties"] == 4
+
+    bad = yaml_body.replace(b"kind: country", b"kind: kountry")
+    write(data / "a.yaml", b"\xef\xbb\xbf" + bad)
+    problem = only(problems_of(data))
+    assert (problem.file.endswith("a.yaml"), problem.line, problem.field) == (True, 4, "kind")
+
+
+def test_empty_files_hold_no_records(tmp_path: Path) -> None:
+    data = tmp_path / "seeds_data"
+    write(data / "empty.yaml", "")
+    write(data / "comments.yaml", "# nothing yet\n")
+    write(data / "empty-list.yaml", "quotes:\n")
+    write(data / "empty.jsonl", "\n\n")
+    summary = validate(data)
+    assert len(summary.files) == 4
+    assert set(summary.counts.values()) == {0}
+
+
+def test_a_yaml_syntax_error_names_its_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "seeds_data" / "bad.yaml",
+        """\
+        parties:
+          - slug: ruritania
+            name: [Ruritania
+            kind: country
+        """,
+    )
+    problem = only(problems_of(path))
+    assert problem.line is not None and 3 <= problem.line <= 5
+    assert "YAML syntax error" in problem.message
+    assert str(problem).startswith(f"{problem.file}:{problem.line}: YAML syntax error")
+
+
+def test_a_jsonl_syntax_error_names_its_line_and_other_lines_still_count(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "seeds_data" / "bad.jsonl",
+        '{"type": "party", "slug": "a", "name": "A", "kind": "country"}\n'
+        "\n"
+        '{"type": "party", "slug": "b", "name": "B", "kind": "country",}\n'
+        '["not", "an", "object"]\n'
+        '{"type": "party", "slug": "c", "name": "C", "kind": "kountry"}\n',
+    )
+    problems = problems_of(path)
+    assert [(p.line, p.field) for p in problems] == [(3, None), (4, None), (5, "kind")]
+    assert "invalid JSON" in problems[0].message
+    assert "must be a JSON object" in problems[1].message
+
+
+def test_jsonl_type_must_be_known(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "seeds_data" / "t.jsonl",
+        '{"slug": "a", "name": "A", "kind": "country"}\n'
+        '{"type": "parties", "slug": "b", "name": "B", "kind": "country"}\n',
+    )
+    missing, unknown = problems_of(path)
+    assert (missing.line, missing.field) == (1, "type")
+    assert "missing 'type'" in missing.message
+    assert unknown.hint == "did you mean 'party'?"
+
+
+def test_unknown_record_type_in_yaml_suggests_the_right_one(tmp_path: Path) -> None:
+    path = write(tmp_path / "seeds_data" / "q.yaml", "party:\n  - {slug: a, name: A}\n? [a]\n: x\n")
+    problems = problems_of(path)
+    assert [(p.line, p.message, p.hint) for p in problems] == [
+        (
+            1,
+            "unknown record type 'party' (expected one of sources, parties, people, quotes, "
+            "figures, events)",
+            "did you mean 'parties'?",
+        ),
+        (3, "a record type must be a plain name", None),
+    ]
+
+
+def test_every_field_keeps_its_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "seeds_data" / "people.yaml",
+        """\
+        people:
+          - slug: anna-berg
+            name: Anna Berg
+            roles:
+              - title: Trade Commissioner
+                source: nowhere
+                evidence: Anna Berg, Trade Commissioner
+              - title: Chair
+                source: nowhere
+                evidence: x
+                pary: the-union
+        """,
+    )
+    problems = problems_of(path)
+    assert [(p.line, p.record, p.field) for p in problems] == [
+        (6, "anna-berg", "roles[0].source"),
+        (9, "anna-berg", "roles[1].source"),
+        (11, "anna-berg", "roles[1].pary"),
+    ]
+    assert problems[2].hint == "did you mean 'party'?"
+
+
+def test_unquoted_dates_stay_text_and_a_bare_year_is_a_year(
+    tmp_path: Path, empty_db: Path, engine_for: Callable[[Path], Engine]
+) -> None:
+    data = tmp_path / "seeds_data"
+    write(
+        data / "s.yaml",
+        """\
+        sources:
+          - slug: s
+            title: T
+            published: 2023-02-02
+            retrieved: 2023-02-03
+            text: Signed in 1995.
+        events:
+          - slug: e
+            source: s
+            name: signed
+            kind: signing
+            date: 1995
+            evidence: Signed in 1995.
+        """,
+    )
+    engine = engine_for(empty_db)
+    load(engine, data)
+    with engine.connect() as connection:
+        source = connection.execute(
+            text("SELECT published, published_precision, retrieved, typeof(published) FROM sources")
+        ).one()
+        event = connection.execute(text("SELECT date, date_precision, typeof(date) FROM events"))
+        assert tuple(source) == ("2023-02-02", "day", "2023-02-03", "text")
+        assert tuple(event.one()) == ("1995", "year", "text")
+
+
+def test_numbers_in_exponent_form_are_numbers(
+    tmp_path: Path, empty_db: Path, engine_for: Callable[[Path], Engine]
+) -> None:
+    # PyYAML's YAML 1.1 rules would read 1.6e11 as text; the data format means a number.
+    data = tmp_path / "seeds_data"
+    write(
+        data / "f.yaml",
+        """\
+        sources:
+          - {slug: s, title: T, text: It exceeded US$160 billion.}
+        figures:
+          - {slug: f, source: s, metric: m, kind: amount, surface: US$160 billion,
+             value: 1.6e11, unit: USD, evidence: It exceeded US$160 billion.}
+        """,
+    )
+    engine = engine_for(empty_db)
+    load(engine, data)
+    with engine.connect() as connection:
+        value = connection.execute(text("SELECT value, typeof(value) FROM figures")).one()
+    assert tuple(value) == (1.6e11, "real")
+
+
+@pytest.mark.parametrize(
+    "tagged",
+    [
+        "!!python/object/apply:os.system ['echo owned']",
+        "!!python/name:os.system",
+        "!ruritania Ruritania",
+        "!!binary aGVsbG8=",
+        "!!set {a, b}",
+    ],
+)
+def test_tags_that_build_objects_are_problems(tmp_path: Path, tagged: str) -> None:
+    path = write(
+        tmp_path / "seeds_data" / "t.yaml",
+        f"parties:\n  - slug: a\n    kind: country\n    name: {tagged}\n",
+    )
+    problem = only(problems_of(path))
+    assert (problem.line, problem.record, problem.field) == (4, "a", "name")
+    assert "is not allowed" in problem.message
+
+
+def test_an_alias_bomb_is_refused(tmp_path: Path) -> None:
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    body = "\n".join(f"  - {{slug: p{i}, kind: country, name: n, aliases: *a{i}}}" for i in [8])
+    path = write(
+        tmp_path / "seeds_data" / "bomb.yaml",
+        "x-anchors:\n" + "\n".join("  " + level for level in levels) + "\nparties:\n" + body,
+    )
+    problems = problems_of(path)
+    assert any("aliases expand to more than" in p.message for p in problems), problems
+
+
+def test_an_alias_that_contains_itself_is_a_problem(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "seeds_data" / "loop.yaml",
+        "parties:\n  - slug: a\n    kind: country\n    name: n\n    aliases: &x [b, *x]\n",
+    )
+    problem = only(problems_of(path))
+    assert "refers to itself" in problem.message
+
+
+def test_ordinary_anchors_are_fine(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "seeds_data" / "a.yaml",
+        "parties:\n  - {slug: a, kind: country, name: A, aliases: &names [X, Y]}\n"
+        "  - {slug: b, kind: country, name: B, aliases: *names}\n",
+    )
+    assert validate(path).counts["parties"] == 2
+
+
+def test_repeated_keys_are_problems(tmp_path: Path) -> None:
+    data = tmp_path / "seeds_data"
+    write(data / "a.yaml", "parties:\n  - slug: a\n    name: A\n    kind: country\n    name: B\n")
+    write(
+        data / "b.jsonl",
+        '{"type": "party", "slug": "b", "name": "B", "name": "C", "kind": "country"}',
+    )
+    first, second = problems_of(data)
+    assert (first.line, first.field, first.message) == (5, "name", "given twice (first on line 3)")
+    assert (second.line, second.record, second.field) == (1, "b", "name")
+
+
+def test_merge_keys_are_not_supported(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "seeds_data" / "m.yaml",
+        "parties:\n  - &base {slug: a, kind: country, name: A}\n  - <<: *base\n    slug: b\n",
+    )
+    problem = problems_of(path)[0]
+    assert (problem.line, problem.record, problem.field) == (3, "b", "<<")
+    assert "merge keys" in problem.message
+
+
+def test_a_data_file_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "seeds_data" / "latin1.yaml",
+        "parties:\n  - slug: a\n    name: Caf\xe9\n    kind: country\n".encode("latin-1"),
+    )
+    problem = only(problems_of(path))
+    assert (problem.line, problem.message) == (3, "not UTF-8 (byte 0xe9)")
+
+
+def test_the_top_of_a_yaml_file_must_be_a_mapping(tmp_path: Path) -> None:
+    path = write(tmp_path / "seeds_data" / "list.yaml", "- slug: a\n")
+    problem = only(problems_of(path))
+    assert "must be a mapping of record types" in problem.message
+
+
+def test_records_must_be_mappings_in_a_list(tmp_path: Path) -> None:
+    path = write(tmp_path / "seeds_data" / "x.yaml", "parties:\n  - a\nquotes: text\n")
+    problems = problems_of(path)
+    assert [(p.line, p.record, p.message) for p in problems] == [
+        (2, "#1", "a record must be a mapping of fields"),
+        (3, None, "'quotes' must hold a list of records"),
+    ]
+
+
+def test_path_problems(tmp_path: Path) -> None:
+    missing = only(problems_of(tmp_path / "nowhere"))
+    assert missing.message == "no such file or directory"
+    other = only(problems_of(write(tmp_path / "data.json", json.dumps({}))))
+    assert other.message == "not a data file"
+    (tmp_path / "empty").mkdir()
+    empty = only(problems_of(tmp_path / "empty"))
+    assert empty.message == "no data files here"

@@ -1,0 +1,562 @@
+"""Validation: fields, types, dates, enumerations, slugs, references, source texts, messages."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from kb.errors import KbError
+from kb.loader import LoadError, Problem, validate
+
+EXAMPLE = Path(__file__).parent / "data" / "loader" / "example"
+TEXT = (
+    "Ruritania and the Union signed a trade pact on 3 May 2021. "
+    "“Trade will double,” said Anna Berg, Trade Commissioner."
+)
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    """A copy of the example collection of docs/data-format.md; returns its seeds_data/."""
+    shutil.copytree(EXAMPLE, tmp_path / "c")
+    return tmp_path / "c" / "seeds_data"
+
+
+def write(path: Path, content: str) -> Path:
+    """Write a dedented text file, creating its directories."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(content), encoding="utf-8")
+    return path
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace one occurrence of `old` in a file."""
+    content = path.read_text(encoding="utf-8")
+    assert content.count(old) == 1, old
+    path.write_text(content.replace(old, new), encoding="utf-8")
+
+
+def problems_of(path: Path, seeds: Path | None = None) -> list[Problem]:
+    """The problems validate() reports (it must report some)."""
+    with pytest.raises(LoadError) as caught:
+        validate(path, seeds_dir=seeds)
+    return caught.value.problems
+
+
+def only(problems: list[Problem]) -> Problem:
+    """The single problem of a list."""
+    assert len(problems) == 1, "\n".join(map(str, problems))
+    return problems[0]
+
+
+def test_the_example_of_the_data_format_is_valid(data: Path) -> None:
+    summary = validate(data)
+    assert [f.name for f in summary.files] == ["example.yaml"]
+    assert summary.counts == {
+        "sources": 1,
+        "parties": 2,
+        "people": 1,
+        "roles": 1,
+        "quotes": 1,
+        "figures": 1,
+        "events": 1,
+        "event_participants": 2,
+    }
+    assert summary.to_dict()["counts"]["roles"] == 1
+
+
+def test_load_error_is_a_kb_error_listing_every_problem(data: Path) -> None:
+    yaml = data / "example.yaml"
+    edit(yaml, "    speaker: anna-berg\n", "    speker: anna-berg\n")
+    edit(yaml, "kind: multiplier", "kind: multiplyer")
+    with pytest.raises(KbError) as caught:
+        validate(data)
+    error = caught.value
+    assert isinstance(error, LoadError)
+    lines = str(error).splitlines()
+    assert lines[0] == f"3 problems in {data}"
+    assert lines[1:] == [
+        f"{yaml}:25: quote 'berg-trade-will-double' field 'speaker': missing (required)",
+        f"{yaml}:27: quote 'berg-trade-will-double' field 'speker': unknown field. "
+        "Did you mean 'speaker'?",
+        f"{yaml}:36: figure 'trade-will-double' field 'kind': unknown value 'multiplyer' "
+        "(allowed: amount, count, share, multiplier, change). Did you mean 'multiplier'?",
+    ]
+    assert error.to_dict()["total"] == 3
+
+
+def test_problem_renders_as_one_readable_line() -> None:
+    problem = Problem(
+        "seeds_data/x.yaml",
+        42,
+        "berg-trade",
+        "quote",
+        "text",
+        "not found in source 'example-report'",
+        "Closest passage: «Trade will double,»",
+    )
+    assert str(problem) == (
+        "seeds_data/x.yaml:42: quote 'berg-trade' field 'text': not found in source "
+        "'example-report'. Closest passage: «Trade will double,»"
+    )
+    nameless = Problem("a.jsonl", 3, "#3", "party", None, "a record must be a mapping")
+    assert str(nameless) == "a.jsonl:3: party #3: a record must be a mapping"
+    assert str(Problem("a.yaml", None, None, None, None, "not a data file")) == (
+        "a.yaml: not a data file"
+    )
+
+
+def test_missing_required_fields(data: Path) -> None:
+    write(data / "more.yaml", "parties:\n  - slug: nameless\n")
+    problems = problems_of(data)
+    assert [(p.record, p.field, p.message, p.line) for p in problems] == [
+        ("nameless", "name", "missing (required)", 2),
+        ("nameless", "kind", "missing (required)", 2),
+    ]
+
+
+def test_a_record_without_a_slug_is_named_by_position(data: Path) -> None:
+    write(data / "more.yaml", "parties:\n  - {slug: a, name: A, kind: country}\n  - {name: B}\n")
+    problems = problems_of(data)
+    assert {(p.record, p.field) for p in problems} == {("#2", "slug"), ("#2", "kind")}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message", "hint"),
+    [
+        ("name", "1995", "must be text, not a number (1995)", "quotes"),
+        ("name", "true", "must be text, not true/false (true)", "quotes"),
+        ("name", "''", "is empty", "leave the field out"),
+        ("aliases", "Union", "must be a list of text, not text", "[Name, Other name]"),
+        ("aliases", "[Union, 3]", "must be a list of non-empty text; it holds a number (3)", ""),
+        ("kind", "[country]", "must be text, not a list", ""),
+    ],
+)
+def test_wrong_types(data: Path, field: str, value: str, message: str, hint: str) -> None:
+    fields = {"slug": "p", "name": "P", "kind": "country", field: value}
+    write(
+        data / "more.yaml",
+        "parties:\n  - " + "\n    ".join(f"{k}: {v}" for k, v in fields.items()) + "\n",
+    )
+    problems = [p for p in problems_of(data) if p.record == "p"]
+    problem = only(problems)
+    assert (problem.field, problem.message) == (field, message)
+    assert hint in (problem.hint or "")
+
+
+def test_repeated_field_names_in_yaml_are_reported_once(data: Path) -> None:
+    write(data / "more.yaml", "parties:\n  - {slug: p, name: P, kind: country, kind: country}\n")
+    assert only(problems_of(data)).message.startswith("given twice")
+
+
+def test_a_number_must_be_a_number(data: Path) -> None:
+    edit(data / "example.yaml", "value: 2", 'value: "2"')
+    problem = only(problems_of(data))
+    assert (problem.field, problem.message) == ("value", "must be a number, not text")
+    assert "without quotes" in (problem.hint or "")
+    edit(data / "example.yaml", 'value: "2"', "value: .nan")
+    assert only(problems_of(data)).message == "must be a finite number, not nan"
+
+
+@pytest.mark.parametrize(
+    ("date", "message"),
+    [
+        ('"2021-02-30"', "'2021-02-30' is not a calendar date (day is out of range for month)"),
+        ('"2021-13"', "'2021-13' is not a calendar date (month must be in 1..12)"),
+        ('"0000"', "'0000' is not a calendar date (year 0 is out of range)"),
+        ('"2021/05/03"', "'2021/05/03' is not a date in the form YYYY, YYYY-MM or YYYY-MM-DD"),
+        ('"3 May 2021"', "'3 May 2021' is not a date in the form YYYY, YYYY-MM or YYYY-MM-DD"),
+        ("2021-5-3", "'2021-5-3' is not a date in the form YYYY, YYYY-MM or YYYY-MM-DD"),
+        ("21", "must be a date written as text, not a number (21)"),
+        ("2021.5", "must be a date written as text, not a number (2021.5)"),
+    ],
+)
+def test_invalid_dates(data: Path, date: str, message: str) -> None:
+    edit(data / "example.yaml", 'date: "2021-05-03"', f"date: {date}")
+    problem = only(problems_of(data))
+    assert (problem.record, problem.field, problem.message) == (
+        "ruritania-union-trade-pact-signed",
+        "date",
+        message,
+    )
+
+
+def test_retrieved_must_be_a_day_and_inferred_needs_its_date(data: Path) -> None:
+    edit(data / "example.yaml", "    language: en\n", "    language: en\n    retrieved: 2021-05\n")
+    edit(data / "example.yaml", 'date: "2021-05-03"', "date_inferred: true")
+    problems = problems_of(data)
+    assert [(p.field, p.message) for p in problems] == [
+        ("retrieved", "'2021-05' must be a full date, YYYY-MM-DD"),
+        ("date_inferred", "is true but 'date' is not given"),
+    ]
+
+
+def test_unknown_enumeration_values_list_the_allowed_ones(data: Path) -> None:
+    edit(data / "example.yaml", "kind: signing", "kind: Signing")
+    problem = only(problems_of(data))
+    assert problem.message == (
+        "unknown value 'Signing' (allowed: anniversary, establishment, signing, "
+        "entry_into_force, meeting, visit, celebration, other)"
+    )
+    assert problem.hint == "did you mean 'signing'?"
+
+
+@pytest.mark.parametrize(
+    ("slug", "fix"),
+    [
+        ("Anna-Berg", "anna-berg"),
+        ("anna--berg", "anna-berg"),
+        ("anna_berg", "anna-berg"),
+        ("-anna", "anna"),
+        ("anna berg", "anna-berg"),
+        ("a" * 201, "a" * 200),
+    ],
+)
+def test_slug_format(data: Path, slug: str, fix: str) -> None:
+    write(data / "more.yaml", f"parties:\n  - {{slug: '{slug}', name: X, kind: country}}\n")
+    problem = only(problems_of(data))
+    assert problem.field == "slug"
+    assert "is not a valid slug (lowercase letters, digits and single hyphens)" in problem.message
+    assert problem.hint == f"for example '{fix}'"
+
+
+def test_a_reference_must_be_a_slug_too(data: Path) -> None:
+    edit(data / "example.yaml", "speaker: anna-berg", "speaker: Anna Berg")
+    problem = only(problems_of(data))
+    assert (problem.field, problem.hint) == ("speaker", "for example 'anna-berg'")
+
+
+def test_duplicate_slugs_within_and_across_files_name_both_places(data: Path) -> None:
+    yaml = data / "example.yaml"
+    other = write(
+        data / "z.jsonl",
+        '{"type": "party", "slug": "ruritania", "name": "Ruritania", "kind": "country"}\n',
+    )
+    edit(
+        yaml,
+        "  - {slug: the-union,",
+        "  - {slug: ruritania, name: R, kind: country}\n  - {slug: the-union,",
+    )
+    problems = problems_of(data)
+    assert [(p.file, p.line, p.record, p.field) for p in problems] == [
+        (str(yaml), 12, "ruritania", "slug"),
+        (str(other), 1, "ruritania", "slug"),
+    ]
+    for problem in problems:
+        assert problem.message == f"duplicate slug: party 'ruritania' is also defined at {yaml}:11"
+
+
+def test_same_slug_in_different_types_is_fine(data: Path) -> None:
+    write(
+        data / "more.yaml",
+        "parties:\n  - {slug: anna-berg, name: Anna Berg Ltd, kind: organization}\n",
+    )
+    assert validate(data).counts["parties"] == 3
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "message", "hint"),
+    [
+        (
+            "source: example-report\n    speaker",
+            "source: example-reprot\n    speaker",
+            "source",
+            "no source has the slug 'example-reprot'",
+            "did you mean 'example-report'?",
+        ),
+        (
+            "speaker: anna-berg",
+            "speaker: ana-berg",
+            "speaker",
+            "no person has the slug 'ana-berg'",
+            "did you mean 'anna-berg'?",
+        ),
+        (
+            "party: the-union\n",
+            "party: union\n",
+            "roles[0].party",
+            "no party has the slug 'union'",
+            "did you mean 'the-union'?",
+        ),
+        (
+            "subject: ruritania",
+            "subject: zembla",
+            "subject",
+            "no party has the slug 'zembla'",
+            None,
+        ),
+        (
+            "quote: berg-trade-will-double",
+            "quote: berg-trade-will-tripple",
+            "quote",
+            "no quote has the slug 'berg-trade-will-tripple'",
+            "did you mean 'berg-trade-will-double'?",
+        ),
+        (
+            "- {party: ruritania}",
+            "- {person: ruritania}",
+            "participants[0].person",
+            "no person has the slug 'ruritania'",
+            None,
+        ),
+        (
+            "kind: signing\n",
+            "kind: signing\n    same_as: ruritania-union-trade-pact\n",
+            "same_as",
+            "no event has the slug 'ruritania-union-trade-pact'",
+            "did you mean 'ruritania-union-trade-pact-signed'?",
+        ),
+    ],
+)
+def test_dangling_references(
+    data: Path, old: str, new: str, field: str, message: str, hint: str | None
+) -> None:
+    edit(data / "example.yaml", old, new)
+    problem = only(problems_of(data))
+    assert (problem.field, problem.message, problem.hint) == (field, message, hint)
+
+
+def test_same_as_must_name_another_sources_event(data: Path) -> None:
+    yaml = data / "example.yaml"
+    edit(yaml, "kind: signing\n", "kind: signing\n    same_as: ruritania-union-trade-pact-signed\n")
+    assert only(problems_of(data)).message == "names the event itself"
+    write(
+        data / "more.yaml",
+        """\
+        events:
+          - slug: pact-again
+            source: example-report
+            name: The pact
+            kind: signing
+            evidence: signed a trade pact
+        """,
+    )
+    edit(yaml, "same_as: ruritania-union-trade-pact-signed", "same_as: pact-again")
+    problem = only(problems_of(data))
+    assert problem.message == "event 'pact-again' is from the same source 'example-report'"
+
+
+def test_participants_are_one_party_or_person_each_once(data: Path) -> None:
+    edit(
+        data / "example.yaml",
+        "- {party: ruritania}",
+        "- {party: ruritania, person: anna-berg}\n      - {}\n      - {party: the-union}\n"
+        "      - {party: 3}\n      - {person: Anna}",
+    )
+    problems = problems_of(data)
+    assert [(p.field, p.message) for p in problems] == [
+        ("participants[0]", "needs exactly one of 'party' and 'person'"),
+        ("participants[1]", "needs exactly one of 'party' and 'person'"),
+        ("participants[3].party", "must be text, not a number (3)"),
+        (
+            "participants[4].person",
+            "'Anna' is not a valid slug (lowercase letters, digits and single hyphens)",
+        ),
+        ("participants[5]", "repeats participants[2]"),
+    ]
+
+
+def test_a_person_states_a_role_once_per_source(data: Path) -> None:
+    edit(
+        data / "example.yaml",
+        "    roles:\n",
+        "    roles:\n"
+        "      - {title: Trade Commissioner, source: example-report, evidence: Anna Berg}\n",
+    )
+    problem = only(problems_of(data))
+    assert (problem.field, problem.message) == (
+        "roles[1]",
+        "repeats roles[0] (same source and title)",
+    )
+
+
+def test_figure_units_suit_their_kind(data: Path) -> None:
+    edit(data / "example.yaml", "unit: times", "unit: fold")
+    assert only(problems_of(data)).message == "a multiplier's unit must be 'times', not 'fold'"
+    edit(data / "example.yaml", "kind: multiplier", "kind: amount")
+    assert "must be an ISO 4217 currency code, not 'fold'" in only(problems_of(data)).message
+
+
+def test_a_figures_quote_must_be_of_the_same_source(data: Path) -> None:
+    write(
+        data / "other.yaml",
+        """\
+        sources:
+          - slug: other-report
+            title: Another report
+            text: Trade will double, she said.
+        figures:
+          - slug: doubling
+            source: other-report
+            quote: berg-trade-will-double
+            metric: trade
+            kind: multiplier
+            surface: double
+            value: 2
+            unit: times
+            evidence: Trade will double
+        """,
+    )
+    problem = only(problems_of(data))
+    assert (problem.record, problem.field) == ("doubling", "quote")
+    assert problem.message == (
+        "quote 'berg-trade-will-double' is from source 'example-report', not 'other-report'"
+    )
+
+
+# Source texts -----------------------------------------------------------------------------
+
+
+def test_a_source_needs_exactly_one_of_path_and_text(data: Path) -> None:
+    yaml = data / "example.yaml"
+    edit(yaml, "    path: example.txt\n", "    path: example.txt\n    text: inline\n")
+    both = only(problems_of(data))
+    assert both.message == "needs exactly one of 'path' and 'text' (both are given)"
+    edit(yaml, "    path: example.txt\n    text: inline\n", "")
+    neither = only(problems_of(data))
+    assert (neither.field, neither.message) == (None, "needs exactly one of 'path' and 'text'")
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/etc/passwd", "'/etc/passwd' is an absolute path"),
+        ("../seeds_data/example.yaml", "'../seeds_data/example.yaml' goes up with '..'"),
+        ("sub/../../x.txt", "'sub/../../x.txt' goes up with '..'"),
+        ("C:\\\\x.txt", "'C:\\\\x.txt' is an absolute path"),
+        ("a\\0b", "'a\\x00b' cannot be used as a path (embedded null byte)"),
+    ],
+)
+def test_a_source_path_must_stay_inside_the_seeds_directory(
+    data: Path, path: str, message: str
+) -> None:
+    edit(data / "example.yaml", "path: example.txt", f'path: "{path}"')
+    problem = only(problems_of(data))
+    assert (problem.field, problem.message) == ("path", message)
+
+
+def test_a_symlink_out_of_the_seeds_directory_is_refused(data: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text(TEXT, encoding="utf-8")
+    seeds = data.parent / "seeds"
+    os.symlink(outside, seeds / "link.txt")
+    os.symlink(tmp_path, seeds / "up")
+    edit(data / "example.yaml", "path: example.txt", "path: link.txt")
+    assert "leads outside the seeds directory" in only(problems_of(data)).message
+    edit(data / "example.yaml", "path: link.txt", "path: up/outside.txt")
+    assert "leads outside the seeds directory" in only(problems_of(data)).message
+
+
+def test_a_symlink_inside_the_seeds_directory_is_fine(data: Path) -> None:
+    seeds = data.parent / "seeds"
+    os.symlink(seeds / "example.txt", seeds / "alias.txt")
+    edit(data / "example.yaml", "path: example.txt", "path: alias.txt")
+    assert validate(data).counts["sources"] == 1
+
+
+def test_a_missing_source_file_says_where_it_looked(data: Path, tmp_path: Path) -> None:
+    edit(data / "example.yaml", "path: example.txt", "path: exmaple.txt")
+    problem = only(problems_of(data))
+    assert problem.message == f"no file {data.parent / 'seeds' / 'exmaple.txt'}"
+    assert "--seeds" in (problem.hint or "")
+    # Another seeds directory can be named.
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (other / "exmaple.txt").write_text(TEXT, encoding="utf-8")
+    assert validate(data, seeds_dir=other).counts["quotes"] == 1
+
+
+def test_a_source_text_must_be_utf8(data: Path) -> None:
+    (data.parent / "seeds" / "example.txt").write_bytes(b"line one\nCaf\xe9\n")
+    problem = only(problems_of(data))
+    assert problem.message == "example.txt is not UTF-8 (byte 0xe9 on line 2)"
+
+
+def test_sha256_is_checked_when_given(data: Path) -> None:
+    raw = (data.parent / "seeds" / "example.txt").read_bytes()
+    good = hashlib.sha256(raw).hexdigest()
+    edit(
+        data / "example.yaml", "path: example.txt", f"path: example.txt\n    sha256: {good.upper()}"
+    )
+    assert validate(data).counts["sources"] == 1
+    (data.parent / "seeds" / "example.txt").write_bytes(raw.replace(b"2021", b"2022"))
+    changed = hashlib.sha256(raw.replace(b"2021", b"2022")).hexdigest()
+    problem = only(problems_of(data))
+    assert (problem.field, problem.message) == (
+        "sha256",
+        f"does not match the text (its SHA-256 is {changed})",
+    )
+
+
+def test_a_bad_sha256_is_a_format_problem(data: Path) -> None:
+    edit(data / "example.yaml", "path: example.txt", "path: example.txt\n    sha256: abc")
+    assert only(problems_of(data)).message == "must be 64 hexadecimal digits"
+
+
+# Collecting problems ----------------------------------------------------------------------
+
+
+def test_all_problems_are_collected_up_to_a_hundred(data: Path) -> None:
+    write(
+        data / "bad.jsonl",
+        "".join(
+            f'{{"type": "party", "slug": "p{i}", "name": "P", "kind": "kountry"}}\n'
+            for i in range(150)
+        ),
+    )
+    with pytest.raises(LoadError) as caught:
+        validate(data)
+    error = caught.value
+    assert (len(error.problems), error.omitted, error.total) == (100, 50, 150)
+    rendered = str(error).splitlines()
+    assert rendered[0] == f"150 problems in {data}"
+    assert rendered[-1] == "… and 50 more (only the first 100 are listed)."
+    assert len(rendered) == 102
+
+
+def test_problems_of_every_stage_come_together(data: Path) -> None:
+    yaml = data / "example.yaml"
+    edit(yaml, "Trade will double,\n", "Trade will triple,\n")  # grounding
+    edit(yaml, "kind: country}", "kind: county}")  # enumeration
+    write(data / "broken.yaml", "parties: [\n")  # syntax
+    problems = problems_of(data)
+    assert sorted(p.message.split(" ")[0] for p in problems) == ["YAML", "not", "unknown"]
+
+
+def test_files_are_named_relative_to_the_working_directory(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    edit(data / "example.yaml", "kind: signing", "kind: sign")
+    monkeypatch.chdir(data.parent)
+    # Given absolutely, shown relative; given relatively, shown as given.
+    for given in (data, Path("seeds_data"), Path("seeds_data/example.yaml")):
+        with pytest.raises(LoadError) as caught:
+            validate(given)
+        assert caught.value.problems[0].file == "seeds_data/example.yaml"
+    elsewhere = data.parent.parent / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # outside the working directory: the absolute path stays
+    assert problems_of(data)[0].file == str(data / "example.yaml")
+
+
+def test_the_seeds_directory_is_found_beside_the_data_directory(data: Path) -> None:
+    # A file of seeds_data/ and the directory itself both look in seeds_data/../seeds/.
+    assert validate(data / "example.yaml").counts["sources"] == 1
+    nested = data / "more" / "x.yaml"
+    write(nested, "sources:\n  - {slug: s2, title: T, path: example.txt}\n")
+    assert validate(data).counts["sources"] == 2
+    # Read on its own, a nested file looks for seeds beside its own directory.
+    problem = only(problems_of(nested))
+    assert problem.message == f"no file {data / 'seeds' / 'example.txt'}"
+
+
+def test_the_bundled_collection_is_the_default() -> None:
+    summary = validate()
+    assert summary.files
+    assert all(f.suffix in {".yaml", ".yml", ".jsonl"} for f in summary.files)
+    assert summary.counts["sources"] > 0
