@@ -95,7 +95,7 @@ def test_every_quoted_passage_is_a_quote_with_its_speaker(conn: Connection) -> N
         quotes
     )
     # ‘green’ is a scare quote inside the second quote, not a quote of its own.
-    assert all("green" != q[0] for q in quotes)
+    assert all(q[0] != "green" for q in quotes)
 
 
 def test_every_number_in_the_article_is_a_figure(conn: Connection) -> None:
