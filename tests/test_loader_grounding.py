@@ -201,3 +201,22 @@ figures:
     figure = collection.rows["figures"][0]
     assert (figure["surface_start"], figure["surface_end"]) == (26, 33)
     assert (figure["evidence_start"], figure["evidence_end"]) == (0, 39)
+
+
+def test_a_long_near_miss_shows_where_it_first_differs() -> None:
+    source = Text("Intro. " + "The agreement was signed in Astana after long talks. " * 3 + "End.")
+    written = (
+        "The agreement was signed in Astana after long talks. The agreement was sined in Astana"
+    )
+    hint = source.miss_hint(written)
+    assert hint.startswith("Closest passage: «The agreement was signed in Astana")
+    assert hint.endswith(
+        "the source has «…The agreement was signed in Astana» "
+        "where the record has «…The agreement was sined in Astana»"
+    )
+
+
+def test_a_short_near_miss_shows_only_the_passage() -> None:
+    assert Text("It was signed in 1995.").miss_hint("signed in 1996") == (
+        "Closest passage: «signed in 1995.»"
+    )

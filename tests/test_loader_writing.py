@@ -542,3 +542,26 @@ def test_a_source_file_with_bom_and_crlf_keeps_its_line_endings(
     assert source_text == "First line.\r\nAnna Berg said: “Yes.”\r\n"
     assert sha == hashlib.sha256(raw).hexdigest()
     assert tuple(quote) == ("line.\r\nAnna", 6)
+
+
+def test_a_failed_load_leaves_no_new_database_file(tmp_path: Path, data: Path) -> None:
+    edit(data / "example.yaml", "on 3 May 2021.", "on 4 May 2021.")
+    path = tmp_path / "new.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with pytest.raises(LoadError):
+            load(engine, data)
+    finally:
+        engine.dispose()
+    assert list(tmp_path.glob("new.sqlite3*")) == []
+
+
+def test_a_dry_run_on_a_new_file_creates_nothing(tmp_path: Path, data: Path) -> None:
+    path = tmp_path / "new.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        report = load(engine, data, dry_run=True)
+    finally:
+        engine.dispose()
+    assert report.tables["quotes"].inserted == 1
+    assert list(tmp_path.glob("new.sqlite3*")) == []

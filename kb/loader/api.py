@@ -58,9 +58,23 @@ def load(
     computed (and the writes tried) but rolled back; with `prune`, rows absent from the files
     are deleted. On any problem nothing is written and LoadError lists every problem found.
     """
-    if dry_run and _missing_sqlite_file(engine):
+    new_file = _missing_sqlite_file(engine)
+    if dry_run and new_file:
         # A dry run must not create the database: rehearse on an empty one in memory.
-        engine = make_engine("sqlite://")
+        engine, new_file = make_engine("sqlite://"), False
+    try:
+        return _load(engine, path, seeds_dir=seeds_dir, dry_run=dry_run, prune=prune)
+    except Exception:
+        if new_file:
+            # The database was "as before" when it did not exist: leave no empty file behind.
+            _remove_sqlite_file(engine)
+        raise
+
+
+def _load(
+    engine: Engine, path: Path | None, *, seeds_dir: Path | None, dry_run: bool, prune: bool
+) -> LoadReport:
+    """The load itself (see load())."""
     data, seeds = locations(path, seeds_dir)
     problems = Problems()
     files, records = read(data, problems)
@@ -83,6 +97,14 @@ def load(
             f"Cannot load into {describe_url(engine.url)}: {reason}. Nothing was written."
         ) from error
     return LoadReport(files, plan.changes, dry_run=dry_run, pruned=prune)
+
+
+def _remove_sqlite_file(engine: Engine) -> None:
+    """Delete a SQLite database file (and its WAL companions) that this load created."""
+    engine.dispose()
+    database = Path(str(engine.url.database))
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        database.with_name(database.name + suffix).unlink(missing_ok=True)
 
 
 def _missing_sqlite_file(engine: Engine) -> bool:

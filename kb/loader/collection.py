@@ -160,7 +160,7 @@ class _Builder:
                 raw,
                 path,
                 f"not found in source '{source}'",
-                f"Closest passage: «{text.closest(passage)}»",
+                text.miss_hint(passage),
             )
         return span
 

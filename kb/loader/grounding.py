@@ -73,6 +73,45 @@ class Text:
         shown = _WHITESPACE.sub(" ", self.text[first:last]).strip()
         return shown if len(shown) <= _SHOWN else shown[: _SHOWN - 1] + "…"
 
+    def miss_hint(self, passage: str, start: int = 0, end: int | None = None) -> str:
+        """A hint for a passage not found: the closest passage and, when it is long, where the
+        two first differ, so the curator can spot the typo."""
+        closest = self.closest(passage, start, end)
+        hint = f"Closest passage: «{closest}»"
+        difference = first_difference(normalise(passage), normalise(closest.rstrip("…")))
+        if difference and len(closest) > _CONTEXT * 4:
+            hint += f"; {difference}"
+        return hint
+
+
+_CONTEXT = 20
+
+
+def first_difference(written: str, found: str) -> str | None:
+    """'the source has «…in 1995…» where the record has «…was 1995…»', or None if no difference.
+
+    Both strings are normalised passages; the context is a few characters either side.
+    """
+    matcher = difflib.SequenceMatcher(None, found, written, autojunk=False)
+    for tag, f1, f2, w1, w2 in matcher.get_opcodes():
+        # Differences at either edge only mean the window shown starts or ends elsewhere.
+        at_edge = min(f1, w1) == 0 or f2 >= len(found) or w2 >= len(written)
+        if tag == "equal" or at_edge:
+            continue
+        return (
+            f"the source has «{_around(found, f1, f2)}» "
+            f"where the record has «{_around(written, w1, w2)}»"
+        )
+    return None
+
+
+def _around(text: str, start: int, end: int) -> str:
+    """text[start:end] with a little context either side, marked with … where cut."""
+    begin, finish = max(0, start - _CONTEXT), min(len(text), end + _CONTEXT)
+    prefix = "…" if begin > 0 else ""
+    suffix = "…" if finish < len(text) else ""
+    return f"{prefix}{text[begin:finish]}{suffix}"
+
 
 def _best_window(normal: str, words: list[tuple[int, int]], needle: str) -> tuple[int, int]:
     """The word-aligned window of about the needle's length that matches it best.
