@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -42,7 +43,9 @@ EVENT_KINDS = (
     "celebration",
     "other",
 )
-EVENT_STATUSES = ("happened", "ongoing", "planned")
+EVENT_OCCURRENCES = ("happened", "ongoing", "planned")
+# Review state of a record: `kb draft` writes drafts; a curator reviews them.
+REVIEW_STATUSES = ("reviewed", "draft")
 
 # Length of an ISO-8601 date of each precision: 1995, 1995-01, 1995-01-23.
 PRECISION_LENGTHS = {"year": 4, "month": 7, "day": 10}
@@ -63,6 +66,14 @@ class Base(DeclarativeBase):
 
 
 IntPk = Annotated[int, mapped_column(Integer, primary_key=True, comment="Integer key for joins.")]
+ReviewStatus = Annotated[
+    str,
+    mapped_column(
+        String(10),
+        server_default=text("'reviewed'"),
+        comment="reviewed, or draft (written by `kb draft`, not yet reviewed by a curator).",
+    ),
+]
 Slug = Annotated[
     str,
     mapped_column(
@@ -75,6 +86,11 @@ def in_check(column: str, values: tuple[str, ...]) -> str:
     """SQL text of a CHECK that `column` holds one of `values` (constant enumerations only)."""
     quoted = ", ".join(f"'{v}'" for v in values)
     return f"{column} IN ({quoted})"
+
+
+def review_check() -> CheckConstraint:
+    """CHECK that a record's review status is a known one."""
+    return CheckConstraint(in_check("status", REVIEW_STATUSES), name="status_known")
 
 
 def date_checks(prefix: str, *, required: bool = False) -> tuple[CheckConstraint, ...]:
@@ -111,6 +127,7 @@ class Source(Base):
 
     __tablename__ = "sources"
     __table_args__ = (
+        review_check(),
         CheckConstraint(in_check("kind", SOURCE_KINDS), name="kind_known"),
         *date_checks("published"),
         CheckConstraint("retrieved IS NULL OR length(retrieved) = 10", name="retrieved_is_a_day"),
@@ -119,6 +136,7 @@ class Source(Base):
 
     id: Mapped[IntPk]
     slug: Mapped[Slug]
+    status: Mapped[ReviewStatus]
     title: Mapped[str] = mapped_column(Text, comment="Headline or title of the document.")
     kind: Mapped[str] = mapped_column(
         String(20), comment="article (a news document) or reference (a supporting source)."
@@ -153,12 +171,14 @@ class Party(Base):
 
     __tablename__ = "parties"
     __table_args__ = (
+        review_check(),
         CheckConstraint(in_check("kind", PARTY_KINDS), name="kind_known"),
         {"comment": "Countries and organizations."},
     )
 
     id: Mapped[IntPk]
     slug: Mapped[Slug]
+    status: Mapped[ReviewStatus]
     name: Mapped[str] = mapped_column(Text, comment="Name of the country or organization.")
     kind: Mapped[str] = mapped_column(String(20), comment="country or organization.")
     aliases: Mapped[list[str]] = mapped_column(
@@ -170,10 +190,14 @@ class Person(Base):
     """A person named in a source."""
 
     __tablename__ = "people"
-    __table_args__ = ({"comment": "People named in the sources."},)
+    __table_args__ = (
+        review_check(),
+        {"comment": "People named in the sources."},
+    )
 
     id: Mapped[IntPk]
     slug: Mapped[Slug]
+    status: Mapped[ReviewStatus]
     name: Mapped[str] = mapped_column(Text, comment="Full name as printed.")
     aliases: Mapped[list[str]] = mapped_column(
         JSON, default=list, comment="Other names (surname, spellings), as a JSON array."
@@ -220,6 +244,7 @@ class Quote(Base):
 
     __tablename__ = "quotes"
     __table_args__ = (
+        review_check(),
         CheckConstraint(in_check("kind", QUOTE_KINDS), name="kind_known"),
         span_check("text_start", "text_end"),
         *date_checks("said_on"),
@@ -228,6 +253,7 @@ class Quote(Base):
 
     id: Mapped[IntPk]
     slug: Mapped[Slug]
+    status: Mapped[ReviewStatus]
     text: Mapped[str] = mapped_column(Text, comment="The quoted words, verbatim from the source.")
     speaker_id: Mapped[int] = mapped_column(
         ForeignKey("people.id", ondelete="RESTRICT"), index=True, comment="Who said it."
@@ -259,6 +285,7 @@ class Figure(Base):
 
     __tablename__ = "figures"
     __table_args__ = (
+        review_check(),
         CheckConstraint(in_check("kind", FIGURE_KINDS), name="kind_known"),
         CheckConstraint(in_check("qualifier", QUALIFIERS), name="qualifier_known"),
         CheckConstraint(
@@ -278,6 +305,7 @@ class Figure(Base):
 
     id: Mapped[IntPk]
     slug: Mapped[Slug]
+    status: Mapped[ReviewStatus]
     source_id: Mapped[int] = mapped_column(
         ForeignKey("sources.id", ondelete="RESTRICT"), index=True, comment="Source stating it."
     )
@@ -340,8 +368,9 @@ class Event(Base):
 
     __tablename__ = "events"
     __table_args__ = (
+        review_check(),
         CheckConstraint(in_check("kind", EVENT_KINDS), name="kind_known"),
-        CheckConstraint(in_check("status", EVENT_STATUSES), name="status_known"),
+        CheckConstraint(in_check("occurrence", EVENT_OCCURRENCES), name="occurrence_known"),
         *date_checks("date"),
         span_check("evidence_start", "evidence_end"),
         {"comment": "Happenings reported by a source, with date, precision and participants."},
@@ -349,9 +378,10 @@ class Event(Base):
 
     id: Mapped[IntPk]
     slug: Mapped[Slug]
+    status: Mapped[ReviewStatus]
     name: Mapped[str] = mapped_column(Text, comment="Short description of what happened.")
     kind: Mapped[str] = mapped_column(String(20), comment="Kind of event.")
-    status: Mapped[str] = mapped_column(String(10), comment="happened, ongoing or planned.")
+    occurrence: Mapped[str] = mapped_column(String(10), comment="happened, ongoing or planned.")
     source_id: Mapped[int] = mapped_column(
         ForeignKey("sources.id", ondelete="RESTRICT"), index=True, comment="Source reporting it."
     )

@@ -64,18 +64,18 @@ Kestutis Jankauskas  jjtv-kazakhstan-eu-30-years  Just in 30 years of our cooper
 """
 
 EVENTS_TO_1995_TABLE = """\
-date         name                                     status    source
------------  ---------------------------------------  --------  ------------------------------------
-~1993-02-02  Kazakhstan and the EU establish          happened  jjtv-kazakhstan-eu-30-years
+date         name                                   occurrence  source
+-----------  -------------------------------------  ----------  ------------------------------------
+~1993-02-02  Kazakhstan and the EU establish        happened    jjtv-kazakhstan-eu-30-years
              diplomatic relations
 
-1993-02-02   Kazakhstan and the EU establish          happened  kazinform-2018-02-01-devigne
+1993-02-02   Kazakhstan and the EU establish        happened    kazinform-2018-02-01-devigne
              diplomatic relations
 
-1995         Kazakhstan and the EU sign the           happened  jjtv-kazakhstan-eu-30-years
+1995         Kazakhstan and the EU sign the         happened    jjtv-kazakhstan-eu-30-years
              partnership and cooperation agreement
 
-1995         Kazakhstan and the EU sign the           happened  astanatimes-2013-10-pca-negotiations
+1995         Kazakhstan and the EU sign the         happened    astanatimes-2013-10-pca-negotiations
              Partnership and Cooperation Agreement
 
 ~ marks a date inferred from the text, not printed in it.
@@ -129,13 +129,13 @@ Figures stated in their quotes (0)
 none
 
 Events they take part in (1)
-date         name                            status    source
------------  ------------------------------  --------  ---------------------------------------------
-~2022-11-07  Kazakhstan and the EU sign a    happened  kazinform-2022-11-08-raw-materials-memorandum
-             memorandum of understanding on
-             sustainable raw materials,
-             batteries and renewable
-             hydrogen
+date         name                          occurrence  source
+-----------  ----------------------------  ----------  ---------------------------------------------
+~2022-11-07  Kazakhstan and the EU sign a  happened    kazinform-2022-11-08-raw-materials-memorandum
+             memorandum of understanding
+             on sustainable raw
+             materials, batteries and
+             renewable hydrogen
 
 ~ marks a date inferred from the text, not printed in it.
 """
@@ -402,6 +402,7 @@ def test_person_jsonl_and_csv_are_typed_records(kb: Kb, seeded_db: Path) -> None
         "type": "person",
         "id": records[0]["id"],
         "slug": "kestutis-jankauskas",
+        "status": "reviewed",
         "name": "Kestutis Jankauskas",
         "aliases": ["Jankauskas"],
     }

@@ -180,8 +180,9 @@ def test_editing_one_quote_updates_exactly_that_row(data: Path, engine: Engine) 
     changed = [(b, a) for b, a in zip(before["quotes"], after["quotes"], strict=True) if a != b]
     assert len(changed) == 1
     old, new = changed[0]
-    assert (old[0], old[1], old[2]) == (new[0], new[1], "Trade will double,")
-    assert new[2] == "Trade will double"
+    # Columns: id, slug, status, text, ...
+    assert (old[0], old[1], old[3]) == (new[0], new[1], "Trade will double,")
+    assert new[3] == "Trade will double"
 
 
 def test_a_changed_reference_or_participant_role_is_an_update(data: Path, engine: Engine) -> None:
@@ -565,3 +566,17 @@ def test_a_dry_run_on_a_new_file_creates_nothing(tmp_path: Path, data: Path) -> 
         engine.dispose()
     assert report.tables["quotes"].inserted == 1
     assert list(tmp_path.glob("new.sqlite3*")) == []
+
+
+def test_review_status_is_stored_and_defaults_to_reviewed(data: Path, engine: Engine) -> None:
+    edit(
+        data / "example.yaml",
+        "text: Trade will double,",
+        "text: Trade will double,\n    status: draft",
+    )
+    load(engine, data)
+    with engine.connect() as connection:
+        statuses = dict(connection.execute(text("SELECT slug, status FROM quotes")).all())
+        events = set(connection.execute(text("SELECT status FROM events")).scalars())
+    assert statuses == {"berg-trade-will-double": "draft"}
+    assert events == {"reviewed"}

@@ -86,7 +86,7 @@ def build_sample(engine: Engine) -> None:
             insert(tables["events"]),
             [
                 {"id": n, "slug": slug, "name": slug.replace("-", " "), "kind": "other",
-                 "status": "planned" if "review" in slug else "happened", "source_id": 1,
+                 "occurrence": "planned" if "review" in slug else "happened", "source_id": 1,
                  **day(date, inferred=inferred), **evidence(passage)}
                 for n, (slug, date, inferred, passage) in enumerate(EVENTS, start=1)
             ],

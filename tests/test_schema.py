@@ -57,7 +57,7 @@ def event_row(source_id: int, **changes: Any) -> dict[str, Any]:
         "slug": "e",
         "name": "Signing",
         "kind": "signing",
-        "status": "happened",
+        "occurrence": "happened",
         "source_id": source_id,
         "date": "1995",
         "date_precision": "year",
@@ -91,6 +91,7 @@ def test_required_values_are_not_null(conn: Connection) -> None:
     "changes",
     [
         {"kind": "rumour"},
+        {"occurrence": "maybe"},
         {"status": "maybe"},
         {"date_precision": "decade"},
         {"date": "1995-01", "date_precision": "year"},

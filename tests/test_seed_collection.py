@@ -140,7 +140,7 @@ def test_the_two_investment_totals_measure_the_same_thing(conn: Connection) -> N
 def test_article_events_with_their_precision(conn: Connection) -> None:
     events = rows(
         conn,
-        "SELECT e.kind, e.status, e.date, e.date_precision, e.date_inferred FROM events e"
+        "SELECT e.kind, e.occurrence, e.date, e.date_precision, e.date_inferred FROM events e"
         f" JOIN sources s ON s.id = e.source_id WHERE s.slug = '{ARTICLE}'"
         " ORDER BY e.date IS NULL, e.date, e.kind",
     )

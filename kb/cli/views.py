@@ -65,7 +65,7 @@ FIGURES = [
 EVENTS = [
     Column("date", lambda r: date_cell(r, "date")),
     field("name", wrap=True),
-    field("status"),
+    field("occurrence"),
     field("source", "source_slug"),
 ]
 ROLES = [

@@ -188,7 +188,7 @@ class _Builder:
                 **_pick(
                     values,
                     "slug title kind outlet url published published_precision "
-                    "published_inferred author language path retrieved",
+                    "published_inferred author language path retrieved status",
                 ),
                 "text": source_text.text,
                 "sha256": source_text.sha256,
@@ -198,7 +198,7 @@ class _Builder:
     def party(self, record: Record, primary: bool) -> None:
         """A party has nothing to resolve."""
         if primary:
-            row = _pick(record.values, "slug name kind aliases")
+            row = _pick(record.values, "slug name kind aliases status")
             row["aliases"] = list(row["aliases"] or ())
             self.rows["parties"].append(row)
 
@@ -206,7 +206,7 @@ class _Builder:
         """A person, and each role grounded in its source."""
         values, raw = record.values, record.raw
         if primary:
-            row = _pick(values, "slug name aliases")
+            row = _pick(values, "slug name aliases status")
             row["aliases"] = list(row["aliases"] or ())
             self.rows["people"].append(row)
         for role in values.get("roles") or ():
@@ -239,7 +239,9 @@ class _Builder:
         if span is None or not primary or record.slug is None:
             return
         self.quote_spans[record.slug] = (values["source"], *span)
-        row = _pick(values, "slug speaker source kind said_on said_on_precision said_on_inferred")
+        row = _pick(
+            values, "slug speaker source kind said_on said_on_precision said_on_inferred status"
+        )
         row.update(self._span("text", values["source"], span))
         self.rows["quotes"].append(row)
 
@@ -275,7 +277,7 @@ class _Builder:
             values,
             "slug source quote subject metric kind value unit qualifier base "
             "period_start period_start_precision period_start_inferred "
-            "period_end period_end_precision period_end_inferred",
+            "period_end period_end_precision period_end_inferred status",
         )
         row.update(self._span("evidence", source, evidence))
         row.update(self._span("surface", source, surface))
@@ -332,7 +334,8 @@ class _Builder:
         if span is None or not primary:
             return
         row = _pick(
-            values, "slug name kind status source same_as date date_precision date_inferred"
+            values,
+            "slug name kind occurrence status source same_as date date_precision date_inferred",
         )
         row.update(self._span("evidence", source, span))
         self.rows["events"].append(row)

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 from kb.models import (
     EVENT_KINDS,
-    EVENT_STATUSES,
+    EVENT_OCCURRENCES,
     FIGURE_KINDS,
     PARTY_KINDS,
     QUALIFIERS,
     QUOTE_KINDS,
+    REVIEW_STATUSES,
     SOURCE_KINDS,
 )
 
@@ -42,6 +43,10 @@ class Field:
     default: object = None
 
 
+# Every record type may say whether it was reviewed; `kb draft` writes `status: draft`.
+STATUS = Field("status", CHOICE, choices=REVIEW_STATUSES, default="reviewed")
+
+
 def _date(name: str) -> tuple[Field, Field]:
     """A date field and its `_inferred` companion."""
     return Field(name, DATE), Field(f"{name}_inferred", BOOL, default=False)
@@ -60,12 +65,14 @@ SOURCE = (
     Field("path", TEXT),
     Field("text", TEXT),
     Field("sha256", SHA256),
+    STATUS,
 )
 PARTY = (
     Field("slug", SLUG, required=True),
     Field("name", TEXT, required=True),
     Field("kind", CHOICE, required=True, choices=PARTY_KINDS),
     Field("aliases", TEXTS, default=()),
+    STATUS,
 )
 ROLE = (
     Field("title", TEXT, required=True),
@@ -78,6 +85,7 @@ PERSON = (
     Field("name", TEXT, required=True),
     Field("aliases", TEXTS, default=()),
     Field("roles", ROLES, default=()),
+    STATUS,
 )
 QUOTE = (
     Field("slug", SLUG, required=True),
@@ -86,6 +94,7 @@ QUOTE = (
     Field("text", TEXT, required=True),
     Field("kind", CHOICE, choices=QUOTE_KINDS, default="direct"),
     *_date("said_on"),
+    STATUS,
 )
 FIGURE = (
     Field("slug", SLUG, required=True),
@@ -102,6 +111,7 @@ FIGURE = (
     *_date("period_start"),
     *_date("period_end"),
     Field("evidence", TEXT, required=True),
+    STATUS,
 )
 PARTICIPANT = (
     Field("party", REF, ref="party"),
@@ -113,11 +123,12 @@ EVENT = (
     Field("source", REF, required=True, ref="source"),
     Field("name", TEXT, required=True),
     Field("kind", CHOICE, required=True, choices=EVENT_KINDS),
-    Field("status", CHOICE, choices=EVENT_STATUSES, default="happened"),
+    Field("occurrence", CHOICE, choices=EVENT_OCCURRENCES, default="happened"),
     *_date("date"),
     Field("same_as", REF, ref="event"),
     Field("participants", PARTICIPANTS, default=()),
     Field("evidence", TEXT, required=True),
+    STATUS,
 )
 
 # Record type -> its fields, in the order the loader writes the tables.

@@ -54,10 +54,10 @@ SPECS = {
             "slug",
             {},
             "slug title kind outlet url published published_precision published_inferred "
-            "author language path text sha256 retrieved",
+            "author language path text sha256 retrieved status",
         ),
-        _spec("parties", "slug", {}, "slug name kind aliases"),
-        _spec("people", "slug", {}, "slug name aliases"),
+        _spec("parties", "slug", {}, "slug name kind aliases status"),
+        _spec("people", "slug", {}, "slug name aliases status"),
         _spec(
             "roles",
             "person source title",
@@ -72,7 +72,7 @@ SPECS = {
             "quotes",
             "slug",
             {"speaker": ("speaker_id", "people"), "source": ("source_id", "sources")},
-            "slug text kind text_start text_end said_on said_on_precision said_on_inferred",
+            "slug text kind text_start text_end said_on said_on_precision said_on_inferred status",
         ),
         _spec(
             "figures",
@@ -85,13 +85,13 @@ SPECS = {
             "slug metric kind surface value unit qualifier base "
             "period_start period_start_precision period_start_inferred "
             "period_end period_end_precision period_end_inferred "
-            "evidence evidence_start evidence_end surface_start surface_end",
+            "evidence evidence_start evidence_end surface_start surface_end status",
         ),
         _spec(
             "events",
             "slug",
             {"source": ("source_id", "sources"), "same_as": ("same_as_id", "events")},
-            "slug name kind status date date_precision date_inferred "
+            "slug name kind occurrence date date_precision date_inferred status "
             "evidence evidence_start evidence_end",
         ),
         _spec(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 03:39:11.634522
+Create Date: 2026-11-28 04:02:53.873070
 """
 
 from __future__ import annotations
@@ -28,6 +28,13 @@ def upgrade() -> None:
             "slug", sa.String(length=200), nullable=False, comment="Stable key that data files use."
         ),
         sa.Column(
+            "status",
+            sa.String(length=10),
+            server_default=sa.text("'reviewed'"),
+            nullable=False,
+            comment="reviewed, or draft (written by `kb draft`, not yet reviewed by a curator).",
+        ),
+        sa.Column(
             "name", sa.Text(), nullable=False, comment="Name of the country or organization."
         ),
         sa.Column("kind", sa.String(length=20), nullable=False, comment="country or organization."),
@@ -37,6 +44,7 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "kind IN ('country', 'organization')", name=op.f("ck_parties_kind_known")
         ),
+        sa.CheckConstraint("status IN ('reviewed', 'draft')", name=op.f("ck_parties_status_known")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_parties")),
         sa.UniqueConstraint("slug", name=op.f("uq_parties_slug")),
         comment="Countries and organizations.",
@@ -47,6 +55,13 @@ def upgrade() -> None:
         sa.Column(
             "slug", sa.String(length=200), nullable=False, comment="Stable key that data files use."
         ),
+        sa.Column(
+            "status",
+            sa.String(length=10),
+            server_default=sa.text("'reviewed'"),
+            nullable=False,
+            comment="reviewed, or draft (written by `kb draft`, not yet reviewed by a curator).",
+        ),
         sa.Column("name", sa.Text(), nullable=False, comment="Full name as printed."),
         sa.Column(
             "aliases",
@@ -54,6 +69,7 @@ def upgrade() -> None:
             nullable=False,
             comment="Other names (surname, spellings), as a JSON array.",
         ),
+        sa.CheckConstraint("status IN ('reviewed', 'draft')", name=op.f("ck_people_status_known")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_people")),
         sa.UniqueConstraint("slug", name=op.f("uq_people_slug")),
         comment="People named in the sources.",
@@ -63,6 +79,13 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False, comment="Integer key for joins."),
         sa.Column(
             "slug", sa.String(length=200), nullable=False, comment="Stable key that data files use."
+        ),
+        sa.Column(
+            "status",
+            sa.String(length=10),
+            server_default=sa.text("'reviewed'"),
+            nullable=False,
+            comment="reviewed, or draft (written by `kb draft`, not yet reviewed by a curator).",
         ),
         sa.Column("title", sa.Text(), nullable=False, comment="Headline or title of the document."),
         sa.Column(
@@ -124,6 +147,7 @@ def upgrade() -> None:
             "published_precision IN ('year', 'month', 'day')",
             name=op.f("ck_sources_published_precision_known"),
         ),
+        sa.CheckConstraint("status IN ('reviewed', 'draft')", name=op.f("ck_sources_status_known")),
         sa.CheckConstraint(
             "(published IS NULL) = (published_precision IS NULL)",
             name=op.f("ck_sources_published_has_precision"),
@@ -142,10 +166,20 @@ def upgrade() -> None:
         sa.Column(
             "slug", sa.String(length=200), nullable=False, comment="Stable key that data files use."
         ),
+        sa.Column(
+            "status",
+            sa.String(length=10),
+            server_default=sa.text("'reviewed'"),
+            nullable=False,
+            comment="reviewed, or draft (written by `kb draft`, not yet reviewed by a curator).",
+        ),
         sa.Column("name", sa.Text(), nullable=False, comment="Short description of what happened."),
         sa.Column("kind", sa.String(length=20), nullable=False, comment="Kind of event."),
         sa.Column(
-            "status", sa.String(length=10), nullable=False, comment="happened, ongoing or planned."
+            "occurrence",
+            sa.String(length=10),
+            nullable=False,
+            comment="happened, ongoing or planned.",
         ),
         sa.Column("source_id", sa.Integer(), nullable=False, comment="Source reporting it."),
         sa.Column(
@@ -193,8 +227,10 @@ def upgrade() -> None:
             name=op.f("ck_events_kind_known"),
         ),
         sa.CheckConstraint(
-            "status IN ('happened', 'ongoing', 'planned')", name=op.f("ck_events_status_known")
+            "occurrence IN ('happened', 'ongoing', 'planned')",
+            name=op.f("ck_events_occurrence_known"),
         ),
+        sa.CheckConstraint("status IN ('reviewed', 'draft')", name=op.f("ck_events_status_known")),
         sa.CheckConstraint(
             "(date IS NULL) = (date_precision IS NULL)", name=op.f("ck_events_date_has_precision")
         ),
@@ -228,6 +264,13 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False, comment="Integer key for joins."),
         sa.Column(
             "slug", sa.String(length=200), nullable=False, comment="Stable key that data files use."
+        ),
+        sa.Column(
+            "status",
+            sa.String(length=10),
+            server_default=sa.text("'reviewed'"),
+            nullable=False,
+            comment="reviewed, or draft (written by `kb draft`, not yet reviewed by a curator).",
         ),
         sa.Column(
             "text", sa.Text(), nullable=False, comment="The quoted words, verbatim from the source."
@@ -280,6 +323,7 @@ def upgrade() -> None:
             "said_on_precision IN ('year', 'month', 'day')",
             name=op.f("ck_quotes_said_on_precision_known"),
         ),
+        sa.CheckConstraint("status IN ('reviewed', 'draft')", name=op.f("ck_quotes_status_known")),
         sa.CheckConstraint(
             "(said_on IS NULL) = (said_on_precision IS NULL)",
             name=op.f("ck_quotes_said_on_has_precision"),
@@ -414,6 +458,13 @@ def upgrade() -> None:
         sa.Column(
             "slug", sa.String(length=200), nullable=False, comment="Stable key that data files use."
         ),
+        sa.Column(
+            "status",
+            sa.String(length=10),
+            server_default=sa.text("'reviewed'"),
+            nullable=False,
+            comment="reviewed, or draft (written by `kb draft`, not yet reviewed by a curator).",
+        ),
         sa.Column("source_id", sa.Integer(), nullable=False, comment="Source stating it."),
         sa.Column(
             "quote_id",
@@ -535,6 +586,7 @@ def upgrade() -> None:
             "qualifier IN ('exact', 'about', 'almost', 'more_than', 'at_least', 'less_than', 'at_most')",
             name=op.f("ck_figures_qualifier_known"),
         ),
+        sa.CheckConstraint("status IN ('reviewed', 'draft')", name=op.f("ck_figures_status_known")),
         sa.CheckConstraint(
             "(period_end IS NULL) = (period_end_precision IS NULL)",
             name=op.f("ck_figures_period_end_has_precision"),
