@@ -1,19 +1,35 @@
-"""Shared fixtures: real SQLite files migrated by the real migrations, copied per test."""
+"""Shared fixtures: real databases migrated by the real migrations, on SQLite and PostgreSQL.
+
+Database tests take `empty_db` or `seeded_db` (a SQLAlchemy URL) and so run once per backend:
+SQLite always, PostgreSQL when KB_TEST_POSTGRESQL_URL names a server (`.ci/run` starts one).
+Each test gets its own database: a copy of a template file on SQLite, a `CREATE DATABASE …
+TEMPLATE …` on PostgreSQL. Under CI (CI=true) a PostgreSQL test that cannot run fails instead
+of skipping. Tests about SQLite files as such take `empty_sqlite` / `seeded_sqlite` (a Path).
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
 
 from kb.db import make_engine, upgrade
 from kb.paths import bundled_data_dir
 
 REPO = Path(__file__).resolve().parent.parent
+PG_ENV = "KB_TEST_POSTGRESQL_URL"
+PG_HOW = (
+    f"PostgreSQL tests skipped: set {PG_ENV}=postgresql+psycopg://USER:PASSWORD@HOST/DBNAME "
+    "(a role that may CREATE DATABASE) to run them; `.ci/run` shows how to start a server."
+)
+BACKENDS = ("sqlite", "postgresql")
 
 
 def sqlite_url(path: Path) -> str:
@@ -21,9 +37,12 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+# --- SQLite: template files, copied per test -------------------------------------------------
+
+
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty database migrated to head once per session; tests copy it."""
+    """An empty SQLite database migrated to head once per session; tests copy it."""
     path = tmp_path_factory.mktemp("template") / "empty.sqlite3"
     engine = make_engine(sqlite_url(path))
     upgrade(engine)
@@ -33,7 +52,7 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def seeded_template(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path) -> Path:
-    """A database holding the bundled collection, loaded once per session; tests copy it."""
+    """A SQLite database holding the bundled collection, loaded once per session."""
     from kb.loader import load
 
     path = tmp_path_factory.mktemp("seeded") / "seeded.sqlite3"
@@ -44,48 +63,180 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory, migrated_template:
     return path
 
 
-def _copy(template: Path, dest: Path) -> Path:
-    """Copy a template database file (WAL is checkpointed on close, so one file is enough)."""
-    shutil.copy(template, dest)
-    return dest
+@pytest.fixture
+def empty_sqlite(tmp_path: Path, migrated_template: Path) -> Path:
+    """Path of a fresh, migrated, empty SQLite file."""
+    return Path(shutil.copy(migrated_template, tmp_path / "kb.sqlite3"))
 
 
 @pytest.fixture
-def empty_db(tmp_path: Path, migrated_template: Path) -> Path:
-    """Path of a fresh, migrated, empty database file."""
-    return _copy(migrated_template, tmp_path / "kb.sqlite3")
+def seeded_sqlite(tmp_path: Path, seeded_template: Path) -> Path:
+    """Path of a fresh SQLite file holding the bundled collection."""
+    return Path(shutil.copy(seeded_template, tmp_path / "kb.sqlite3"))
+
+
+# --- PostgreSQL: template databases, cloned per test ----------------------------------------
+
+
+class PostgresServer:
+    """Creates and drops test databases on the server named by KB_TEST_POSTGRESQL_URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+        self.admin = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        self.prefix = f"kb_test_{os.getpid()}_"
+
+    def url_of(self, database: str) -> str:
+        """The URL of a database on this server, password included."""
+        return self.url.set(database=database).render_as_string(hide_password=False)
+
+    def create(self, name: str, template: str | None = None) -> str:
+        """Create database `name` (a copy of `template`, if given) and return its URL."""
+        clause = f' TEMPLATE "{template}"' if template else ""
+        with self.admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+        return self.url_of(name)
+
+    def drop(self, name: str) -> None:
+        """Drop database `name`, closing any connection still open to it."""
+        with self.admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer | None]:
+    """The PostgreSQL server for tests, or None when none is configured."""
+    url = os.environ.get(PG_ENV)
+    if not url:
+        yield None
+        return
+    server = PostgresServer(url)
+    yield server
+    server.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_templates(postgres: PostgresServer | None) -> Iterator[dict[str, str]]:
+    """Template databases on the server: 'empty' (migrated) and 'seeded' (bundled collection)."""
+    from kb.loader import load
+
+    if postgres is None:
+        yield {}
+        return
+    names = {"empty": postgres.prefix + "tpl_empty", "seeded": postgres.prefix + "tpl_seeded"}
+    engine = make_engine(postgres.create(names["empty"]))
+    upgrade(engine)
+    engine.dispose()
+    engine = make_engine(postgres.create(names["seeded"], template=names["empty"]))
+    load(engine, bundled_data_dir())
+    engine.dispose()
+    yield names
+    for name in names.values():
+        postgres.drop(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, postgres: PostgresServer | None) -> str:
+    """Each database test runs once per backend; PostgreSQL only when a server is configured."""
+    if request.param == "postgresql" and postgres is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL tests. {PG_HOW}")
+        pytest.skip(PG_HOW)
+    return str(request.param)
+
+
+def _database(
+    request: pytest.FixtureRequest, backend: str, kind: str, sqlite_path: Callable[[], Path]
+) -> Iterator[str]:
+    """A fresh database of `kind` ('empty' or 'seeded') on `backend`, as a URL."""
+    if backend == "sqlite":
+        yield sqlite_url(sqlite_path())
+        return
+    postgres: PostgresServer = request.getfixturevalue("postgres")
+    templates: dict[str, str] = request.getfixturevalue("pg_templates")
+    name = postgres.prefix + uuid.uuid4().hex[:12]
+    url = postgres.create(name, template=templates[kind])
+    yield url
+    _dispose_engines_on(url)
+    postgres.drop(name)
 
 
 @pytest.fixture
-def seeded_db(tmp_path: Path, seeded_template: Path) -> Path:
-    """Path of a fresh database file holding the bundled collection."""
-    return _copy(seeded_template, tmp_path / "kb.sqlite3")
+def empty_db(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[str]:
+    """URL of a fresh, migrated, empty database (once per backend)."""
+    yield from _database(request, backend, "empty", lambda: request.getfixturevalue("empty_sqlite"))
 
 
 @pytest.fixture
-def engine_for() -> Callable[[Path], Engine]:
-    """Open engines on database files and dispose of them after the test."""
-    engines: list[Engine] = []
+def seeded_db(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[str]:
+    """URL of a fresh database holding the bundled collection (once per backend)."""
+    yield from _database(
+        request, backend, "seeded", lambda: request.getfixturevalue("seeded_sqlite")
+    )
 
-    def open_engine(path: Path) -> Engine:
-        engine = make_engine(sqlite_url(path))
-        engines.append(engine)
+
+@pytest.fixture
+def new_db(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[str]:
+    """URL of a database with no tables at all (a new SQLite file, an empty PG database)."""
+    if backend == "sqlite":
+        yield sqlite_url(tmp_path / "new.sqlite3")
+        return
+    postgres: PostgresServer = request.getfixturevalue("postgres")
+    name = postgres.prefix + uuid.uuid4().hex[:12]
+    url = postgres.create(name)
+    yield url
+    _dispose_engines_on(url)
+    postgres.drop(name)
+
+
+# --- Helpers ---------------------------------------------------------------------------------
+
+
+# Engines the tests opened: disposed before their PostgreSQL database is dropped (fixture
+# teardown order alone does not guarantee it) and at the end of each test.
+_ENGINES: list[Engine] = []
+
+
+def _dispose_engines_on(url: str) -> None:
+    """Dispose of the test engines connected to `url`, so dropping its database is quiet."""
+    database = make_url(url).database
+    for engine in [e for e in _ENGINES if e.url.database == database]:
+        engine.dispose()
+        _ENGINES.remove(engine)
+
+
+@pytest.fixture
+def engine_for() -> Iterator[Callable[[str | Path], Engine]]:
+    """Open engines on database URLs (or SQLite paths) and dispose of them after the test."""
+
+    def open_engine(db: str | Path) -> Engine:
+        engine = make_engine(sqlite_url(db) if isinstance(db, Path) else db)
+        _ENGINES.append(engine)
         return engine
 
-    yield open_engine  # type: ignore[misc]
-    for engine in engines:
-        engine.dispose()
+    yield open_engine
+    while _ENGINES:
+        _ENGINES.pop().dispose()
 
 
 @pytest.fixture
 def kb() -> Callable[..., Result]:
-    """Run a kb command in-process: kb("quotes", "--by", "x", db=path)."""
+    """Run a kb command in-process: kb("quotes", "--by", "x", db=url_or_path)."""
     from kb.cli import cli
 
-    def run(*args: str, db: Path | None = None, input: str | None = None) -> Result:
+    def run(*args: str, db: str | Path | None = None, input: str | None = None) -> Result:
         argv = list(args)
         if db is not None:
             argv += ["--db", str(db)]
         return CliRunner().invoke(cli, argv, input=input, catch_exceptions=False)
 
     return run
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say in the header whether the PostgreSQL half of the suite runs."""
+    url = os.environ.get(PG_ENV)
+    if url:
+        return f"PostgreSQL: {make_url(url).render_as_string(hide_password=True)}"
+    return PG_HOW

@@ -95,14 +95,14 @@ def test_help_ends_with_examples_of_the_command(path: tuple[str, ...]) -> None:
 
 
 @pytest.fixture
-def workspace(seeded_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def workspace(seeded_sqlite: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A working directory where every help example can run.
 
     ./kb.sqlite3 and my.sqlite3 hold the bundled collection; seeds_data/ and my_data/ are
     copies of it, seeds/ and my_texts/ of its source texts.
     """
-    root = seeded_db.parent
-    shutil.copy(seeded_db, root / "my.sqlite3")
+    root = seeded_sqlite.parent
+    shutil.copy(seeded_sqlite, root / "my.sqlite3")
     for name in ("seeds_data", "my_data"):
         shutil.copytree(bundled_data_dir(), root / name)
     for name in ("seeds", "my_texts"):
@@ -202,7 +202,7 @@ def test_unsupported_database_url(kb: Kb) -> None:
 
 
 def test_programming_errors_are_not_disguised(
-    kb: Kb, seeded_db: Path, monkeypatch: pytest.MonkeyPatch
+    kb: Kb, seeded_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("a bug")

@@ -172,11 +172,11 @@ def error(result: Result) -> str:
 # --- exact tables -----------------------------------------------------------------------------
 
 
-def test_the_ambassadors_quotes_verbatim(kb: Kb, seeded_db: Path) -> None:
+def test_the_ambassadors_quotes_verbatim(kb: Kb, seeded_db: str) -> None:
     assert ok(kb("quotes", "--by", "kestutis-jankauskas", db=seeded_db)) == AMBASSADOR_QUOTES_TABLE
 
 
-def test_quote_table_holds_every_word_of_each_quote(kb: Kb, seeded_db: Path) -> None:
+def test_quote_table_holds_every_word_of_each_quote(kb: Kb, seeded_db: str) -> None:
     out = ok(kb("quotes", "--by", "Kestutis Jankauskas", db=seeded_db))
     header, _rule, body = out.split("\n", 2)
     column = header.index("quote")
@@ -186,24 +186,24 @@ def test_quote_table_holds_every_word_of_each_quote(kb: Kb, seeded_db: Path) -> 
     assert found == [" ".join(FIRST_QUOTE.split()), " ".join(SECOND_QUOTE.split())]
 
 
-def test_events_table_marks_inferred_dates(kb: Kb, seeded_db: Path) -> None:
+def test_events_table_marks_inferred_dates(kb: Kb, seeded_db: str) -> None:
     assert ok(kb("events", "--to", "1995", db=seeded_db)) == EVENTS_TO_1995_TABLE
 
 
-def test_figures_table(kb: Kb, seeded_db: Path) -> None:
+def test_figures_table(kb: Kb, seeded_db: str) -> None:
     result = kb("figures", "--source", ARTICLE, "--metric", "European INVESTMENT", db=seeded_db)
     assert ok(result) == INVESTMENT_FIGURES_TABLE
 
 
-def test_stats_table(kb: Kb, seeded_db: Path) -> None:
+def test_stats_table(kb: Kb, seeded_db: str) -> None:
     assert ok(kb("stats", db=seeded_db)) == STATS_TABLE
 
 
-def test_person_profile_table(kb: Kb, seeded_db: Path) -> None:
+def test_person_profile_table(kb: Kb, seeded_db: str) -> None:
     assert ok(kb("person", "alikhan-smailov", db=seeded_db)) == SMAILOV_TABLE
 
 
-def test_person_profile_sections(kb: Kb, seeded_db: Path) -> None:
+def test_person_profile_sections(kb: Kb, seeded_db: str) -> None:
     out = ok(kb("person", "jankauskas", db=seeded_db))
     assert out.startswith("Kestutis Jankauskas (kestutis-jankauskas)\naliases: Jankauskas\n")
     for heading in (
@@ -224,14 +224,14 @@ def test_person_profile_sections(kb: Kb, seeded_db: Path) -> None:
         ("people", f"{'slug':20}  {'name':20}  {'aliases':13}  {'roles':33}  quotes"),
     ],
 )  # fmt: skip
-def test_listing_tables(kb: Kb, seeded_db: Path, command: str, first_line: str) -> None:
+def test_listing_tables(kb: Kb, seeded_db: str, command: str, first_line: str) -> None:
     lines = ok(kb(command, db=seeded_db)).splitlines()
     assert lines[0] == first_line
     assert set(lines[1]) == {"-", " "}
     assert max(len(line) for line in lines) <= 100
 
 
-def test_sources_table_marks_an_inferred_publication_date(kb: Kb, seeded_db: Path) -> None:
+def test_sources_table_marks_an_inferred_publication_date(kb: Kb, seeded_db: str) -> None:
     out = ok(kb("sources", db=seeded_db))
     assert "jjtv-kazakhstan-eu-30-years                    article    ~2023-02-02" in out
     assert "astanatimes-2013-10-pca-negotiations           reference  2013-10 " in out
@@ -246,7 +246,7 @@ def source_texts(kb: Kb, db: Path) -> dict[str, str]:
     return {row["slug"]: row["text"] for row in as_json(kb("sources", "--format", "json", db=db))}
 
 
-def test_quotes_json_spans_point_at_the_quotes(kb: Kb, seeded_db: Path) -> None:
+def test_quotes_json_spans_point_at_the_quotes(kb: Kb, seeded_db: str) -> None:
     rows = as_json(kb("quotes", "--by", "Jankauskas", "--format", "json", db=seeded_db))
     assert [row["text"] for row in rows] == [FIRST_QUOTE, SECOND_QUOTE]
     text = source_texts(kb, seeded_db)[ARTICLE]
@@ -263,7 +263,7 @@ def test_quotes_json_spans_point_at_the_quotes(kb: Kb, seeded_db: Path) -> None:
         )
 
 
-def test_figures_json_carries_spans_periods_and_who_states_them(kb: Kb, seeded_db: Path) -> None:
+def test_figures_json_carries_spans_periods_and_who_states_them(kb: Kb, seeded_db: str) -> None:
     rows = as_json(
         kb("figures", "--metric", "european investment", "--format", "json", db=seeded_db)
     )
@@ -294,7 +294,7 @@ def test_figures_json_carries_spans_periods_and_who_states_them(kb: Kb, seeded_d
 
 
 def test_events_json_carries_precision_inferred_flag_and_participants(
-    kb: Kb, seeded_db: Path
+    kb: Kb, seeded_db: str
 ) -> None:
     rows = as_json(kb("events", "--from", "2005", "--to", "2005", "--format", "json", db=seeded_db))
     (epca,) = rows
@@ -308,7 +308,7 @@ def test_events_json_carries_precision_inferred_flag_and_participants(
     assert text[epca["evidence_start"] : epca["evidence_end"]] == epca["evidence"]
 
 
-def test_events_json_links_records_of_the_same_happening(kb: Kb, seeded_db: Path) -> None:
+def test_events_json_links_records_of_the_same_happening(kb: Kb, seeded_db: str) -> None:
     rows = as_json(kb("events", "--format", "json", db=seeded_db))
     linked = [r for r in rows if r["same_as_slug"] is not None]
     assert linked
@@ -316,7 +316,7 @@ def test_events_json_links_records_of_the_same_happening(kb: Kb, seeded_db: Path
     assert all(r["same_as_slug"] in slugs for r in linked)
 
 
-def test_person_json_is_one_object_with_sections(kb: Kb, seeded_db: Path) -> None:
+def test_person_json_is_one_object_with_sections(kb: Kb, seeded_db: str) -> None:
     person = as_json(kb("person", "KESTUTIS-JANKAUSKAS", "--format", "json", db=seeded_db))
     assert (person["slug"], person["name"], person["aliases"]) == (
         "kestutis-jankauskas",
@@ -329,7 +329,7 @@ def test_person_json_is_one_object_with_sections(kb: Kb, seeded_db: Path) -> Non
     assert person["events"] == []
 
 
-def test_stats_json(kb: Kb, seeded_db: Path) -> None:
+def test_stats_json(kb: Kb, seeded_db: str) -> None:
     stats = as_json(kb("stats", "--format", "json", db=seeded_db))
     assert stats["rows"]["quotes"] == 2
     assert stats["events"] == {
@@ -357,7 +357,7 @@ def test_stats_json(kb: Kb, seeded_db: Path) -> None:
     ],
 )
 def test_jsonl_is_the_json_array_one_object_a_line(
-    kb: Kb, seeded_db: Path, args: tuple[str, ...], count: int
+    kb: Kb, seeded_db: str, args: tuple[str, ...], count: int
 ) -> None:
     array = as_json(kb(*args, "--format", "json", db=seeded_db))
     lines = ok(kb(*args, "--format", "jsonl", db=seeded_db)).splitlines()
@@ -367,7 +367,7 @@ def test_jsonl_is_the_json_array_one_object_a_line(
 
 @pytest.mark.parametrize("command", ["sources", "parties", "people", "quotes", "figures", "events"])
 def test_csv_has_a_header_of_every_field_and_a_row_per_record(
-    kb: Kb, seeded_db: Path, command: str
+    kb: Kb, seeded_db: str, command: str
 ) -> None:
     array = as_json(kb(command, "--format", "json", db=seeded_db))
     rows = list(csv.DictReader(io.StringIO(ok(kb(command, "--format", "csv", db=seeded_db)))))
@@ -387,14 +387,14 @@ def csv_text(value: Any) -> str:
     return str(value)
 
 
-def test_csv_keeps_quotes_verbatim(kb: Kb, seeded_db: Path) -> None:
+def test_csv_keeps_quotes_verbatim(kb: Kb, seeded_db: str) -> None:
     out = ok(kb("quotes", "--format", "csv", db=seeded_db))
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [row["text"] for row in rows] == [FIRST_QUOTE, SECOND_QUOTE]
     assert [row["said_on_inferred"] for row in rows] == ["false", "false"]
 
 
-def test_person_jsonl_and_csv_are_typed_records(kb: Kb, seeded_db: Path) -> None:
+def test_person_jsonl_and_csv_are_typed_records(kb: Kb, seeded_db: str) -> None:
     lines = ok(kb("person", "jankauskas", "--format", "jsonl", db=seeded_db)).splitlines()
     records = [json.loads(line) for line in lines]
     assert [r["type"] for r in records] == ["person", "role"] + ["quote"] * 2 + ["figure"] * 4
@@ -413,7 +413,7 @@ def test_person_jsonl_and_csv_are_typed_records(kb: Kb, seeded_db: Path) -> None
     assert rows[2]["text"] == FIRST_QUOTE
 
 
-def test_stats_jsonl_and_csv_are_flat(kb: Kb, seeded_db: Path) -> None:
+def test_stats_jsonl_and_csv_are_flat(kb: Kb, seeded_db: str) -> None:
     lines = ok(kb("stats", "--format", "jsonl", db=seeded_db)).splitlines()
     assert json.loads(lines[0]) == {"stat": "rows.sources", "value": 6}
     assert {"stat": "events.first", "value": "1993-02-02"} in map(json.loads, lines)
@@ -445,7 +445,7 @@ def test_stats_jsonl_and_csv_are_flat(kb: Kb, seeded_db: Path) -> None:
          ["jjtv-kz-eu-relations-established", "kazinform-kz-eu-relations-established"]),
     ],
 )  # fmt: skip
-def test_filters(kb: Kb, seeded_db: Path, args: tuple[str, ...], expected: list[str]) -> None:
+def test_filters(kb: Kb, seeded_db: str, args: tuple[str, ...], expected: list[str]) -> None:
     rows = as_json(kb(*args, "--format", "json", db=seeded_db))
     assert [row["slug"] for row in rows] == expected
 
@@ -458,7 +458,7 @@ def test_filters(kb: Kb, seeded_db: Path, args: tuple[str, ...], expected: list[
         (("events", "--from", "2030"), "no events match"),
     ],
 )
-def test_empty_results(kb: Kb, seeded_db: Path, args: tuple[str, ...], message: str) -> None:
+def test_empty_results(kb: Kb, seeded_db: str, args: tuple[str, ...], message: str) -> None:
     table = kb(*args, db=seeded_db)
     assert (table.exit_code, table.stdout, table.stderr) == (0, "", f"{message}\n")
     assert ok(kb(*args, "--format", "json", db=seeded_db)) == "[]\n"
@@ -466,7 +466,7 @@ def test_empty_results(kb: Kb, seeded_db: Path, args: tuple[str, ...], message: 
     assert ok(kb(*args, "--format", "csv", db=seeded_db)) == ""
 
 
-def test_empty_database(kb: Kb, empty_db: Path) -> None:
+def test_empty_database(kb: Kb, empty_db: str) -> None:
     for command in ("sources", "parties", "people", "quotes", "figures", "events"):
         result = kb(command, db=empty_db)
         assert result.exit_code == 0
@@ -499,18 +499,19 @@ def unknown(what: str, suggestion: str, listing: str) -> str:
          "Error: Empty date range: from 2000 is after to 1999-12.\n"),
     ],
 )  # fmt: skip
-def test_user_errors(kb: Kb, seeded_db: Path, args: tuple[str, ...], message: str) -> None:
+def test_user_errors(kb: Kb, seeded_db: str, args: tuple[str, ...], message: str) -> None:
     assert error(kb(*args, db=seeded_db)) == message
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "jsonl"])
-def test_errors_go_to_stderr_in_every_format(kb: Kb, seeded_db: Path, fmt: str) -> None:
+def test_errors_go_to_stderr_in_every_format(kb: Kb, seeded_db: str, fmt: str) -> None:
     assert "Unknown person" in error(kb("quotes", "--by", "nobody", "--format", fmt, db=seeded_db))
 
 
 def test_database_from_the_environment(
-    kb: Kb, seeded_db: Path, monkeypatch: pytest.MonkeyPatch
+    kb: Kb, seeded_sqlite: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    seeded_db = seeded_sqlite
     monkeypatch.setenv("KB_DATABASE_URL", str(seeded_db))
     assert ok(kb("quotes", "--by", "kestutis-jankauskas")) == AMBASSADOR_QUOTES_TABLE
     monkeypatch.setenv("KB_DATABASE_URL", f"sqlite:///{seeded_db}")
@@ -518,15 +519,16 @@ def test_database_from_the_environment(
 
 
 def test_db_option_wins_over_the_environment(
-    kb: Kb, seeded_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    kb: Kb, seeded_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("KB_DATABASE_URL", str(tmp_path / "elsewhere.sqlite3"))
     assert as_json(kb("stats", "--format", "json", db=seeded_db))["rows"]["quotes"] == 2
 
 
 def test_default_database_is_in_the_working_directory(
-    kb: Kb, seeded_db: Path, monkeypatch: pytest.MonkeyPatch
+    kb: Kb, seeded_sqlite: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    seeded_db = seeded_sqlite
     monkeypatch.chdir(seeded_db.parent)
     assert seeded_db.name == "kb.sqlite3"
     assert as_json(kb("people", "--format", "json"))[0]["slug"] == "alikhan-smailov"

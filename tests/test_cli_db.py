@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import Result
 
-from kb.db import head_revision, history
+from kb.db import describe_url, head_revision, history
 
 Kb = Callable[..., Result]
 HEAD = head_revision()
@@ -35,7 +35,7 @@ def test_upgrade_to_a_named_revision(kb: Kb, tmp_path: Path) -> None:
     assert ok(kb("db", "upgrade", FIRST, db=db)) == f"Migrated from base to {FIRST}.\n"
 
 
-def test_downgrade_one_step_then_back(kb: Kb, empty_db: Path) -> None:
+def test_downgrade_one_step_then_back(kb: Kb, empty_db: str) -> None:
     previous = history()[0][1]  # the head's down revision; None when it is the first
     current = (
         f"{previous} (head is {HEAD}: run `kb db upgrade`)"
@@ -53,13 +53,13 @@ def test_downgrade_one_step_then_back(kb: Kb, empty_db: Path) -> None:
 
 
 def test_downgrade_to_base_removes_the_tables_and_read_commands_say_so(
-    kb: Kb, seeded_db: Path
+    kb: Kb, seeded_db: str
 ) -> None:
     assert ok(kb("db", "downgrade", "base", db=seeded_db)) == f"Migrated from {HEAD} to base.\n"
     result = kb("quotes", db=seeded_db)
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: {seeded_db} has no kb tables (it is at migration base). "
+        f"Error: {describe_url(seeded_db)} has no kb tables (it is at migration base). "
         "Run `kb db upgrade` or `kb load`.\n"
     )
     assert ok(kb("db", "downgrade", "base", db=seeded_db)) == "Already at base; nothing to do.\n"
@@ -74,7 +74,7 @@ def test_downgrade_and_current_need_an_existing_database(kb: Kb, tmp_path: Path)
     assert not db.exists()
 
 
-def test_unknown_revision_is_a_user_error(kb: Kb, empty_db: Path) -> None:
+def test_unknown_revision_is_a_user_error(kb: Kb, empty_db: str) -> None:
     result = kb("db", "upgrade", "nonexistent", db=empty_db)
     assert result.exit_code == 1
     assert result.stderr == (
@@ -91,7 +91,7 @@ def test_history_lists_revisions_newest_first(kb: Kb, tmp_path: Path) -> None:
     assert not (tmp_path / "none.sqlite3").exists()
 
 
-def test_history_marks_the_current_revision(kb: Kb, empty_db: Path) -> None:
+def test_history_marks_the_current_revision(kb: Kb, empty_db: str) -> None:
     first_line = ok(kb("db", "history", db=empty_db)).splitlines()[0]
     assert f"-> {HEAD} (head, current), " in first_line
     message = history()[0][2]

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from click.testing import Result
@@ -115,7 +114,7 @@ def test_csv_cells() -> None:
 
 @pytest.mark.parametrize("columns", [40, 60, 80, 120])
 def test_quotes_wrap_to_the_terminal(
-    kb: Kb, seeded_db: Path, monkeypatch: pytest.MonkeyPatch, columns: int
+    kb: Kb, seeded_db: str, monkeypatch: pytest.MonkeyPatch, columns: int
 ) -> None:
     monkeypatch.setenv("COLUMNS", str(columns))
     result = kb("quotes", db=seeded_db)
@@ -132,7 +131,7 @@ def test_quotes_wrap_to_the_terminal(
 
 
 def test_a_wide_enough_terminal_prints_each_quote_on_one_line(
-    kb: Kb, seeded_db: Path, monkeypatch: pytest.MonkeyPatch
+    kb: Kb, seeded_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COLUMNS", "1000")
     lines = kb("quotes", db=seeded_db).stdout.splitlines()

@@ -37,7 +37,7 @@ def test_documented_example_validates(tmp_path: Path) -> None:
 
 
 def test_documented_example_loads_with_its_spans(
-    tmp_path: Path, empty_db: Path, engine_for: Callable[[Path], Engine]
+    tmp_path: Path, empty_db: str, engine_for: Callable[[str | Path], Engine]
 ) -> None:
     from kb.loader import load
 

@@ -62,8 +62,9 @@ def party_rows(engine: Engine) -> list[tuple[object, ...]]:
 
 
 def test_yaml_and_jsonl_hold_the_same_records(
-    tmp_path: Path, empty_db: Path, engine_for: Callable[[Path], Engine]
+    tmp_path: Path, empty_sqlite: Path, engine_for: Callable[[str | Path], Engine]
 ) -> None:
+    empty_db = empty_sqlite
     yaml_file = write(tmp_path / "y" / "seeds_data" / "parties.yaml", PARTIES_YAML)
     jsonl_file = write(tmp_path / "j" / "seeds_data" / "parties.jsonl", PARTIES_JSONL)
     assert validate(yaml_file).counts == validate(jsonl_file).counts
@@ -209,7 +210,7 @@ def test_every_field_keeps_its_line(tmp_path: Path) -> None:
 
 
 def test_unquoted_dates_stay_text_and_a_bare_year_is_a_year(
-    tmp_path: Path, empty_db: Path, engine_for: Callable[[Path], Engine]
+    tmp_path: Path, empty_sqlite: Path, engine_for: Callable[[str | Path], Engine]
 ) -> None:
     data = tmp_path / "seeds_data"
     write(
@@ -230,7 +231,7 @@ def test_unquoted_dates_stay_text_and_a_bare_year_is_a_year(
             evidence: Signed in 1995.
         """,
     )
-    engine = engine_for(empty_db)
+    engine = engine_for(empty_sqlite)
     load(engine, data)
     with engine.connect() as connection:
         source = connection.execute(
@@ -242,7 +243,7 @@ def test_unquoted_dates_stay_text_and_a_bare_year_is_a_year(
 
 
 def test_numbers_in_exponent_form_are_numbers(
-    tmp_path: Path, empty_db: Path, engine_for: Callable[[Path], Engine]
+    tmp_path: Path, empty_sqlite: Path, engine_for: Callable[[str | Path], Engine]
 ) -> None:
     # PyYAML's YAML 1.1 rules would read 1.6e11 as text; the data format means a number.
     data = tmp_path / "seeds_data"
@@ -256,7 +257,7 @@ def test_numbers_in_exponent_form_are_numbers(
              value: 1.6e11, unit: USD, evidence: It exceeded US$160 billion.}
         """,
     )
-    engine = engine_for(empty_db)
+    engine = engine_for(empty_sqlite)
     load(engine, data)
     with engine.connect() as connection:
         value = connection.execute(text("SELECT value, typeof(value) FROM figures")).one()

@@ -39,7 +39,7 @@ def data(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def engine(empty_db: Path, engine_for: Callable[[Path], Engine]) -> Engine:
+def engine(empty_db: str, engine_for: Callable[[str | Path], Engine]) -> Engine:
     """An engine on a fresh migrated, empty database."""
     return engine_for(empty_db)
 
@@ -375,8 +375,11 @@ def test_any_problem_leaves_the_database_exactly_as_before(data: Path, engine: E
     assert dump(engine) == before
 
 
-def test_a_database_refusal_becomes_a_kb_error_and_rolls_back(data: Path, engine: Engine) -> None:
-    # A real trigger stands for whatever validation could not foresee.
+def test_a_database_refusal_becomes_a_kb_error_and_rolls_back(
+    data: Path, empty_sqlite: Path, engine_for: Callable[[str | Path], Engine]
+) -> None:
+    # A real (SQLite) trigger stands for whatever validation could not foresee.
+    engine = engine_for(empty_sqlite)
     with engine.begin() as connection:
         connection.execute(
             text(
@@ -480,7 +483,7 @@ def test_jsonl_records_load_like_yaml_ones(tmp_path: Path, engine: Engine) -> No
 
 
 def test_the_bundled_collection_loads_and_reloads_unchanged(
-    seeded_db: Path, engine_for: Callable[[Path], Engine]
+    seeded_db: str, engine_for: Callable[[str | Path], Engine]
 ) -> None:
     engine = engine_for(seeded_db)
     report = load(engine)

@@ -45,7 +45,7 @@ def test_history_lists_every_revision_down_to_base() -> None:
     assert revisions[-1][1] is None
 
 
-def test_models_match_migrations(empty_db: Path, engine_for: Callable[[Path], Engine]) -> None:
+def test_models_match_migrations(empty_db: str, engine_for: Callable[[str | Path], Engine]) -> None:
     engine = engine_for(empty_db)
     with engine.connect() as connection:
         context = MigrationContext.configure(
@@ -55,14 +55,16 @@ def test_models_match_migrations(empty_db: Path, engine_for: Callable[[Path], En
     assert diff == []
 
 
-def test_upgrade_creates_every_table(empty_db: Path, engine_for: Callable[[Path], Engine]) -> None:
+def test_upgrade_creates_every_table(
+    empty_db: str, engine_for: Callable[[str | Path], Engine]
+) -> None:
     engine = engine_for(empty_db)
     assert set(inspect(engine).get_table_names()) == KB_TABLES | {VERSION_TABLE}
     assert current_revision(engine) == head_revision()
 
 
 def test_downgrade_to_base_and_back_up(
-    empty_db: Path, engine_for: Callable[[Path], Engine]
+    empty_db: str, engine_for: Callable[[str | Path], Engine]
 ) -> None:
     engine = engine_for(empty_db)
     downgrade(engine, "base")

@@ -12,7 +12,7 @@ from kb import queries
 
 
 @pytest.fixture
-def seeded(seeded_db: Path, engine_for: Callable[[Path], Engine]) -> Iterator[Connection]:
+def seeded(seeded_db: str, engine_for: Callable[[str | Path], Engine]) -> Iterator[Connection]:
     """A connection to a copy of the database holding the bundled collection."""
     with engine_for(seeded_db).connect() as connection:
         yield connection

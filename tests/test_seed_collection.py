@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,9 +22,10 @@ NOT_FIGURES = ["30", "2", "30th", "1995", "30", "30th"]
 
 
 @pytest.fixture
-def conn(seeded_db: Path, engine_for: Callable[[Path], Engine]) -> Connection:
+def conn(seeded_db: str, engine_for: Callable[[str | Path], Engine]) -> Iterator[Connection]:
     """A connection to a database holding the bundled collection."""
-    return engine_for(seeded_db).connect()
+    with engine_for(seeded_db).connect() as connection:
+        yield connection
 
 
 def rows(conn: Connection, sql: str) -> list[tuple[object, ...]]:

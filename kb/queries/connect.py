@@ -60,7 +60,8 @@ def require_schema(connection: Connection, url: str) -> None:
 def explain(engine: Engine, url: str, error: exc.DBAPIError) -> KbError:
     """A KbError for a database failure: an old schema, a file that is not SQLite, or the rest."""
     where = describe(url)
-    reason = str(error.orig).strip() or type(error.orig).__name__
+    # PostgreSQL adds LINE/HINT lines after the message; the first line says what is wrong.
+    reason = (str(error.orig).strip().splitlines() or [type(error.orig).__name__])[0]
     if "file is not a database" in reason:
         return KbError(f"{where} is not a SQLite database ({reason}).")
     stale = _stale_schema(engine)
