@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 from kb.db import VERSION_TABLE, make_engine
 from kb.models import Base
+from kb.search.index import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -21,6 +22,8 @@ def run_migrations(connection: Connection) -> None:
         # SQLite cannot ALTER most things in place; batch mode copies the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # The full-text index (FTS5 tables, GIN expression indexes) is not in the models.
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

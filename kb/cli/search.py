@@ -1,0 +1,96 @@
+"""`kb search`: full-text search over quotes, figures, events, sources and people."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+import click
+
+from kb.cli.common import examples, read_options, reading
+from kb.cli.output import Row, emit_records, show, terminal_width, to_json
+from kb.search.index import DEFAULT_LIMIT, HIT_TYPES
+
+# Snippets sit under their hit, indented past the widest type ("person").
+INDENT = " " * (max(len(hit_type) for hit_type in HIT_TYPES) + 2)
+
+
+@click.command(
+    # A query may start with '-' (-hydrogen): taken as words, not as an unknown option.
+    context_settings={"ignore_unknown_options": True},
+    epilog=examples(
+        "kb search Jankauskas",
+        "kb search '\"partnership and cooperation agreement\"' --type event",
+        "kb search 'invest*' --type figure --limit 3 --format json",
+        "kb search --raw 'hydrogen NOT green'",
+    ),
+)
+@click.argument("words", metavar="QUERY...", nargs=-1, required=True)
+@click.option(
+    "--type",
+    "types",
+    type=click.Choice(tuple(HIT_TYPES)),
+    multiple=True,
+    help="Only hits of this type (repeat for several).  [default: all]",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMIT,
+    show_default=True,
+    help="Show at most this many hits.",
+)
+@click.option(
+    "--raw",
+    is_flag=True,
+    help="Pass QUERY to the database's full-text syntax as typed (FTS5 on SQLite, "
+    "to_tsquery on PostgreSQL).",
+)
+@read_options
+def search(
+    words: tuple[str, ...], types: tuple[str, ...], limit: int, raw: bool, db: str | None, fmt: str
+) -> None:
+    """Search quotes, figures, events, source titles and people's names, best match first.
+
+    QUERY is words to find, all of them, in any order; case does not matter. Put words in
+    double quotes for a phrase ("partnership and cooperation agreement") and end a word with
+    * for a prefix (invest* finds invested and investments). Everything else is taken as
+    words, so any text is a valid query. A quote is also found by its speaker's name.
+
+    Each hit shows its type, slug and source, and under them the matching text with the
+    matched words in «». JSON, JSON Lines and CSV add the rank (lower is better).
+    """
+    from kb.search.run import search as run_search
+
+    with reading(db) as connection:
+        hits = run_search(connection, " ".join(words), types=types, limit=limit, raw=raw)
+    if fmt == "json":
+        click.echo(to_json(hits))
+    elif fmt != "table":
+        emit_records(hits, fmt)
+    elif hits:
+        click.echo(hits_text(hits, terminal_width()))
+    else:
+        click.echo("no matches", err=True)
+
+
+def hits_text(hits: Sequence[Row], width: int) -> str:
+    """Each hit as a line of type, slug and source, its snippet wrapped and indented below.
+
+    A table would give the long slugs most of the width and squeeze the snippet.
+    """
+    blocks = []
+    for hit in hits:
+        source = hit["source"]
+        where = f" in {source}" if source not in (None, hit["slug"]) else ""
+        head = f"{hit['type']:<{len(INDENT)}}{hit['slug']}{where}"
+        snippet = textwrap.fill(
+            show(hit["snippet"]),
+            max(width, len(INDENT) + 20),
+            initial_indent=INDENT,
+            subsequent_indent=INDENT,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        blocks.append(f"{head}\n{snippet}")
+    return "\n\n".join(blocks)

@@ -1,0 +1,98 @@
+"""What both dialects' search SQL shares: the columns of a hit, and the final ranking.
+
+Each searchable table contributes its best `limit` matches; the union of those is ranked again
+and cut to `limit`. Lower rank is better on both dialects (FTS5's bm25 is negative, and
+PostgreSQL's ts_rank_cd is negated to match), so one ORDER BY serves both.
+
+A quote is also found through its speaker: `kb search Jankauskas` lists his quotes, though his
+name is outside the quoted words. Such a hit carries the speaker's rank and marked name, and
+the quote's text in `said`, from which `opening()` makes the rest of its snippet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Table,
+    Text,
+    cast,
+    literal,
+    null,
+    select,
+    union_all,
+)
+
+from kb.models import Base
+
+# How a snippet marks the words that matched, and where it cut the text.
+MARK_OPEN = "«"
+MARK_CLOSE = "»"
+ELLIPSIS = "…"
+# Words of context a snippet shows (FTS5 counts tokens; PostgreSQL words).
+SNIPPET_WORDS = 16
+
+HitSelect = Select[Any]
+
+
+def table_of(hit_type: str) -> Table:
+    """The table holding hits of `hit_type`."""
+    from kb.search.index import HIT_TYPES
+
+    return Base.metadata.tables[HIT_TYPES[hit_type]]
+
+
+def hit_columns(
+    hit_type: str,
+    table: Table,
+    snippet: ColumnElement[str],
+    rank: ColumnElement[float],
+    said: ColumnElement[str] | None = None,
+) -> HitSelect:
+    """The columns every hit has: type, slug, its source's slug, snippet, rank (and `said`).
+
+    A source is its own source; a person has none (people are not stated by one source).
+    """
+    return select(
+        literal(hit_type, String).label("type"),
+        table.c.slug,
+        source_slug(table).label("source"),
+        snippet.label("snippet"),
+        rank.label("rank"),
+        (cast(null(), Text) if said is None else said).label("said"),
+    )
+
+
+def source_slug(table: Table) -> ColumnElement[str | None]:
+    """The slug of the source a row of `table` comes from, or NULL where there is none."""
+    if table.name == "sources":
+        return table.c.slug
+    if "source_id" not in table.c:
+        return cast(null(), String)
+    sources = Base.metadata.tables["sources"]
+    return select(sources.c.slug).where(sources.c.id == table.c.source_id).scalar_subquery()
+
+
+def best(arm: HitSelect, limit: int) -> HitSelect:
+    """The best `limit` rows of `arm`."""
+    hits = arm.subquery()
+    return select(hits).order_by(hits.c.rank, hits.c.slug).limit(limit)
+
+
+def ranked(arms: Sequence[HitSelect], limit: int) -> HitSelect:
+    """The best `limit` hits of all `arms`; ties in the order type, slug (stable output)."""
+    # SQLite allows no ORDER BY or LIMIT in an arm of a UNION, but does in a subquery.
+    wrapped = [select(arm.subquery()) for arm in arms]
+    hits = union_all(*wrapped).subquery("hits")
+    return select(hits).order_by(hits.c.rank, hits.c.type, hits.c.slug).limit(limit)
+
+
+def opening(text: str) -> str:
+    """The first words of `text`, with an ellipsis if it goes on (all whitespace one space)."""
+    words = text.split()
+    shown = " ".join(words[:SNIPPET_WORDS])
+    return shown + ELLIPSIS if len(words) > SNIPPET_WORDS else shown

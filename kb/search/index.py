@@ -1,0 +1,73 @@
+"""What the full-text index holds: the searchable tables, their columns, and the objects it adds.
+
+Standard library only: the CLI, Alembic's env.py and `kb check` read these constants cheaply.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.schema import SchemaItem
+
+# Each searchable table and its indexed columns. On SQLite, `<table>_fts` is an external-content
+# FTS5 table over them; on PostgreSQL, `ix_<table>_fts` is a GIN index on their 'simple'
+# tsvector. Migration 0002 keeps a frozen copy; a test checks that the two agree.
+FTS_TABLES: dict[str, tuple[str, ...]] = {
+    "quotes": ("text",),
+    "figures": ("surface", "evidence", "metric"),
+    "events": ("name", "evidence"),
+    "sources": ("title",),
+    "people": ("name", "aliases"),
+}
+
+# What `kb search --type` calls a hit from each table.
+HIT_TYPES: dict[str, str] = {
+    "quote": "quotes",
+    "figure": "figures",
+    "event": "events",
+    "source": "sources",
+    "person": "people",
+}
+
+# How many hits a search shows unless asked for another number.
+DEFAULT_LIMIT = 20
+
+# Tables FTS5 creates beside each `<table>_fts` to hold the index.
+FTS5_SHADOW_SUFFIXES = ("data", "idx", "content", "docsize", "config")
+
+
+def fts_table(table: str) -> str:
+    """The name of the FTS5 table (SQLite) over `table`."""
+    return f"{table}_fts"
+
+
+def gin_index(table: str) -> str:
+    """The name of the GIN expression index (PostgreSQL) over `table`."""
+    return f"ix_{table}_fts"
+
+
+def is_index_object(name: str | None, type_: str) -> bool:
+    """True for a table or index that full-text search adds (the models do not describe them)."""
+    if type_ == "table":
+        return name in _fts_table_names()
+    if type_ == "index":
+        return name in {gin_index(table) for table in FTS_TABLES}
+    return False
+
+
+def include_object(
+    _object: SchemaItem,
+    name: str | None,
+    type_: str,
+    _reflected: bool,
+    _compare_to: SchemaItem | None,
+) -> bool:
+    """Alembic's include_object hook: autogenerate compares everything but the full-text index."""
+    return not is_index_object(name, type_)
+
+
+def _fts_table_names() -> set[str]:
+    """Every FTS5 table and shadow table the migration creates."""
+    names = {fts_table(table) for table in FTS_TABLES}
+    return names | {f"{name}_{suffix}" for name in names for suffix in FTS5_SHADOW_SUFFIXES}

@@ -1,0 +1,244 @@
+"""The full-text index: its shape, other tools finding it, staying in sync, and migrations."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from click.testing import Result
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+
+from kb.db import downgrade, upgrade
+from kb.loader import load
+from kb.paths import bundled_data_dir, data_dir, migrations_dir
+from kb.search import FTS_TABLES, HIT_TYPES, is_index_object
+from kb.search.run import search, search_statement
+
+Kb = Callable[..., Result]
+EngineFor = Callable[[str | Path], Engine]
+
+ARTICLE_DATA = "jjtv-2023-02-02-kazakhstan-eu-30-years.yaml"
+LAST_WORDS = (
+    " I believe that these\n      figures will continue to grow dramatically in the next few "
+    "years as part of the agreement\n      on critical minerals, hydrogen, green hydrogen, and "
+    "investments into ‘green’ energy\n"
+)
+
+
+def found(connection: Connection, query: str, *types: str) -> list[tuple[str, str]]:
+    """(type, slug) of each hit of a search."""
+    return [(hit["type"], hit["slug"]) for hit in search(connection, query, types=types)]
+
+
+def check_index(connection: sqlite3.Connection, table: str) -> None:
+    """FTS5's integrity check, comparing the index with the content table (rank = 1).
+
+    Without rank = 1, 'integrity-check' checks only the index's own structure: it passes even
+    when the index no longer matches an external content table.
+    """
+    fts = f"{table}_fts"
+    connection.execute(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)")
+
+
+TRIGGERS = {f"{table}_{event}" for table in FTS_TABLES for event in ("ai", "ad", "au")}
+
+
+def fts_objects(engine: Engine) -> set[str]:
+    """The names of the tables, triggers and indexes full-text search added."""
+    sqlite = engine.dialect.name == "sqlite"
+    sql = "SELECT name FROM sqlite_master" if sqlite else "SELECT indexname FROM pg_indexes"
+    with engine.connect() as connection:
+        names = set(connection.execute(text(sql)).scalars())
+    if sqlite:
+        return {name for name in names if is_index_object(name, "table") or name in TRIGGERS}
+    return {name for name in names if is_index_object(name, "index")}
+
+
+# --- shape ------------------------------------------------------------------------------------
+
+
+def test_each_table_has_an_external_content_fts5_table_and_triggers(empty_sqlite: Path) -> None:
+    with sqlite3.connect(empty_sqlite) as connection:
+        virtual = dict(
+            connection.execute("SELECT name, sql FROM sqlite_master WHERE sql LIKE '%USING fts5%'")
+        )
+        triggers = set(
+            connection.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
+        )
+        columns = {
+            table: tuple(row[1] for row in connection.execute(f"PRAGMA table_info({table}_fts)"))
+            for table in FTS_TABLES
+        }
+    assert set(virtual) == {f"{table}_fts" for table in FTS_TABLES}
+    for table in FTS_TABLES:
+        # Datasette and sqlite-utils detect the index only with content="<table>" so quoted.
+        assert f'content="{table}"' in virtual[f"{table}_fts"]
+        assert 'content_rowid="id"' in virtual[f"{table}_fts"]
+    assert {name for _, name in triggers} >= TRIGGERS
+    assert {table for table, name in triggers if name in TRIGGERS} == set(FTS_TABLES)
+    assert columns == FTS_TABLES
+
+
+def test_every_hit_type_has_an_index() -> None:
+    assert sorted(HIT_TYPES.values()) == sorted(FTS_TABLES)
+
+
+def test_the_migration_indexes_what_fts_tables_says() -> None:
+    path = migrations_dir() / "versions" / "0002_full_text_search.py"
+    spec = importlib.util.spec_from_file_location("migration_0002", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert migration.FTS_TABLES == FTS_TABLES
+    assert set(migration.PG_DOCUMENTS) == set(FTS_TABLES)
+
+
+def test_autogenerate_leaves_out_only_the_index() -> None:
+    assert is_index_object("quotes_fts", "table")
+    assert is_index_object("people_fts_docsize", "table")
+    assert is_index_object("ix_figures_fts", "index")
+    assert not is_index_object("quotes", "table")
+    assert not is_index_object("ix_quotes_speaker_id", "index")
+    assert not is_index_object("quotes_fts", "column")
+
+
+def test_every_search_uses_the_index(seeded_db: str, engine_for: EngineFor) -> None:
+    engine = engine_for(seeded_db)
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            # The tables are tiny: without this the planner would rightly scan them.
+            connection.execute(text("SET enable_seqscan = off"))
+        for hit_type, table in HIT_TYPES.items():
+            statement = search_statement(engine.dialect.name, "hydrogen", [hit_type], 20)
+            assert statement is not None
+            compiled = statement.compile(connection)
+            if engine.dialect.name == "sqlite":
+                params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+                sql = "EXPLAIN QUERY PLAN " + compiled.string
+                plan = str(connection.exec_driver_sql(sql, params).all())
+                assert f"SCAN {table}_fts VIRTUAL TABLE INDEX" in plan
+            else:
+                sql = "EXPLAIN " + compiled.string
+                plan = str(connection.exec_driver_sql(sql, compiled.params).all())
+                assert f"Index Scan on ix_{table}_fts" in plan
+
+
+# --- other tools --------------------------------------------------------------------------------
+
+
+def test_sqlite_utils_finds_and_searches_the_index(seeded_sqlite: Path) -> None:
+    database = sqlite_utils.Database(seeded_sqlite)
+    try:
+        assert {table: database[table].detect_fts() for table in FTS_TABLES} == {
+            table: f"{table}_fts" for table in FTS_TABLES
+        }
+        quotes = list(database["quotes"].search("hydrogen"))
+        people = list(database["people"].search("Jankauskas"))
+    finally:
+        database.close()
+    assert [row["slug"] for row in quotes] == ["jankauskas-investment-77bn"]
+    assert [row["slug"] for row in people] == ["kestutis-jankauskas"]
+
+
+# --- staying in sync ----------------------------------------------------------------------------
+
+
+def test_triggers_keep_the_index_in_sync(seeded_sqlite: Path, engine_for: EngineFor) -> None:
+    with sqlite3.connect(seeded_sqlite) as connection:
+        ids = dict(connection.execute("SELECT slug, id FROM quotes"))
+        speaker, source = connection.execute(
+            "SELECT speaker_id, source_id FROM quotes WHERE slug = 'jankauskas-pca-to-epca'"
+        ).fetchone()
+        connection.execute(
+            "INSERT INTO quotes (slug, text, speaker_id, source_id, kind, text_start, text_end) "
+            "VALUES ('new', 'Helium is lighter', ?, ?, 'direct', 0, 17)",
+            (speaker, source),
+        )
+        check_index(connection, "quotes")
+        connection.execute(
+            "UPDATE quotes SET text = replace(text, 'hydrogen', 'deuterium') WHERE id = ?",
+            (ids["jankauskas-investment-77bn"],),
+        )
+        check_index(connection, "quotes")
+        connection.execute("DELETE FROM quotes WHERE id = ?", (ids["jankauskas-pca-to-epca"],))
+        check_index(connection, "quotes")
+        for table, columns in FTS_TABLES.items():
+            if columns[0] != "aliases":
+                connection.execute(f"UPDATE {table} SET {columns[0]} = {columns[0]} || ' zyzzyva'")
+            check_index(connection, table)
+    with engine_for(seeded_sqlite).connect() as connection:
+        assert found(connection, "helium") == [("quote", "new")]
+        assert found(connection, "hydrogen", "quote") == []
+        assert found(connection, "deuterium") == [("quote", "jankauskas-investment-77bn")]
+        assert found(connection, "diplomatic ties", "quote") == []
+        assert {hit_type for hit_type, _ in found(connection, "zyzzyva")} == set(HIT_TYPES)
+
+
+def test_the_integrity_check_sees_an_index_out_of_sync(seeded_sqlite: Path) -> None:
+    with sqlite3.connect(seeded_sqlite) as connection:
+        connection.execute("DROP TRIGGER quotes_au")
+        connection.execute("UPDATE quotes SET text = 'Helium is lighter'")
+        with pytest.raises(sqlite3.DatabaseError, match="malformed"):
+            check_index(connection, "quotes")
+
+
+def test_aliases_are_searched(seeded_db: str, engine_for: EngineFor) -> None:
+    engine = engine_for(seeded_db)
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE people SET aliases = :aliases WHERE slug = 'kestutis-jankauskas'"),
+            {"aliases": json.dumps(["Kestas", "K. Jankauskas"])},
+        )
+    with engine.connect() as connection:
+        assert found(connection, "Kestas", "person") == [("person", "kestutis-jankauskas")]
+
+
+def test_loading_keeps_the_index_in_sync(
+    kb: Kb, seeded_db: str, engine_for: EngineFor, tmp_path: Path
+) -> None:
+    engine = engine_for(seeded_db)
+    with engine.connect() as connection:
+        assert found(connection, "hydrogen", "quote") == [("quote", "jankauskas-investment-77bn")]
+    data = Path(shutil.copytree(bundled_data_dir(), tmp_path / "seeds_data"))
+    shutil.copytree(data_dir("seeds"), tmp_path / "seeds")
+    # The quote ends a sentence earlier: its figures stay inside it, its hydrogen goes.
+    article = data / ARTICLE_DATA
+    content = article.read_text(encoding="utf-8")
+    assert content.count(LAST_WORDS) == 1
+    article.write_text(content.replace(LAST_WORDS, "\n"), encoding="utf-8")
+    assert kb("load", str(data), db=seeded_db).exit_code == 0
+    with engine.connect() as connection:
+        assert found(connection, "hydrogen", "quote") == []
+        assert found(connection, '"800 million"', "quote") == [
+            ("quote", "jankauskas-investment-77bn")
+        ]
+
+
+# --- migrations -----------------------------------------------------------------------------------
+
+
+def test_downgrade_removes_the_index_and_upgrade_indexes_existing_rows(
+    seeded_db: str, engine_for: EngineFor
+) -> None:
+    engine = engine_for(seeded_db)
+    created = fts_objects(engine)
+    assert created
+    downgrade(engine, "0001")
+    assert fts_objects(engine) == set()
+    upgrade(engine)
+    assert fts_objects(engine) == created
+    with engine.connect() as connection:
+        assert len(found(connection, "hydrogen")) == 3
+    downgrade(engine, "base")
+    assert fts_objects(engine) == set()
+    upgrade(engine)
+    load(engine, bundled_data_dir())
+    with engine.connect() as connection:
+        assert len(found(connection, "hydrogen")) == 3
