@@ -64,36 +64,41 @@ Kestutis Jankauskas  jjtv-kazakhstan-eu-30-years  Just in 30 years of our cooper
 """
 
 EVENTS_TO_1995_TABLE = """\
-date         name                                   occurrence  source
------------  -------------------------------------  ----------  ------------------------------------
-~1993-02-02  Kazakhstan and the EU establish        happened    jjtv-kazakhstan-eu-30-years
-             diplomatic relations
+date         name                         occurrence  source                                conflict
+-----------  ---------------------------  ----------  ------------------------------------  --------
+~1993-02-02  Kazakhstan and the EU        happened    jjtv-kazakhstan-eu-30-years
+             establish diplomatic
+             relations
 
-1993-02-02   Kazakhstan and the EU establish        happened    kazinform-2018-02-01-devigne
-             diplomatic relations
+1993-02-02   Kazakhstan and the EU        happened    kazinform-2018-02-01-devigne
+             establish diplomatic
+             relations
 
-1995         Kazakhstan and the EU sign the         happened    jjtv-kazakhstan-eu-30-years
-             partnership and cooperation agreement
+1995         Kazakhstan and the EU sign   happened    jjtv-kazakhstan-eu-30-years
+             the partnership and
+             cooperation agreement
 
-1995         Kazakhstan and the EU sign the         happened    astanatimes-2013-10-pca-negotiations
-             Partnership and Cooperation Agreement
+1995         Kazakhstan and the EU sign   happened    astanatimes-2013-10-pca-negotiations
+             the Partnership and
+             Cooperation Agreement
 
 ~ marks a date inferred from the text, not printed in it.
 """
 
 INVESTMENT_FIGURES_TABLE = """\
-metric             surface         value              stated by          source
------------------  --------------  -----------------  -----------------  ---------------------------
-European           US$160 billion  more than          (narration)        jjtv-kazakhstan-eu-30-years
-investment in                      160,000,000,000
-Kazakhstan                         USD
+metric         surface        value            stated by       source                       conflict
+-------------  -------------  ---------------  --------------  ---------------------------  --------
+European       US$160         more than        (narration)     jjtv-kazakhstan-eu-30-years  yes
+investment in  billion        160,000,000,000
+Kazakhstan                    USD
 
-European           US$77 billion   almost             Kestutis           jjtv-kazakhstan-eu-30-years
-investment in                      77,000,000,000     Jankauskas
-Kazakhstan                         USD
+European       US$77 billion  almost           Kestutis        jjtv-kazakhstan-eu-30-years  yes
+investment in                 77,000,000,000   Jankauskas
+Kazakhstan                    USD
 
-yearly European    800 million     about 800,000,000  Kestutis           jjtv-kazakhstan-eu-30-years
-investment in                      unknown            Jankauskas
+yearly         800 million    about            Kestutis        jjtv-kazakhstan-eu-30-years
+European                      800,000,000      Jankauskas
+investment in                 unknown
 Kazakhstan
 """
 

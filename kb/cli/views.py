@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
 INFERRED_MARK = "~"
 INFERRED_NOTE = f"{INFERRED_MARK} marks a date inferred from the text, not printed in it."
+# A row the sources contradict (kb conflicts shows both sides and why).
+CONFLICT = Column("conflict", lambda r: "yes" if r.get("in_conflict") else "")
 
 
 def date_cell(row: Row, name: str) -> str:
@@ -55,19 +57,23 @@ QUOTES = [
     field("source", "source_slug"),
     field("quote", "text", wrap=True),
 ]
-FIGURES = [
+FIGURE_COLUMNS = [
     field("metric", wrap=True),
     field("surface", wrap=True),
     Column("value", value_cell, wrap=True),
     Column("stated by", lambda r: r["speaker_name"] or "(narration)", wrap=True),
     field("source", "source_slug"),
 ]
-EVENTS = [
+EVENT_COLUMNS = [
     Column("date", lambda r: date_cell(r, "date")),
     field("name", wrap=True),
     field("occurrence"),
     field("source", "source_slug"),
 ]
+# kb figures and kb events mark the rows in conflict; a person's profile does not (its rows
+# are not checked for conflicts).
+FIGURES = [*FIGURE_COLUMNS, CONFLICT]
+EVENTS = [*EVENT_COLUMNS, CONFLICT]
 ROLES = [
     field("title", wrap=True),
     field("party", "party_name", wrap=True),
@@ -78,8 +84,8 @@ PERSON_QUOTES = QUOTES[1:]
 PERSON_SECTIONS = (
     ("roles", "Roles", ROLES),
     ("quotes", "Quotes", PERSON_QUOTES),
-    ("figures", "Figures stated in their quotes", FIGURES),
-    ("events", "Events they take part in", EVENTS),
+    ("figures", "Figures stated in their quotes", FIGURE_COLUMNS),
+    ("events", "Events they take part in", EVENT_COLUMNS),
 )
 _SECTION_KEYS = {key for key, _title, _columns in PERSON_SECTIONS}
 COUNTS = [field("table"), field("rows", right=True)]

@@ -65,7 +65,11 @@ def figures(
     metric: str | None = None,
     source: str | None = None,
 ) -> list[Row]:
-    """Figures, by source and position; filter by subject party, metric substring, source."""
+    """Figures, by source and position; filter by subject party, metric substring, source.
+
+    Each row says whether it conflicts with another figure (`in_conflict`, and the slugs in
+    `conflicts_with`), at kb.conflicts' default tolerance.
+    """
     where: list[ColumnElement[bool]] = []
     if subject is not None:
         where.append(FIGURES.c.subject_id.in_(party_ids(reader, subject)))
@@ -73,7 +77,8 @@ def figures(
         where.append(FIGURES.c.metric.icontains(metric, autoescape=True))
     if source is not None:
         where.append(FIGURES.c.source_id.in_(source_ids(reader, source)))
-    return fetch(reader, figure_select().where(*where))
+    rows = fetch(reader, figure_select().where(*where))
+    return _marked(reader, rows, "figure")
 
 
 # Aliases: a figure reaches its speaker through its quote.
@@ -117,7 +122,9 @@ def events(
     """Events in date order ('1995' before '1995-01-23', undated last), within the bounds.
 
     A bound matches an event whose date, at the event's own precision, overlaps it: '1995'
-    matches date_from='1995-06-01'. With a bound, undated events are left out.
+    matches date_from='1995-06-01'. With a bound, undated events are left out. Each row says
+    whether another source's record of the same happening dates it differently (`in_conflict`,
+    and the slugs in `conflicts_with`).
     """
     first = check_date(date_from) if date_from is not None else None
     last = check_date(date_to) if date_to is not None else None
@@ -128,7 +135,15 @@ def events(
         where.append(ends_on_or_after(EVENTS.c.date, first))
     if last:
         where.append(starts_on_or_before(EVENTS.c.date, last))
-    return events_where(reader, where)
+    return _marked(reader, events_where(reader, where), "event")
+
+
+def _marked(reader: Reader, rows: list[Row], kind: str) -> list[Row]:
+    """`rows` (figures or events) with their `in_conflict` and `conflicts_with` fields."""
+    # Imported here: kb.conflicts builds on this module.
+    from kb import conflicts
+
+    return conflicts.mark(rows, conflicts.partners(reader, kind))
 
 
 def events_where(reader: Reader, where: list[ColumnElement[bool]]) -> list[Row]:
