@@ -1,0 +1,71 @@
+"""Run kb in other processes: a traced `kb load` to watch or kill, and plain kb readers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from helpers.synthetic import Synthetic
+
+TRACED_KB = Path(__file__).with_name("traced_kb.py")
+WAIT_LIMIT_S = 60.0
+POLL_S = 0.002
+
+
+def kb_command(*args: str) -> list[str]:
+    """The command line that runs kb with `args` in a fresh Python process."""
+    return [sys.executable, "-c", "from kb.cli import main; main()", *args]
+
+
+def run_kb(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run kb with `args` in another process and return its exit status and output."""
+    return subprocess.run(kb_command(*args), capture_output=True, text=True, timeout=120)
+
+
+def start_load(
+    db: str, collection: Synthetic | None, trace: Path, *, hold: tuple[str, Path] | None = None
+) -> subprocess.Popen[str]:
+    """Start `kb load` of `collection` (None: the bundled one, with --prune) into `db`, traced.
+
+    With `hold=(table, release_file)` the load pauses inside its transaction just before its
+    first INSERT into `table`, until `release_file` exists.
+    """
+    options = [str(trace)] + (["--hold", hold[0], str(hold[1])] if hold else [])
+    if collection is None:
+        load = ["load", "--prune"]
+    else:
+        load = ["load", str(collection.data), "--seeds", str(collection.seeds)]
+    return subprocess.Popen(
+        [sys.executable, str(TRACED_KB), *options, "--", *load, "--db", db],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def milestones(trace: Path) -> list[str]:
+    """The milestones a traced load has reached, in order."""
+    return trace.read_text().splitlines() if trace.exists() else []
+
+
+def wait_for(trace: Path, milestone: str, process: subprocess.Popen[str]) -> float:
+    """Wait until the traced `process` reaches `milestone`; return the time it took (seconds)."""
+    start = time.monotonic()
+    while milestone not in milestones(trace):
+        if process.poll() is not None:
+            _, stderr = process.communicate()
+            raise AssertionError(
+                f"load ended ({process.returncode}) before {milestone!r}: {stderr}"
+            )
+        if time.monotonic() - start > WAIT_LIMIT_S:
+            raise AssertionError(f"load never reached {milestone!r}")
+        time.sleep(POLL_S)
+    return time.monotonic() - start
+
+
+def finish(process: subprocess.Popen[str]) -> None:
+    """Wait for a load to end, and fail unless it succeeded."""
+    _, stderr = process.communicate(timeout=WAIT_LIMIT_S)
+    assert process.returncode == 0, stderr
