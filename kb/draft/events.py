@@ -1,0 +1,309 @@
+"""Events: sentences reporting that something happened, is happening or will happen.
+
+A sentence holds an event when it has a trigger (signed, established, entered into force, met,
+visited, opened, launched, anniversary…). Two triggers in one sentence are two events only when
+the second is in a clause of its own with its own date or another occurrence ("established
+relations in 1992 and opened embassies a year later"); otherwise the later one is part of the
+first ("met … and agreed to set up …"). The date is the nearest date expression in the
+trigger's stretch of the sentence, except one right after a speech verb ("the airline said on
+Wednesday"), which dates the saying.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kb.draft.dates import DateMention, Published, find_dates, resolve
+from kb.draft.lexicon import (
+    CELEBRATION_NOUNS,
+    EVENT_TRIGGERS,
+    MONTHS_AND_DAYS,
+    PLANNED_CUES,
+    SPEECH_VERBS,
+    word_set,
+)
+from kb.draft.people import People
+from kb.draft.segment import Layout, Sentence, evidence_span
+
+_TRIGGERS = [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in EVENT_TRIGGERS]
+_PLANNED = re.compile(PLANNED_CUES, re.IGNORECASE)
+_PLANNED_AFTER = re.compile(r"\s+(?:is|are|was|were)\s+(?:planned|scheduled|due|expected)\b")
+_ONGOING = re.compile(r"\b(?:is|are|am)\s+(?:now\s+)?\w+ing\b", re.IGNORECASE)
+_CELEBRATION = re.compile(CELEBRATION_NOUNS, re.IGNORECASE)
+_SPEECH = "|".join(sorted(set(SPEECH_VERBS) | {"reported"}, key=len, reverse=True))
+_SAID_BEFORE = re.compile(rf"\b(?:{_SPEECH})(?:\s+\w+){{0,2}}\s+$")
+_SAID_AFTER = re.compile(rf",?\s*(?:{_SPEECH})\b")
+_BOUNDARY = re.compile(r"\s+and\s+|;\s*|,\s+|\s+but\s+|\s+while\s+")
+_THAT_WAS = re.compile(
+    r"(?:That|This|It)\s+(?:was|happened|took place)\s+(?:in|on)\s+[^.]{1,30}\.?", re.I
+)
+_ATTRIBUTION_TAIL = re.compile(
+    rf",\s+(?:[\w’'-]+\s+){{0,4}}?(?:{_SPEECH})\b[^,]*$|,\s+according to\b.*$"
+)
+_CAPITALISED = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w’'-]*)*")
+_NAME_WORDS = 20
+# Capitalised only because they open a sentence or a clause: not part of a name.
+_LEADING = word_set(
+    "the a an on in at by for with from to of and but this that these those it its their our "
+    "we they he she i there under since after before over thus meanwhile however also last "
+    "next when while if as officials further"
+)
+
+
+@dataclass
+class Event:
+    """An event found in a sentence."""
+
+    start: int
+    end: int
+    kind: str
+    occurrence: str
+    date: tuple[str, bool] | None
+    name: str
+    participants: list[int] = field(default_factory=list)
+    named: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Trigger:
+    """A trigger word or phrase in a sentence."""
+
+    start: int
+    end: int
+    kind: str
+
+
+def find_events(
+    layout: Layout, people: People, published: Published | None, quoted: Callable[[int], bool]
+) -> list[Event]:
+    """Every event the body reports, in text order."""
+    text = layout.text
+    dates = [
+        mention for start, end in layout.paragraphs for mention in find_dates(text, start, end)
+    ]
+    events: list[Event] = []
+    for index, sentence in enumerate(layout.sentences):
+        triggers = _triggers(text, sentence)
+        if not triggers:
+            continue
+        own = [date for date in dates if sentence.start <= date.start < sentence.end]
+        for group in _groups(text, sentence, triggers, own):
+            event = _event(text, layout, index, group, own, dates, published)
+            _antecedent(text, people, event)
+            event.participants = _participants(text, people, event, quoted)
+            event.named = _named(text, people, event)
+            events.append(event)
+    return events
+
+
+def _triggers(text: str, sentence: Sentence) -> list[_Trigger]:
+    """The triggers of a sentence, in order, without overlaps (the first kind listed wins)."""
+    found: list[_Trigger] = []
+    for kind, pattern in _TRIGGERS:
+        for match in pattern.finditer(text, sentence.start, sentence.end):
+            if all(match.end() <= t.start or match.start() >= t.end for t in found):
+                found.append(_Trigger(match.start(), match.end(), kind))
+    return sorted(found, key=lambda trigger: trigger.start)
+
+
+@dataclass
+class _Group:
+    """Triggers that report one event, and the stretch of the sentence that belongs to it."""
+
+    triggers: list[_Trigger]
+    start: int
+    end: int
+    occurrence: str
+
+
+def _groups(
+    text: str, sentence: Sentence, triggers: list[_Trigger], dates: list[DateMention]
+) -> list[_Group]:
+    """Triggers grouped into events. A trigger in the same clause as the one before it is part
+    of its event; one in a clause of its own starts a new event only if that clause has its own
+    date or another occurrence ("… in 1992 and opened embassies a year later")."""
+    starts = [_clause_start(text, sentence, triggers, index) for index in range(len(triggers))]
+    groups: list[_Group] = []
+    for index, trigger in enumerate(triggers):
+        start = starts[index]
+        end = next((s for s in starts[index + 1 :] if s is not None), sentence.end)
+        occurrence = _occurrence(text, sentence, trigger, end)
+        if groups and start is None:
+            groups[-1].triggers.append(trigger)
+            groups[-1].end = end
+            continue
+        begin = sentence.start if start is None else start
+        has_date = any(begin <= date.start < end for date in dates if _dates_event(text, date))
+        if groups and not has_date and occurrence == groups[-1].occurrence:
+            groups[-1].triggers.append(trigger)
+            groups[-1].end = end
+            continue
+        groups.append(_Group([trigger], begin, end, occurrence))
+    return groups
+
+
+def _clause_start(
+    text: str, sentence: Sentence, triggers: list[_Trigger], index: int
+) -> int | None:
+    """Where a trigger's clause starts, if a clause boundary separates it from the trigger
+    before it (None when they share a clause, or for the first trigger)."""
+    if index == 0:
+        return None
+    start = None
+    for match in _BOUNDARY.finditer(text, triggers[index - 1].end, triggers[index].start):
+        start = match.end()
+    return start
+
+
+def _occurrence(text: str, sentence: Sentence, trigger: _Trigger, end: int) -> str:
+    """planned, ongoing or happened: from the words before the trigger in its clause."""
+    clause_start = sentence.start
+    for match in _BOUNDARY.finditer(text, sentence.start, trigger.start):
+        clause_start = match.end()
+    before = text[clause_start : trigger.end]
+    if _PLANNED.search(before) or _PLANNED_AFTER.match(text, trigger.end, end):
+        return "planned"
+    if _ONGOING.search(before):
+        return "ongoing"
+    return "happened"
+
+
+def _dates_event(text: str, date: DateMention) -> bool:
+    """Whether a date may date an event: not a comparison, not the date something was said."""
+    if date.preposition.startswith("than"):
+        return False
+    return not _SAID_BEFORE.search(text, max(0, date.start - 40), date.start)
+
+
+def _event(
+    text: str,
+    layout: Layout,
+    index: int,
+    group: _Group,
+    own: list[DateMention],
+    dates: list[DateMention],
+    published: Published | None,
+) -> Event:
+    """The event of one group of triggers."""
+    sentence = layout.sentences[index]
+    kind = _kind(text, sentence, group.triggers[0])
+    start, end = evidence_span(text, sentence.start, sentence.end)
+    candidates = [d for d in own if group.start <= d.start < group.end and _dates_event(text, d)]
+    date = None
+    if candidates:
+        nearest = min(candidates, key=lambda d: abs(d.start - group.triggers[0].start))
+        anchor = _anchor(dates, nearest.start)
+        date = resolve(nearest, published, anchor, future=group.occurrence == "planned")
+    elif (following := _that_was(text, layout, index)) is not None:
+        mention, end = following
+        date = resolve(mention, published, _anchor(dates, mention.start))
+    name = _name(text, group, sentence)
+    return Event(start, end, kind, group.occurrence, date, name)
+
+
+def _antecedent(text: str, people: People, event: Event) -> None:
+    """A name that starts with "who" ("who met NAME…") gets the person it refers to."""
+    if not event.name.lower().startswith("who "):
+        return
+    found = re.search(re.escape(event.name[4:].split(" ")[0]), text[event.start : event.end])
+    clause = event.start + found.start() if found else event.end
+    mentions = people.all_within(event.start, clause)
+    if mentions:
+        event.name = f"{people.persons[mentions[-1].person].name} {event.name[4:]}"
+
+
+def _kind(text: str, sentence: Sentence, trigger: _Trigger) -> str:
+    """The trigger's kind; an anniversary that events or ceremonies mark is a celebration."""
+    if trigger.kind == "anniversary" and _CELEBRATION.search(text, sentence.start, trigger.start):
+        return "celebration"
+    return trigger.kind
+
+
+def _anchor(dates: list[DateMention], position: int) -> str | None:
+    """The last date printed in full before `position`: what "a decade later" counts from."""
+    anchor = None
+    for date in dates:
+        if date.start >= position:
+            break
+        if date.value is not None:
+            anchor = date.value
+    return anchor
+
+
+def _that_was(text: str, layout: Layout, index: int) -> tuple[DateMention, int] | None:
+    """A date given by the next sentence ("That was in 1995."), and where that sentence ends."""
+    if index + 1 >= len(layout.sentences):
+        return None
+    sentence, following = layout.sentences[index], layout.sentences[index + 1]
+    if following.paragraph != sentence.paragraph:
+        return None
+    if not _THAT_WAS.fullmatch(text, following.start, following.end):
+        return None
+    mentions = find_dates(text, following.start, following.end)
+    if not mentions:
+        return None
+    return mentions[0], evidence_span(text, following.start, following.end)[1]
+
+
+def _name(text: str, group: _Group, sentence: Sentence) -> str:
+    """A short name: the group's stretch of the sentence without its opening adverbial,
+    trailing attribution and anything after the first comma past the trigger."""
+    start = sentence.start if group.start == sentence.start else group.start
+    if group.start != sentence.start:
+        # The stretch begins after the previous trigger: start at its clause instead.
+        for match in _BOUNDARY.finditer(text, sentence.start, group.triggers[0].start):
+            start = match.end()
+    trigger = group.triggers[0]
+    stretch = text[start : group.end if len(group.triggers) == 1 else sentence.end]
+    stretch = _ATTRIBUTION_TAIL.sub("", " ".join(stretch.split()))
+    lead = stretch.find(", ")
+    offset = trigger.start - start
+    if 0 <= lead < offset and len(stretch[:lead].split()) <= 6:
+        stretch = stretch[lead + 2 :]
+        offset -= lead + 2
+    cut = stretch.find(", ", max(offset, 0))
+    if cut > 0:
+        stretch = stretch[:cut]
+    stretch = re.sub(r"(?:\s+(?:and|but|while)|[,;])+$", "", stretch.strip())
+    stretch = stretch.strip(" “”\"‘’'«».,;:")
+    words = stretch.split()[:_NAME_WORDS]
+    name = " ".join(words)
+    return name[:1].upper() + name[1:] if name else text[trigger.start : trigger.end]
+
+
+def _participants(
+    text: str, people: People, event: Event, quoted: Callable[[int], bool]
+) -> list[int]:
+    """People named in the evidence who take part: not those only reporting it."""
+    found: list[int] = []
+    for mention in people.all_within(event.start, event.end):
+        if quoted(mention.start) or mention.person in found:
+            continue
+        after = text[mention.end : mention.end + 60]
+        after = re.sub(r"^,[^,]{1,50},", "", after)  # skip an apposition ("NAME, ROLE, said")
+        before = text[max(0, mention.start - 60) : mention.start]
+        if _SAID_AFTER.match(after) or _SAID_BEFORE.search(before):
+            continue
+        found.append(mention.person)
+    return found
+
+
+def _named(text: str, people: People, event: Event) -> list[str]:
+    """Capitalised names in the evidence that are not people: parties a curator may add."""
+    persons = people.all_within(event.start, event.end)
+    names: list[str] = []
+    for match in _CAPITALISED.finditer(text, event.start, event.end):
+        words = match.group().split()
+        while words and words[0].lower() in _LEADING:
+            words.pop(0)
+        name = " ".join(words)
+        start = match.end() - len(name)
+        if not name or name.lower() in MONTHS_AND_DAYS:
+            continue
+        if any(m.start <= start < m.end or start <= m.start < match.end() for m in persons):
+            continue
+        if name not in names:
+            names.append(name)
+    return names

@@ -1,0 +1,471 @@
+"""People: capitalised names in a person's context, their roles, and every later mention.
+
+A run of capitalised words is a person's name only in a context that says so: a title before it
+("Prime Minister NAME", "museum director NAME"), a role after it ("NAME, EU Ambassador to
+Kazakhstan"), an honorific, a speech verb next to it ("said NAME", "NAME added"), or "and"
+joining it to another person. Later mentions by surname are merged into the same person.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from kb.draft.lexicon import (
+    FUNCTION_WORDS,
+    HONORIFICS,
+    NAME_PARTICLES,
+    NOT_NAME_WORDS,
+    ROLE_NOUNS,
+    ROLE_PLURALS,
+    SPEECH_VERBS,
+    TITLE_MODIFIERS,
+)
+from kb.draft.segment import Layout
+
+_WORD = re.compile(r"[^\W\d_]+(?:[-’'][^\W\d_]+)*")
+_SPEECH = "|".join(sorted(set(SPEECH_VERBS), key=len, reverse=True))
+_SPEECH_AFTER = re.compile(rf"\s+(?:{_SPEECH})\b")
+# "…, NAME, said": a name closing an apposition, then the speech verb.
+_SPEECH_AFTER_COMMA = re.compile(rf",\s+(?:{_SPEECH})\b")
+_SPEECH_BEFORE = re.compile(rf"\b(?:{_SPEECH}|according to)\s+$", re.IGNORECASE)
+# "NAME, ROLE": the role phrase runs to the next punctuation mark.
+_APPOSITION = re.compile(r"(?:[’']s)?,\s+(?P<role>[^,.;:!?()“”\"«»\n]{2,120})")
+# Leading words of a role phrase that are not part of the title: "the company's", "its".
+_ROLE_LEAD = re.compile(r"^(?:(?:the|a|an|its|their|his|her|our)\s+)?(?:[\w-]+[’']s\s+)?", re.I)
+_ROLE_WORDS = 4
+# "NAME, 58,": an age after a name.
+_AGE = re.compile(r",\s+\d{1,3},")
+# "an epidemiologist at ORG": a word naming an occupation (-ist, -er, -or, -ian, -ant, -ent),
+# then at/of/for/with an organization.
+_OCCUPATION_AT = re.compile(
+    r"(?:an?|the)\s+(?:[a-z-]+\s+){0,2}?"
+    r"(?!(?:center|centre|border|corner|river|water|number|quarter|order|letter|computer)\b)"
+    r"[a-z-]+(?:ist|er|or|ian|ant|ent)\s+(?:at|of|for|with)\s+(?:the\s+)?[A-Z]"
+)
+_GAPS = frozenset((" ", "\u00a0"))
+_MAX_TITLE_WORDS = 5
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role as the text states it: the title and the evidence passage's offsets."""
+
+    title: str
+    start: int
+    end: int
+
+
+@dataclass
+class Person:
+    """A person: full name as printed, surname, roles, and whether the surname is used alone."""
+
+    name: str
+    surname: str
+    roles: list[Role] = field(default_factory=list)
+    surname_used: bool = False
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A mention of a person (full name or surname) at offsets [start, end)."""
+
+    start: int
+    end: int
+    person: int
+    speaking: bool = False
+
+
+@dataclass
+class People:
+    """The people of an article and their mentions in text order."""
+
+    persons: list[Person]
+    mentions: list[Mention]
+
+    def __post_init__(self) -> None:
+        self.mentions.sort(key=lambda mention: mention.start)
+        self._starts = [mention.start for mention in self.mentions]
+
+    def within(self, start: int, end: int) -> Mention | None:
+        """The first mention that starts in [start, end)."""
+        index = bisect_left(self._starts, start)
+        if index < len(self.mentions) and self.mentions[index].start < end:
+            return self.mentions[index]
+        return None
+
+    def all_within(self, start: int, end: int) -> list[Mention]:
+        """Every mention that starts in [start, end)."""
+        index = bisect_left(self._starts, start)
+        found = []
+        while index < len(self.mentions) and self.mentions[index].start < end:
+            found.append(self.mentions[index])
+            index += 1
+        return found
+
+    def before(self, position: int, skip: Callable[[int], bool]) -> int | None:
+        """The person mentioned last before `position`, ignoring mentions where skip() holds."""
+        index = bisect_left(self._starts, position) - 1
+        while index >= 0:
+            mention = self.mentions[index]
+            if not skip(mention.start):
+                return mention.person
+            index -= 1
+        return None
+
+    def speaker_before(self, position: int, since: int, skip: Callable[[int], bool]) -> int | None:
+        """The person last named as the subject of a speech verb in [since, position)."""
+        index = bisect_left(self._starts, position) - 1
+        while index >= 0 and self.mentions[index].start >= since:
+            mention = self.mentions[index]
+            if mention.speaking and not skip(mention.start):
+                return mention.person
+            index -= 1
+        return None
+
+    def with_role(self, noun: str, position: int) -> int | None:
+        """The person last mentioned before `position` whose role title contains `noun`."""
+        wanted = noun.lower()
+        index = bisect_left(self._starts, position) - 1
+        while index >= 0:
+            person = self.mentions[index].person
+            titles = " ".join(role.title.lower() for role in self.persons[person].roles)
+            if re.search(rf"\b{re.escape(wanted)}\b", titles):
+                return person
+            index -= 1
+        return None
+
+
+@dataclass
+class _Candidate:
+    """A run of capitalised words that may name a person."""
+
+    start: int
+    end: int
+    words: list[str]
+    strong: bool
+    role: Role | None = None
+    speaking: bool = False
+
+
+def find_people(layout: Layout) -> People:
+    """The people named in the body, with their roles and mentions."""
+    text = layout.text
+    body_start = layout.paragraphs[0][0] if layout.paragraphs else len(text)
+    tokens = [match.span() for match in _WORD.finditer(text, body_start)]
+    candidates = [
+        candidate
+        for run in _runs(text, tokens)
+        if (candidate := _candidate(text, tokens, run)) is not None
+    ]
+    _join_coordinated(text, candidates)
+    return _merge(candidates)
+
+
+def _runs(text: str, tokens: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Runs [first, last] of token indices: capitalised words (and particles) one space apart."""
+    runs = []
+    first: int | None = None
+    for index, (start, end) in enumerate(tokens):
+        word = text[start:end]
+        capital = word[0].isupper()
+        joined = (
+            first is not None
+            and text[tokens[index - 1][1] : start] in _GAPS
+            and (capital or word.lower() in NAME_PARTICLES)
+        )
+        if joined:
+            continue
+        if first is not None:
+            runs.append((first, index - 1))
+        first = index if capital else None
+    if first is not None:
+        runs.append((first, len(tokens) - 1))
+    return runs
+
+
+def _candidate(text: str, tokens: list[tuple[int, int]], run: tuple[int, int]) -> _Candidate | None:
+    """The person a run may name, with the title before it if there is one."""
+    first, last = run
+    words = [text[start:end] for start, end in tokens[first : last + 1]]
+    while words and (words[0].lower() in FUNCTION_WORDS or words[0].lower() in NAME_PARTICLES):
+        words.pop(0)
+        first += 1
+    while words and words[-1].lower() in NAME_PARTICLES:
+        words.pop()
+        last -= 1
+    if not words:
+        return None
+    title_at = _last_title_word(words)
+    strong = False
+    role: Role | None = None
+    if title_at is not None:
+        name_first = first + title_at + 1
+        if name_first > last:
+            return None
+        strong = True
+        if words[title_at].lower().rstrip(".") not in HONORIFICS:
+            role = _role_before(text, tokens, first, name_first, last)
+        first = name_first
+    elif (split := _title_with_of(text, tokens, first, last)) is not None:
+        first, role = split
+        strong = True
+    else:
+        strong, role = _context_before(text, tokens, first, last)
+    name_words = [text[start:end] for start, end in tokens[first : last + 1]]
+    owner = name_words[-1] != _strip_possessive(name_words[-1])
+    name_words[-1] = _strip_possessive(name_words[-1])
+    if not _is_name(name_words):
+        return None
+    if owner and role is None and re.match(r"\s+[a-z]", text[tokens[last][1] :]):
+        strong = False  # "said Kestria's foreign minister": an owner, not the speaker
+    if strong and title_at is None and role is None and len(name_words) == 1:
+        # "said Kazakhstan would…", "according to Reuters calculations": a single word after a
+        # speech verb names the speaker only where the attribution ends ("…," said Berg.).
+        strong = text[tokens[last][1] : tokens[last][1] + 1] in ("", ".", "!", "?", ";")
+    start, end = tokens[first][0], tokens[last][0] + len(name_words[-1])
+    candidate = _Candidate(start, end, name_words, strong, role)
+    _context_after(text, candidate)
+    return candidate
+
+
+def _last_title_word(words: list[str]) -> int | None:
+    """Index of the last role noun or honorific among a run's words."""
+    found = None
+    for index, word in enumerate(words):
+        lower = word.lower().rstrip(".")
+        if lower in ROLE_NOUNS or lower in HONORIFICS:
+            found = index
+    return found
+
+
+def _role_before(
+    text: str, tokens: list[tuple[int, int]], title_first: int, name_first: int, last: int
+) -> Role:
+    """A title printed before the name, within the same run ("Prime Minister NAME")."""
+    title_start = tokens[title_first][0]
+    title_end = tokens[name_first - 1][1]
+    return Role(text[title_start:title_end], title_start, tokens[last][1])
+
+
+def _title_with_of(
+    text: str, tokens: list[tuple[int, int]], first: int, last: int
+) -> tuple[int, Role] | None:
+    """A title with "of" before a name ("Prime Minister of Kazakhstan NAME"): the name is the
+    run's last two words (and any particles); the words before it complete the title."""
+    of = first - 1
+    if of > 0 and text[slice(*tokens[of])] == "the":
+        of -= 1
+    if of < 1 or text[slice(*tokens[of])] != "of":
+        return None
+    role_word = text[slice(*tokens[of - 1])].lower()
+    if role_word not in ROLE_NOUNS or text[tokens[of - 1][1] : tokens[of][0]] not in _GAPS:
+        return None
+    name_first = last
+    while name_first - 1 > first and text[slice(*tokens[name_first - 1])] in NAME_PARTICLES:
+        name_first -= 1
+    name_first -= 1
+    if name_first <= first:
+        return None
+    title_first = of - 1
+    while (
+        title_first > 0
+        and of - title_first < _MAX_TITLE_WORDS
+        and text[tokens[title_first - 1][1] : tokens[title_first][0]] in _GAPS
+        and _title_word(text[slice(*tokens[title_first - 1])])
+    ):
+        title_first -= 1
+    title_start = tokens[title_first][0]
+    title = text[title_start : tokens[name_first - 1][1]]
+    return name_first, Role(title, title_start, tokens[last][1])
+
+
+def _context_before(
+    text: str, tokens: list[tuple[int, int]], first: int, last: int
+) -> tuple[bool, Role | None]:
+    """Whether the words before a run make it a name, and the title they give: "museum
+    director NAME", "mayors NAME", "the project leader, NAME", "said NAME"."""
+    if first > 0:
+        gap = text[tokens[first - 1][1] : tokens[first][0]]
+        previous = text[slice(*tokens[first - 1])].lower()
+        if gap in _GAPS and previous in ROLE_PLURALS:
+            return True, None
+        if (gap in _GAPS or gap.strip() == ",") and previous in ROLE_NOUNS:
+            return True, _title_back(text, tokens, first - 1, last)
+        if gap == ". " and previous in HONORIFICS:
+            return True, None  # "Dr. Maria Santos"
+    preceding = text[max(0, tokens[first][0] - 40) : tokens[first][0]]
+    return bool(_SPEECH_BEFORE.search(preceding)), None
+
+
+def _title_back(text: str, tokens: list[tuple[int, int]], role: int, last: int) -> Role:
+    """A title ending in the role noun at token `role`, taking the words before it that belong
+    to it: capitalised words, modifiers (deputy, chief…) and one lower-case noun (union leader);
+    not an article, a possessive (the company's) or a verb."""
+    title_first = role
+    lower_taken = False
+    while title_first > 0 and role - title_first < _MAX_TITLE_WORDS:
+        if text[tokens[title_first - 1][1] : tokens[title_first][0]] not in _GAPS:
+            break
+        word = text[slice(*tokens[title_first - 1])]
+        lower = word.lower()
+        if lower in FUNCTION_WORDS or lower in SPEECH_VERBS or word[-2:] in ("’s", "'s"):
+            break
+        if not word[0].isupper() and lower not in TITLE_MODIFIERS:
+            if lower_taken:
+                break
+            lower_taken = True
+        title_first -= 1
+    title_start = tokens[title_first][0]
+    return Role(text[title_start : tokens[role][1]], title_start, tokens[last][1])
+
+
+def _title_word(word: str) -> bool:
+    """Whether a word before a role noun belongs to the title (Museum director, Chief executive)."""
+    lower = word.lower()
+    return lower not in FUNCTION_WORDS and (word[0].isupper() or lower in TITLE_MODIFIERS)
+
+
+def _context_after(text: str, candidate: _Candidate) -> None:
+    """A speech verb or a role phrase after the name makes it a name; a role phrase is kept."""
+    end = candidate.end
+    if len(candidate.words) > 1 and _AGE.match(text, end):
+        candidate.strong = True  # "Derek Hollis, 58, admitted…"
+    if _SPEECH_AFTER.match(text, end) or (
+        _SPEECH_AFTER_COMMA.match(text, end) and text[: candidate.start].rstrip().endswith(",")
+    ):
+        candidate.strong = candidate.speaking = True
+    elif _SPEECH_BEFORE.search(text, max(0, candidate.start - 40), candidate.start):
+        # "…," said NAME. / said NAME, ROLE: not "said NAME had…", where NAME is spoken about.
+        candidate.speaking = text[end : end + 1] in ("", ".", ",", ";", "!", "?")
+    apposition = _APPOSITION.match(text, end)
+    if apposition is None:
+        return
+    phrase = apposition.group("role").strip()
+    phrase = re.split(r"\s+(?:who|which|whose|said|says|told|added)\b", phrase)[0]
+    title = phrase[_ROLE_LEAD.match(phrase).end() :]  # type: ignore[union-attr]
+    words = title.split()
+    role_at = next(
+        (i for i, word in enumerate(words[:_ROLE_WORDS]) if word.lower().strip("’'") in ROLE_NOUNS),
+        None,
+    )
+    if role_at is None:
+        if len(candidate.words) > 1 and _OCCUPATION_AT.match(phrase):
+            # "Maria Santos, an epidemiologist at the National Institute of Health"
+            candidate.strong = True
+            if candidate.role is None:
+                evidence_end = apposition.start("role") + len(phrase)
+                candidate.role = Role(title, candidate.start, evidence_end)
+        return
+    if role_at + 1 < len(words) and words[role_at + 1][0].isupper():
+        return  # "…, Mayor Tomas Rebic": a title before the next name, not this one's role
+    candidate.strong = True
+    if candidate.role is None:
+        evidence_end = apposition.start("role") + len(phrase)
+        candidate.role = Role(title, candidate.start, evidence_end)
+
+
+def _strip_possessive(word: str) -> str:
+    """A name word without a possessive ending (Farrow’s → Farrow)."""
+    return word[:-2] if word[-2:] in ("’s", "'s") else word
+
+
+def _is_name(words: list[str]) -> bool:
+    """Whether the words can be a person's name (not an organization, a place or an acronym)."""
+    for word in words:
+        lower = word.lower()
+        if lower in NAME_PARTICLES:
+            continue
+        if not word[0].isupper() or lower in NOT_NAME_WORDS or lower in ROLE_NOUNS:
+            return False
+        if word.isupper() and len(word) > 1:
+            return False
+    return True
+
+
+def _join_coordinated(text: str, candidates: list[_Candidate]) -> None:
+    """A full name joined by "and" to a person's name is a person's name too."""
+    for left, right in pairwise(candidates):
+        if text[left.end : right.start] != " and ":
+            continue
+        if left.strong and len(right.words) > 1:
+            right.strong = True
+        elif right.strong and len(left.words) > 1:
+            left.strong = True
+
+
+def _merge(candidates: list[_Candidate]) -> People:
+    """Persons from the full names found in context; every mention matched to one of them."""
+    persons: list[Person] = []
+    by_name: dict[str, int] = {}
+    _promote_full_names(candidates)
+    for candidate in candidates:
+        if candidate.strong and len(candidate.words) > 1:
+            name = " ".join(candidate.words)
+            if name not in by_name:
+                by_name[name] = len(persons)
+                persons.append(Person(name, _surname(candidate.words)))
+    by_surname: dict[str, list[int]] = {}
+    for index, person in enumerate(persons):
+        by_surname.setdefault(person.surname, []).append(index)
+    mentions: list[Mention] = []
+    for candidate in candidates:
+        found = _match(candidate, by_name, by_surname, mentions)
+        if found is None and candidate.strong:
+            # Named by surname alone (or a single name) in a speaker's context.
+            name = " ".join(candidate.words)
+            found = by_name[name] = len(persons)
+            persons.append(Person(name, candidate.words[-1]))
+            by_surname.setdefault(candidate.words[-1], []).append(found)
+        if found is None:
+            continue
+        person = persons[found]
+        if len(candidate.words) == 1 and person.name != candidate.words[0]:
+            person.surname_used = True
+        if candidate.role is not None and all(
+            role.title != candidate.role.title for role in person.roles
+        ):
+            person.roles.append(candidate.role)
+        mentions.append(Mention(candidate.start, candidate.end, found, candidate.speaking))
+    return People(persons, mentions)
+
+
+def _promote_full_names(candidates: list[_Candidate]) -> None:
+    """A surname in a speaker's context ("Mensah said") makes the full name it ends elsewhere
+    ("Striker Kofi Mensah, 27, scored") a person's name too."""
+    speakers = {c.words[0] for c in candidates if c.strong and len(c.words) == 1}
+    for candidate in candidates:
+        if not candidate.strong and 1 < len(candidate.words) <= 3:
+            candidate.strong = candidate.words[-1] in speakers
+
+
+def _surname(words: list[str]) -> str:
+    """The surname: the last word, with the particles before it (von der Leyen)."""
+    index = len(words) - 1
+    while index > 1 and words[index - 1].lower() in NAME_PARTICLES:
+        index -= 1
+    return " ".join(words[index:])
+
+
+def _match(
+    candidate: _Candidate,
+    by_name: dict[str, int],
+    by_surname: dict[str, list[int]],
+    mentions: list[Mention],
+) -> int | None:
+    """The known person a candidate names: by full name, else by surname (the last mentioned)."""
+    name = " ".join(candidate.words)
+    if name in by_name:
+        return by_name[name]
+    if len(candidate.words) != 1:
+        return None
+    persons = by_surname.get(candidate.words[0])
+    if not persons:
+        return None
+    for mention in reversed(mentions):
+        if mention.person in persons:
+            return mention.person
+    return persons[0]

@@ -1,0 +1,204 @@
+"""Quotes: which quotations are speech, whole or partial, and who said them.
+
+The speaker comes from the attribution around the quotation, tried in this order: after it
+("…," said NAME / NAME added / she said / according to NAME), before it (NAME said: "…"),
+for a partial quote the person the sentence names before it, then a quotation that goes on
+from the previous one by the same speaker, and last a speaker named in the next sentence
+("With these words, NAME …"). A pronoun or "the ambassador" refers back to the last person
+mentioned (or the last with that role). Short quotations of one or two words that are not
+attributed as speech are scare quotes, not quotes.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from kb.draft.lexicon import PRONOUNS, ROLE_NOUNS, SPEECH_VERBS
+from kb.draft.marks import Quotation
+from kb.draft.people import People
+from kb.draft.segment import Layout
+
+_SPEECH = "|".join(sorted(set(SPEECH_VERBS), key=len, reverse=True))
+_WHO = r"[^,.;:!?“”\"«»\n]{1,80}"
+_WHO_WORDS = r"(?:[^\s,.;:!?“”\"«»]+\s+){1,5}?"
+_CLOSING = r"[\s,»”’\"'.]*"
+# After the verb the speaker may come after a role and a comma: "said Kestria's foreign
+# minister, Tomas Veli".
+_AFTER_VERB = re.compile(rf"{_CLOSING}(?:{_SPEECH})\s+(?P<who>[^.;:!?“”\"«»\n]{{1,80}})")
+_AFTER_WHO = re.compile(rf"{_CLOSING}(?P<who>{_WHO_WORDS})(?:{_SPEECH})\b")
+_AFTER_ACCORDING = re.compile(rf"{_CLOSING}(?i:according to)\s+(?P<who>{_WHO})")
+_BEFORE = re.compile(rf"(?P<who>{_WHO_WORDS})(?:{_SPEECH})(?:\s+[\w’']+){{0,4}}?\s*[:,]\s*$")
+_BEFORE_ACCORDING = re.compile(rf"(?i:according to)\s+(?P<who>{_WHO}),\s*$")
+_NAMED_NEXT = re.compile(
+    r"\b(?:words|promise|pledge|message|remarks?|statement|warning|came from|said|says|told"
+    r"|according)\b",
+    re.IGNORECASE,
+)
+_LETTERS = re.compile(r"[^\W\d_]+")
+# A quotation of this many words or fewer that nobody is said to have said is a scare quote.
+_SCARE_WORDS = 2
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A quotation that is speech: the quoted words' offsets, kind and speaker (person index)."""
+
+    start: int
+    end: int
+    kind: str
+    speaker: int | None
+    quotation: Quotation
+
+
+def find_quotes(layout: Layout, quotations: list[Quotation], people: People) -> list[Quote]:
+    """The quotations that are speech, each with its speaker (None when none was found)."""
+    resolver = _Resolver(layout, quotations, people)
+    quotes: list[Quote] = []
+    for quotation in quotations:
+        quote = resolver.quote(quotation, quotes[-1] if quotes else None)
+        if quote is not None:
+            quotes.append(quote)
+    return quotes
+
+
+class _Resolver:
+    """Resolves speakers from the text around quotations."""
+
+    def __init__(self, layout: Layout, quotations: list[Quotation], people: People) -> None:
+        self.layout = layout
+        self.text = layout.text
+        self.people = people
+        self._opens = [quotation.open for quotation in quotations]
+        self._closes = [quotation.close for quotation in quotations]
+
+    def quoted(self, position: int) -> bool:
+        """Whether `position` lies inside a quotation."""
+        index = bisect_right(self._opens, position) - 1
+        return index >= 0 and position < self._closes[index]
+
+    def quote(self, quotation: Quotation, previous: Quote | None) -> Quote | None:
+        """A Quote for a quotation that is speech, or None for a scare quote."""
+        start, end = _words(self.text, *quotation.content)
+        words = len(_LETTERS.findall(self.text, start, end))
+        if words == 0:
+            return None
+        before = self.text[self.layout.sentence_at(quotation.open).start : quotation.open]
+        kind = "direct" if self.is_direct(before, self.text[start]) else "partial"
+        explicit = self.attributed(quotation, before)
+        if words <= _SCARE_WORDS and (kind == "partial" or explicit is None):
+            return None
+        speaker = explicit
+        if speaker is None and kind == "partial":
+            speaker = self.in_sentence(quotation)
+        if speaker is None:
+            speaker = self.continued(quotation, previous)
+        if speaker is None:
+            speaker = self.named_next(quotation)
+        return Quote(start, end, kind, speaker, quotation)
+
+    def is_direct(self, before: str, first: str) -> bool:
+        """A whole quotation opens its sentence, or follows "NAME said:" / "said," / a colon."""
+        stripped = before.rstrip()
+        if not stripped or stripped.endswith(":"):
+            return True
+        if _BEFORE.search(before) or _BEFORE_ACCORDING.search(before):
+            return True
+        return stripped.endswith(",") and first.isupper()
+
+    def attributed(self, quotation: Quotation, before: str) -> int | None:
+        """The speaker an attribution right after or right before the quotation names."""
+        sentence = self.layout.sentence_at(quotation.close)
+        after_start = quotation.close + 1
+        after_end = max(sentence.end, after_start)
+        for pattern in (_AFTER_VERB, _AFTER_WHO, _AFTER_ACCORDING):
+            found = pattern.match(self.text, after_start, after_end)
+            if found is not None:
+                speaker = self.who(found.start("who"), found.end("who"), quotation.open)
+                if speaker is not None:
+                    return speaker
+        offset = quotation.open - len(before)
+        for pattern in (_BEFORE, _BEFORE_ACCORDING):
+            found = pattern.search(before)
+            if found is not None:
+                who_start, who_end = offset + found.start("who"), offset + found.end("who")
+                speaker = self.who(who_start, who_end, quotation.open)
+                if speaker is not None:
+                    return speaker
+        return None
+
+    def who(self, start: int, end: int, quote_start: int) -> int | None:
+        """The person an attribution's subject names: a name, a pronoun, or "the ROLE"."""
+        mention = self.people.within(start, end)
+        if mention is not None:
+            return mention.person
+        words = self.text[start:end].lower().split()
+        if not words:
+            return None
+        if words[0] in PRONOUNS:
+            # "…," she said: the person last reported as speaking, in this paragraph or the one
+            # before; else the person last named.
+            since = self._paragraph_start(quote_start, back=1)
+            speaker = self.people.speaker_before(quote_start, since, self.quoted)
+            return speaker if speaker is not None else self.people.before(quote_start, self.quoted)
+        if words[0] == "the" and len(words) <= 3 and words[-1] in ROLE_NOUNS:
+            return self.people.with_role(words[-1], quote_start)
+        return None
+
+    def _paragraph_start(self, position: int, back: int) -> int:
+        """Where the paragraph `back` paragraphs before the one holding `position` starts."""
+        number = self.layout.sentence_at(position).paragraph
+        return self.layout.paragraphs[max(number - back, 0)][0]
+
+    def in_sentence(self, quotation: Quotation) -> int | None:
+        """For a partial quote: the person the sentence names before it, or its pronoun subject."""
+        sentence = self.layout.sentence_at(quotation.open)
+        mentions = [
+            mention
+            for mention in self.people.all_within(sentence.start, quotation.open)
+            if not self.quoted(mention.start)
+        ]
+        if mentions:
+            return mentions[-1].person
+        first = self.text[sentence.start : quotation.open].split()[:1]
+        if first and first[0].lower() in PRONOUNS:
+            return self.people.before(sentence.start, self.quoted)
+        return None
+
+    def continued(self, quotation: Quotation, previous: Quote | None) -> int | None:
+        """The previous quote's speaker, when this one goes on from it (same or next paragraph,
+        nobody else named in between)."""
+        if previous is None or previous.speaker is None:
+            return None
+        here = self.layout.sentence_at(quotation.open).paragraph
+        there = self.layout.sentence_at(previous.quotation.open).paragraph
+        if here - there > 1:
+            return None
+        between = self.people.all_within(previous.quotation.close, quotation.open)
+        if any(mention.person != previous.speaker for mention in between):
+            return None
+        return previous.speaker
+
+    def named_next(self, quotation: Quotation) -> int | None:
+        """A speaker named only after the quote, in the next sentence ("With these words, …")."""
+        index = self.layout.sentence_index(quotation.close)
+        sentences = self.layout.sentences
+        if index + 1 >= len(sentences):
+            return None
+        following = sentences[index + 1]
+        if following.paragraph - sentences[index].paragraph > 1:
+            return None
+        if not _NAMED_NEXT.search(self.text, following.start, following.end):
+            return None
+        mention = self.people.within(following.start, following.end)
+        return mention.person if mention is not None else None
+
+
+def _words(text: str, start: int, end: int) -> tuple[int, int]:
+    """The quoted words: without surrounding spaces, nor a comma before the closing mark."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] == ","):
+        end -= 1
+    return start, end
