@@ -26,4 +26,7 @@ def database_url(db: str | None = None) -> str:
         raise ConfigError(
             f"--db {value!r} is a directory; give a file path such as {path / DEFAULT_DB}."
         )
-    return f"sqlite:///{path.resolve()}"
+    from sqlalchemy.engine import URL
+
+    # URL.create escapes '?', '%' and '#' in the path, which an f-string URL would misread.
+    return URL.create("sqlite", database=str(path.resolve())).render_as_string()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,11 +60,17 @@ def make_engine(url: str, *, must_exist: bool = False) -> Engine:
                 f"No database at {database}. Build one with `kb load` "
                 "(or choose another with --db / KB_DATABASE_URL)."
             )
-        engine = create_engine(url)
+        engine = create_engine(url, json_serializer=_json_text)
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
-    return create_engine(url)
+    return create_engine(url, json_serializer=_json_text)
+
+
+def _json_text(value: object) -> str:
+    """JSON as readable UTF-8 text (not \\u escapes), so other tools and full-text search see
+    'Kęstutis' as it is written."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

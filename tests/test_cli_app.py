@@ -66,19 +66,27 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_every_command_is_registered() -> None:
     assert [" ".join(path) for path in PATHS[1:]] == [
+        "check",
+        "conflicts",
         "db",
         "db current",
         "db downgrade",
         "db history",
         "db upgrade",
+        "draft",
         "events",
+        "export",
         "figures",
         "load",
+        "metadata",
         "parties",
         "people",
         "person",
         "quotes",
+        "schema",
+        "search",
         "sources",
+        "sql",
         "stats",
         "validate",
     ]

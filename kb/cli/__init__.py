@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from kb.cli import browse, load
+from kb.cli import browse, check, conflicts, draft, load, schema, search, sql
 from kb.cli.common import KbGroup, examples
 from kb.cli.db import db
 
@@ -40,7 +40,15 @@ for command in (
     browse.figures,
     browse.events,
     browse.stats,
+    conflicts.conflicts,
+    check.check,
+    search.search,
+    draft.draft,
     db,
+    sql.sql,
+    schema.schema,
+    schema.metadata,
+    schema.export,
 ):
     cli.add_command(command)
 

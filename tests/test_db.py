@@ -1,0 +1,65 @@
+"""Engines, write transactions and how databases are named in messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Text, cast, insert, select, text
+from sqlalchemy.engine import Engine
+
+from kb.db import describe_url, make_engine, writing
+from kb.errors import KbError
+from kb.models import Person
+
+
+def test_json_is_stored_as_readable_utf8(
+    empty_db: str, engine_for: Callable[[str | Path], Engine]
+) -> None:
+    engine = engine_for(empty_db)
+    people = Person.__table__
+    with writing(engine) as connection:
+        connection.execute(insert(people), [{"slug": "k", "name": "K", "aliases": ["Kęstutis"]}])
+    with engine.connect() as connection:
+        stored = connection.execute(select(cast(people.c.aliases, Text))).scalar_one()
+    assert stored == '["Kęstutis"]'
+
+
+def test_a_rehearsal_transaction_is_rolled_back(
+    empty_db: str, engine_for: Callable[[str | Path], Engine]
+) -> None:
+    engine = engine_for(empty_db)
+    with writing(engine, commit=False) as connection:
+        connection.execute(text("INSERT INTO people (slug, name, aliases) VALUES ('a', 'A', '[]')"))
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM people")).scalar_one() == 0
+
+
+def test_read_commands_never_create_a_sqlite_file(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.sqlite3"
+    with pytest.raises(
+        KbError, match=r"No database at .*missing\.sqlite3\. Build one with `kb load`"
+    ):
+        make_engine(f"sqlite:///{missing}", must_exist=True)
+    assert not missing.exists()
+
+
+def test_messages_name_files_by_path_and_servers_without_password() -> None:
+    assert describe_url("sqlite:////data/kb.sqlite3") == "/data/kb.sqlite3"
+    assert describe_url("postgresql+psycopg://kb:secret@db.example/kb") == (
+        "postgresql+psycopg://kb:***@db.example/kb"
+    )
+
+
+def test_a_path_with_url_characters_is_still_a_file(tmp_path: Path) -> None:
+    from kb.config import database_url
+
+    odd = tmp_path / "a?b%20c#d.sqlite3"
+    engine = make_engine(database_url(str(odd)))
+    try:
+        with writing(engine) as connection:
+            connection.execute(text("CREATE TABLE t (x INTEGER)"))
+    finally:
+        engine.dispose()
+    assert odd.exists()
