@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from kb.loader import LoadError, Problem, load, validate
+from kb.loader import LoadError, Problem, jsonl, load, validate, yamlfile
 
 PARTIES_YAML = """\
 parties:
@@ -368,3 +368,90 @@ def test_path_problems(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     empty = only(problems_of(tmp_path / "empty"))
     assert empty.message == "no data files here"
+
+
+# --- Limits and hostile input ---------------------------------------------------------------
+
+
+def test_a_jsonl_line_may_be_as_long_as_the_limit_and_no_longer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jsonl, "MAX_LINE_BYTES", 80)
+    line = '{"type": "party", "slug": "a", "name": "A", "kind": "country"}'
+    fits = line.replace('"A"', '"' + "A" * (80 - len(line) + 1) + '"')
+    assert len(fits.encode()) == 80
+    too_long = fits.replace('"slug": "a"', '"slug":  "c"')
+    third = fits.replace('"slug": "a"', '"slug": "b"')
+    path = write(
+        tmp_path / "seeds_data" / "p.jsonl",
+        f"{fits}\r\n{too_long}\r\n{third}",
+    )
+    problem = only(problems_of(path))
+    assert (problem.line, problem.message) == (
+        2,
+        "the line is longer than 80 bytes, the limit for one record",
+    )
+    monkeypatch.setattr(jsonl, "MAX_LINE_BYTES", 81)
+    assert validate(path).counts["parties"] == 3
+
+
+def test_a_yaml_file_may_be_as_large_as_the_limit_and_no_larger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path / "seeds_data" / "p.yaml", PARTIES_YAML)
+    size = path.stat().st_size
+    monkeypatch.setattr(yamlfile, "MAX_YAML_BYTES", size)
+    assert validate(path).counts["parties"] == 2
+    monkeypatch.setattr(yamlfile, "MAX_YAML_BYTES", size - 1)
+    problem = only(problems_of(path))
+    assert (problem.line, problem.message) == (
+        None,
+        f"the file is {size} bytes; a YAML file may hold at most {size - 1} bytes",
+    )
+
+
+def test_a_jsonl_line_that_is_not_utf8_names_its_line_and_column(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "seeds_data" / "p.jsonl",
+        PARTIES_JSONL.encode() + '{"type": "party", "name": "Caf\xe9"}\n'.encode("latin-1"),
+    )
+    problem = only(problems_of(path))
+    assert (problem.line, problem.message) == (3, "not UTF-8 (byte 0xe9 at column 31)")
+
+
+def test_a_control_character_in_yaml_names_its_line(tmp_path: Path) -> None:
+    # After non-ASCII text: libyaml counts the position in bytes, not characters.
+    body = "# Ruritánia, Ürümqi, 日本\n" + PARTIES_YAML.replace("Ruritania", "Ruri\x07")
+    path = write(tmp_path / "seeds_data" / "p.yaml", body)
+    problem = only(problems_of(path))
+    assert (problem.line, problem.message) == (4, "the character U+0007 is not allowed in YAML")
+
+
+def test_a_key_under_a_tag_is_not_a_field_name(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "seeds_data" / "p.yaml",
+        "parties:\n  - slug: a\n    kind: country\n    name: A\n    !!python/name:os.system x: 1\n",
+    )
+    problem = only(problems_of(path))
+    assert (problem.line, problem.record, problem.message) == (
+        5,
+        "a",
+        "a key must be a plain name",
+    )
+
+
+def test_huge_numbers_in_json_are_problems_not_crashes(tmp_path: Path) -> None:
+    record = '{"type": "party", "slug": "a", "name": %s, "kind": "country"}\n'
+    path = write(tmp_path / "seeds_data" / "p.jsonl", record % ("9" * 5000))
+    problem = only(problems_of(path))
+    assert (problem.field, problem.message) == ("name", "must be text, not a number (inf)")
+
+
+def test_long_values_are_cut_short_in_messages(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "seeds_data" / "p.yaml",
+        f"parties:\n  - slug: a\n    name: A\n    kind: {'k' * 1000}\n",
+    )
+    problem = only(problems_of(path))
+    assert problem.message.startswith(f"unknown value '{'k' * 80}…' (1,000 characters) (allowed: ")
+    assert len(str(problem)) < 300

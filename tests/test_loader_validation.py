@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import textwrap
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kb.errors import KbError
-from kb.loader import LoadError, Problem, validate
+from kb.loader import LoadError, Problem, texts, validate
 
 EXAMPLE = Path(__file__).parent / "data" / "loader" / "example"
 TEXT = (
@@ -81,7 +82,8 @@ def test_load_error_is_a_kb_error_listing_every_problem(data: Path) -> None:
     lines = str(error).splitlines()
     assert lines[0] == f"3 problems in {data}"
     assert lines[1:] == [
-        f"{yaml}:25: quote 'berg-trade-will-double' field 'speaker': missing (required)",
+        f"{yaml}:25: quote 'berg-trade-will-double' field 'speaker': missing (required). "
+        "Add 'speaker': the slug of the person speaking",
         f"{yaml}:27: quote 'berg-trade-will-double' field 'speker': unknown field. "
         "Did you mean 'speaker'?",
         f"{yaml}:36: figure 'trade-will-double' field 'kind': unknown value 'multiplyer' "
@@ -429,7 +431,7 @@ def test_a_source_needs_exactly_one_of_path_and_text(data: Path) -> None:
         ("../seeds_data/example.yaml", "'../seeds_data/example.yaml' goes up with '..'"),
         ("sub/../../x.txt", "'sub/../../x.txt' goes up with '..'"),
         ("C:\\\\x.txt", "'C:\\\\x.txt' is an absolute path"),
-        ("a\\0b", "'a\\x00b' cannot be used as a path (embedded null byte)"),
+        ("a\\0b", "holds a NUL character (at character 2)"),
     ],
 )
 def test_a_source_path_must_stay_inside_the_seeds_directory(
@@ -560,3 +562,55 @@ def test_the_bundled_collection_is_the_default() -> None:
     assert summary.files
     assert all(f.suffix in {".yaml", ".yml", ".jsonl"} for f in summary.files)
     assert summary.counts["sources"] > 0
+
+
+def test_a_source_text_with_a_nul_is_refused(data: Path) -> None:
+    text = data.parent / "seeds" / "example.txt"
+    text.write_text(TEXT.replace("Ruritania and", "Ruritania\x00and"), encoding="utf-8")
+    problem = only(problems_of(data))
+    assert (problem.field, problem.message) == (
+        "path",
+        "example.txt holds a NUL character (line 1), which a database cannot store",
+    )
+
+
+def test_a_source_text_may_be_as_large_as_the_limit_and_no_larger(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    size = len(TEXT.encode())
+    monkeypatch.setattr(texts, "MAX_SOURCE_BYTES", size)
+    assert validate(data).counts["quotes"] == 1
+    monkeypatch.setattr(texts, "MAX_SOURCE_BYTES", size - 1)
+    problem = only(problems_of(data))
+    assert (problem.field, problem.message, problem.hint) == (
+        "path",
+        f"example.txt is {size} bytes; a source text may be at most {size - 1} bytes",
+        "split the document into several sources",
+    )
+
+
+def test_a_passage_longer_than_its_source_says_so(data: Path) -> None:
+    edit(data / "example.yaml", "text: Trade will double,", f"text: {TEXT} {TEXT}")
+    problem = only(problems_of(data))
+    assert (problem.field, problem.message, problem.hint) == (
+        "text",
+        "not found in source 'example-report'",
+        "it is longer (231 characters) than the whole text it must be found in (115): "
+        "check that the field holds only the passage",
+    )
+
+
+def test_a_long_near_miss_is_found_from_its_start(data: Path) -> None:
+    # Only the first 500 characters of a passage are used to look for the closest one.
+    long_text = " ".join(f"Sentence {n} of the report." for n in range(200))
+    (data.parent / "seeds" / "example.txt").write_text(long_text, encoding="utf-8")
+    begin = long_text.index("Sentence 37 ")
+    passage = long_text[begin : begin + 2000].replace("Sentence 90 ", "Sentense 90 ")
+    quote = {"slug": "q", "source": "example-report", "speaker": "anna-berg", "text": passage}
+    yaml = (data / "example.yaml").read_text(encoding="utf-8")
+    records = yaml[: yaml.index("people:")] + "people:\n  - {slug: anna-berg, name: Anna Berg}\n"
+    (data / "example.yaml").write_text(records + f"quotes:\n  - {json.dumps(quote)}\n")
+    problem = only(problems_of(data))
+    assert problem.hint is not None
+    assert problem.hint.startswith("Closest passage: «")
+    assert "Sentence 37 of the report. Sentence 38 of the report." in problem.hint[:100]

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-from sqlalchemy import inspect, text
+from helpers.dumps import dump
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -77,19 +77,6 @@ def expected_message(name: str, sql: str) -> str:
     return NOT_A_QUERY
 
 
-def dump(engine: Engine) -> Dump:
-    """Every table's and view's columns and rows, to compare before and after."""
-    with engine.connect() as connection:
-        inspector = inspect(connection)
-        names = sorted(inspector.get_table_names() + inspector.get_view_names())
-        found: Dump = {}
-        for name in names:
-            result = connection.execute(text(f'SELECT * FROM "{name}"'))
-            rows = sorted(repr(tuple(row)) for row in result)
-            found[name] = (list(result.keys()), rows)
-        return found
-
-
 def strays(directory: Path) -> list[str]:
     """Files in `directory` other than the test database and its WAL files."""
     ours = {"kb.sqlite3", "kb.sqlite3-wal", "kb.sqlite3-shm"}
@@ -97,12 +84,9 @@ def strays(directory: Path) -> list[str]:
 
 
 @pytest.fixture
-def before(seeded_db: str, engine_for: Callable[[str | Path], Engine]) -> Dump:
+def before(seeded_db: str) -> Dump:
     """The seeded database's dump before the test touches it."""
-    engine = engine_for(seeded_db)
-    found = dump(engine)
-    engine.dispose()
-    return found
+    return dump(seeded_db)
 
 
 @pytest.mark.parametrize(("backend", "name"), CASES, indirect=["backend"])
@@ -120,7 +104,7 @@ def test_kb_sql_refuses_writes(
     assert result.exit_code == 1
     assert result.stderr.startswith(expected_message(name, sql)), result.stderr
     assert result.stderr.count("\n") == 1
-    assert dump(engine_for(seeded_db)) == before
+    assert dump(seeded_db) == before
     assert strays(tmp_path) == []
 
 
@@ -137,7 +121,7 @@ def test_the_database_itself_refuses_writes(
     with read_only(seeded_db) as connection, pytest.raises(DBAPIError):
         # Straight to the driver: kb's check of the statement is not involved.
         connection.exec_driver_sql(sql.format(tmp=tmp_path), {})
-    assert dump(engine_for(seeded_db)) == before
+    assert dump(seeded_db) == before
     assert strays(tmp_path) == []
 
 

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from kb.loader.problems import Problems
-from kb.loader.reading import RawRecord, suggest
+from kb.loader.problems import Problems, shown
+from kb.loader.raw import RawRecord, suggest
 from kb.loader.spec import (
     BOOL,
     CHOICE,
@@ -35,6 +35,7 @@ SHA256_RE = re.compile(r"[0-9a-fA-F]{64}")
 DATE_RE = re.compile(r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?")
 PRECISION_OF_LENGTH = {4: "year", 7: "month", 10: "day"}
 CURRENCY_RE = re.compile(r"[A-Z]{3}")
+UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
 UNIT_OF_KIND = {"share": "percent", "multiplier": "times"}
 
 
@@ -92,8 +93,7 @@ class _Checker:
         known = {f.name: f for f in fields}
         for name in data:
             if name not in known:
-                hint = suggest(name, known) or f"the fields are: {', '.join(known)}"
-                self.report(prefix + name, "unknown field", hint)
+                self.report(prefix + name, "unknown field", _unknown_field_hint(name, known))
         values: dict[str, Any] = {}
         for spec in fields:
             path = prefix + spec.name
@@ -101,7 +101,7 @@ class _Checker:
             if _has_invalid(value, spec.kind in NESTED_FIELDS):
                 value = None  # already reported when the file was read
             elif value is None and spec.required:
-                self.report(path, "missing (required)")
+                self.report(path, "missing (required)", _missing_hint(spec))
             if value is None:
                 values[spec.name] = spec.default
                 if spec.kind == DATE:
@@ -175,12 +175,12 @@ class _Checker:
             if kind == "amount" and unit != "unknown" and not CURRENCY_RE.fullmatch(unit):
                 self.report(
                     "unit",
-                    f"an amount's unit must be an ISO 4217 currency code, not {unit!r}",
+                    f"an amount's unit must be an ISO 4217 currency code, not {shown(unit)}",
                     "for example USD or EUR; 'unknown' when the text gives no currency",
                 )
             expected = UNIT_OF_KIND.get(str(kind))
             if expected is not None and unit != expected:
-                self.report("unit", f"a {kind}'s unit must be '{expected}', not {unit!r}")
+                self.report("unit", f"a {kind}'s unit must be '{expected}', not {shown(unit)}")
         start, end = values.get("period_start"), values.get("period_end")
         if isinstance(start, str) and isinstance(end, str):
             common = min(len(start), len(end))
@@ -222,6 +222,23 @@ class _Checker:
                 seen[key] = path
 
 
+def _unknown_field_hint(name: str, known: dict[str, Field]) -> str:
+    """How to fix an unknown field: the field meant, or the fields there are."""
+    base = name.removesuffix("_precision")
+    if base != name and known.get(base, Field(base, TEXT)).kind == DATE:
+        return (
+            f"a date's precision is the form of '{base}' itself: "
+            '"2023" (year), "2023-02" (month) or "2023-02-02" (day)'
+        )
+    return suggest(name, known) or f"the fields are: {', '.join(known)}"
+
+
+def _missing_hint(spec: Field) -> str:
+    """How to fix a missing required field: what to write in it."""
+    about = spec.about or ("one of " + ", ".join(spec.choices) if spec.choices else "")
+    return f"add '{spec.name}': {about}" if about else f"add '{spec.name}'"
+
+
 def _has_invalid(value: Any, nested: bool) -> bool:
     """Whether a value is, or (unless nested records check their own) holds, an Invalid."""
     if isinstance(value, Invalid):
@@ -237,8 +254,10 @@ def _kind_of(value: Any) -> str:
     """How a wrong value is described: 'a number (180)', 'a list', ..."""
     if isinstance(value, bool):
         return f"true/false ({str(value).lower()})"
-    if isinstance(value, int | float):
-        return f"a number ({value:g})" if isinstance(value, float) else f"a number ({value})"
+    if isinstance(value, float):
+        return f"a number ({value:g})"
+    if isinstance(value, int):
+        return f"a number ({shown(value)})"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -249,13 +268,28 @@ def _kind_of(value: Any) -> str:
 def _text(spec: Field, value: Any) -> str:
     """Non-blank text."""
     if not isinstance(value, str):
-        hint = None
-        if isinstance(value, bool | int | float):
-            hint = "put the value in quotes to make it text"
+        hint = "put the value in quotes to make it text"
+        if isinstance(value, list | dict):
+            hint += " (YAML reads a value starting with [ or { as a list or a mapping)"
         raise _Bad(f"must be text, not {_kind_of(value)}", hint)
     if not value.strip():
         raise _Bad("is empty", "leave the field out instead")
+    _storable(value)
     return value
+
+
+def _storable(text: str) -> None:
+    """Text a database can store: no NUL (PostgreSQL refuses it) and no unpaired surrogate."""
+    bad = UNSTORABLE_RE.search(text)
+    if bad is None:
+        return
+    at = bad.start()
+    if bad.group() == "\x00":
+        raise _Bad(f"holds a NUL character (at character {at + 1})", "remove it")
+    raise _Bad(
+        f"holds an unpaired surrogate {bad.group()!a} (at character {at + 1})",
+        "JSON escapes such as \\ud83d must come in pairs; write the character itself",
+    )
 
 
 def _slug(spec: Field, value: Any) -> str:
@@ -264,7 +298,7 @@ def _slug(spec: Field, value: Any) -> str:
     if not SLUG_RE.fullmatch(text) or len(text) > SLUG_MAX:
         fixed = "-".join(re.findall(r"[a-z0-9]+", text.lower()))[:SLUG_MAX]
         raise _Bad(
-            f"{text!r} is not a valid slug (lowercase letters, digits and single hyphens)",
+            f"{shown(text)} is not a valid slug (lowercase letters, digits and single hyphens)",
             f"for example '{fixed}'" if fixed else None,
         )
     return text
@@ -277,7 +311,7 @@ def _choice(spec: Field, value: Any) -> str:
         hint = suggest(text, spec.choices)
         allowed = ", ".join(spec.choices)
         raise _Bad(
-            f"unknown value {text!r} (allowed: {allowed})",
+            f"unknown value {shown(text)} (allowed: {allowed})",
             hint,
         )
     return text
@@ -294,14 +328,17 @@ def _date(value: Any) -> tuple[str, str]:
         )
     if not DATE_RE.fullmatch(value):
         raise _Bad(
-            f"{value!r} is not a date in the form YYYY, YYYY-MM or YYYY-MM-DD",
+            f"{shown(value)} is not a date in the form YYYY, YYYY-MM or YYYY-MM-DD",
             'for example "2023", "2023-02" or "2023-02-02"',
         )
     parts = [int(part) for part in value.split("-")]
     try:
         dt.date(parts[0], *[*parts[1:], 1, 1][:2])
     except ValueError as error:
-        raise _Bad(f"{value!r} is not a calendar date ({error})") from None
+        raise _Bad(
+            f"{shown(value)} is not a calendar date ({error})",
+            'check the day and month; when only the month is known, write "YYYY-MM"',
+        ) from None
     return value, PRECISION_OF_LENGTH[len(value)]
 
 
@@ -309,14 +346,14 @@ def _day(spec: Field, value: Any) -> str:
     """A date at day precision."""
     text, precision = _date(value)
     if precision != "day":
-        raise _Bad(f"{text!r} must be a full date, YYYY-MM-DD")
+        raise _Bad(f"{shown(text)} must be a full date, YYYY-MM-DD")
     return text
 
 
 def _bool(spec: Field, value: Any) -> bool:
     """true or false."""
     if not isinstance(value, bool):
-        raise _Bad(f"must be true or false, not {_kind_of(value)}")
+        raise _Bad(f"must be true or false, not {_kind_of(value)}", "write true or false")
     return value
 
 
@@ -327,9 +364,13 @@ def _number(spec: Field, value: Any) -> float:
         if isinstance(value, str):
             hint = "write the number without quotes, scale applied: 1.6e11 for 160 billion"
         raise _Bad(f"must be a number, not {_kind_of(value)}", hint)
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        raise _Bad("is too large a number", "write it with an exponent, e.g. 1.6e11") from None
+    if not math.isfinite(number):
         raise _Bad(f"must be a finite number, not {value}")
-    return float(value)
+    return number
 
 
 def _texts(spec: Field, value: Any) -> list[str]:
@@ -339,6 +380,7 @@ def _texts(spec: Field, value: Any) -> list[str]:
     for item in value:
         if not isinstance(item, str) or not item.strip():
             raise _Bad(f"must be a list of non-empty text; it holds {_kind_of(item)}")
+        _storable(item)
     return list(value)
 
 
@@ -354,7 +396,7 @@ def _language(spec: Field, value: Any) -> str:
     """A BCP-47 language tag such as en or en-GB."""
     text = _text(spec, value)
     if not LANGUAGE_RE.fullmatch(text):
-        raise _Bad(f"{text!r} is not a BCP-47 language code", "for example en, kk or ru")
+        raise _Bad(f"{shown(text)} is not a BCP-47 language code", "for example en, kk or ru")
     return text
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from kb.loader.checking import Record
 from kb.loader.grounding import Text
-from kb.loader.problems import Problems
-from kb.loader.reading import RawRecord, suggest
+from kb.loader.problems import Problems, shown
+from kb.loader.raw import RawRecord, suggest
 from kb.loader.spec import RECORD_TYPES, TABLE_OF_TYPE, TABLES
 from kb.loader.texts import TextProblem, file_text, inline_text
 
@@ -301,7 +301,7 @@ class _Builder:
             self.report(
                 raw,
                 "surface",
-                f"{surface!r} not found in the evidence",
+                f"{shown(surface)} not found in the evidence",
                 f"Closest passage in the evidence: «{text.closest(surface, *evidence)}»",
             )
             return None
@@ -309,7 +309,7 @@ class _Builder:
             self.report(
                 raw,
                 "surface",
-                f"{surface!r} is not inside the text of quote '{record.values['quote']}'",
+                f"{shown(surface)} is not inside the text of quote '{record.values['quote']}'",
                 "a figure that names a quote must be stated inside it; "
                 "check the quote, or leave 'quote' out if the narration states the figure",
             )

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from array import array
 from bisect import bisect_left
+from itertools import accumulate
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
 _WHITESPACE = re.compile(r"\s+")
@@ -20,6 +22,9 @@ _WORD = re.compile(r"\S+")
 _CANDIDATES = 3
 _NEAR = 2
 _SHOWN = 300
+# Only the start of a longer passage is used to find the closest one: the hint shows _SHOWN
+# characters anyway, and the search's cost grows with the passage's length.
+_LONGEST = 500
 
 
 def normalise(text: str) -> str:
@@ -33,7 +38,8 @@ class Text:
     def __init__(self, text: str) -> None:
         self.text = text
         pieces: list[str] = []
-        index: list[int] = []
+        # One machine integer per character (a list would hold a Python int object for each).
+        index = array("q")
         position = 0
         for match in _WHITESPACE.finditer(text):
             start, end = match.span()
@@ -62,7 +68,7 @@ class Text:
 
     def closest(self, passage: str, start: int = 0, end: int | None = None) -> str:
         """The passage of text[start:end] most like `passage`, whitespace collapsed, for hints."""
-        needle = normalise(passage)
+        needle = normalise(passage)[:_LONGEST].rstrip()
         low = bisect_left(self.index, start)
         high = len(self.index) if end is None else bisect_left(self.index, end)
         words = [m.span() for m in _WORD.finditer(self.normal, low, high)]
@@ -76,9 +82,17 @@ class Text:
     def miss_hint(self, passage: str, start: int = 0, end: int | None = None) -> str:
         """A hint for a passage not found: the closest passage and, when it is long, where the
         two first differ, so the curator can spot the typo."""
+        needle = normalise(passage)
+        high = len(self.index) if end is None else bisect_left(self.index, end)
+        room = high - bisect_left(self.index, start)
+        if len(needle) > room:
+            return (
+                f"it is longer ({len(needle):,} characters) than the whole text it must be "
+                f"found in ({room:,}): check that the field holds only the passage"
+            )
         closest = self.closest(passage, start, end)
         hint = f"Closest passage: «{closest}»"
-        difference = first_difference(normalise(passage), normalise(closest.rstrip("…")))
+        difference = first_difference(needle[:_LONGEST], normalise(closest.rstrip("…")))
         if difference and len(closest) > _CONTEXT * 4:
             hint += f"; {difference}"
         return hint
@@ -122,11 +136,9 @@ def _best_window(normal: str, words: list[tuple[int, int]], needle: str) -> tupl
     """
     size = 3 if len(needle) >= 3 else 1
     grams = {needle[i : i + size] for i in range(len(needle) - size + 1)}
-    hits = [0]
-    total = 0
-    for i in range(len(normal) - size + 1):
-        total += normal[i : i + size] in grams
-        hits.append(total)
+    # hits[i]: how many of normal's first i grams are the needle's (a prefix sum, as an array).
+    found = (normal[i : i + size] in grams for i in range(len(normal) - size + 1))
+    hits = array("q", accumulate(found, initial=0))
     reach = max(len(needle) - size + 1, 1)
     ends = [end for _, end in words]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -10,6 +11,30 @@ from typing import Any
 from kb.errors import KbError
 
 MAX_PROBLEMS = 100
+
+# Values quoted in messages are cut to this many characters: a message is one readable line.
+SHOWN_CHARS = 80
+# Code points a terminal or a UTF-8 stream cannot take: NUL and unpaired surrogates.
+_UNPRINTABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def shown(value: Any) -> str:
+    """A value as messages quote it: its repr, cut short (with the length) when long."""
+    if isinstance(value, str) and len(value) > SHOWN_CHARS:
+        start = repr(value[:SHOWN_CHARS])
+        return f"{start[:-1]}…{start[-1]} ({len(value):,} characters)"
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+
+
+def printable(text: str) -> str:
+    """`text` with NUL and unpaired surrogates written as escapes, so it can be printed."""
+    return _UNPRINTABLE.sub(lambda match: ascii(match.group())[1:-1], text)
+
+
+def clipped(text: str) -> str:
+    """A name from the data (a slug, a field path) cut to a readable length for messages."""
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -32,15 +57,17 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
         subject = []
-        if self.record_type is not None:
+        # A record of an unknown type is still named: "record 'x'".
+        kind = self.record_type or ("record" if self.record is not None else None)
+        if kind is not None:
             if self.record is None:
-                subject.append(self.record_type)
+                subject.append(kind)
             elif self.record.startswith("#"):
-                subject.append(f"{self.record_type} {self.record}")
+                subject.append(f"{kind} {self.record}")
             else:
-                subject.append(f"{self.record_type} '{self.record}'")
+                subject.append(f"{kind} '{clipped(self.record)}'")
         if self.field is not None:
-            subject.append(f"field '{self.field}'")
+            subject.append(f"field '{clipped(self.field)}'")
         text = f"{where}: "
         if subject:
             text += " ".join(subject) + ": "
@@ -48,7 +75,7 @@ class Problem:
         if self.hint:
             text += ("" if text.endswith((".", "!", "?", ":")) else ".") + " "
             text += self.hint[0].upper() + self.hint[1:]
-        return text
+        return printable(text)
 
     def to_dict(self) -> dict[str, Any]:
         """The problem as a JSON-able dict."""
@@ -79,7 +106,7 @@ class LoadError(KbError):
 
     def _render(self) -> str:
         count = self.total
-        header = f"{count} problem{'s' if count != 1 else ''} in {self.where}"
+        header = f"{count} problem{'s' if count != 1 else ''} in {printable(self.where)}"
         if self.loading:
             header += "; nothing was loaded"
         lines = [header, *(str(problem) for problem in self.problems)]

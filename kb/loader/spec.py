@@ -33,7 +33,10 @@ PARTICIPANTS = "participants"
 
 @dataclass(frozen=True)
 class Field:
-    """A field of a record: its name, kind, whether required, and kind-specific details."""
+    """A field of a record: its name, kind, whether required, and kind-specific details.
+
+    `about` says what to write in a required field, for the hint when it is missing.
+    """
 
     name: str
     kind: str
@@ -41,10 +44,33 @@ class Field:
     ref: str | None = None
     choices: tuple[str, ...] = ()
     default: object = None
+    about: str = ""
 
 
 # Every record type may say whether it was reviewed; `kb draft` writes `status: draft`.
 STATUS = Field("status", CHOICE, choices=REVIEW_STATUSES, default="reviewed")
+
+
+def _slug() -> Field:
+    """The slug every record type requires."""
+    return Field(
+        "slug",
+        SLUG,
+        required=True,
+        about="a stable key of lowercase letters, digits and hyphens, e.g. 'anna-berg'",
+    )
+
+
+def _source(what: str) -> Field:
+    """The required reference to the source that states the record."""
+    return Field("source", REF, required=True, ref="source", about=f"the slug of the source {what}")
+
+
+def _evidence(what: str) -> Field:
+    """The required passage of the source that states the record, verbatim."""
+    return Field(
+        "evidence", TEXT, required=True, about=f"the passage of the source {what}, verbatim"
+    )
 
 
 def _date(name: str) -> tuple[Field, Field]:
@@ -53,8 +79,8 @@ def _date(name: str) -> tuple[Field, Field]:
 
 
 SOURCE = (
-    Field("slug", SLUG, required=True),
-    Field("title", TEXT, required=True),
+    _slug(),
+    Field("title", TEXT, required=True, about="the headline or title of the document"),
     Field("kind", CHOICE, choices=SOURCE_KINDS, default="article"),
     Field("outlet", TEXT),
     Field("url", TEXT),
@@ -68,49 +94,55 @@ SOURCE = (
     STATUS,
 )
 PARTY = (
-    Field("slug", SLUG, required=True),
-    Field("name", TEXT, required=True),
+    _slug(),
+    Field("name", TEXT, required=True, about="the country's or organization's name"),
     Field("kind", CHOICE, required=True, choices=PARTY_KINDS),
     Field("aliases", TEXTS, default=()),
     STATUS,
 )
 ROLE = (
-    Field("title", TEXT, required=True),
-    Field("source", REF, required=True, ref="source"),
-    Field("evidence", TEXT, required=True),
+    Field("title", TEXT, required=True, about="the title of the role as the source states it"),
+    _source("stating the role"),
+    _evidence("stating the role"),
     Field("party", REF, ref="party"),
 )
 PERSON = (
-    Field("slug", SLUG, required=True),
-    Field("name", TEXT, required=True),
+    _slug(),
+    Field("name", TEXT, required=True, about="the full name as printed"),
     Field("aliases", TEXTS, default=()),
     Field("roles", ROLES, default=()),
     STATUS,
 )
 QUOTE = (
-    Field("slug", SLUG, required=True),
-    Field("source", REF, required=True, ref="source"),
-    Field("speaker", REF, required=True, ref="person"),
-    Field("text", TEXT, required=True),
+    _slug(),
+    _source("printing the quote"),
+    Field("speaker", REF, required=True, ref="person", about="the slug of the person speaking"),
+    Field("text", TEXT, required=True, about="the quoted words, verbatim, without quote marks"),
     Field("kind", CHOICE, choices=QUOTE_KINDS, default="direct"),
     *_date("said_on"),
     STATUS,
 )
 FIGURE = (
-    Field("slug", SLUG, required=True),
-    Field("source", REF, required=True, ref="source"),
+    _slug(),
+    _source("stating the figure"),
     Field("quote", REF, ref="quote"),
     Field("subject", REF, ref="party"),
-    Field("metric", TEXT, required=True),
+    Field("metric", TEXT, required=True, about="what is measured, e.g. 'trade turnover'"),
     Field("kind", CHOICE, required=True, choices=FIGURE_KINDS),
-    Field("surface", TEXT, required=True),
-    Field("value", NUMBER, required=True),
-    Field("unit", TEXT, required=True),
+    Field("surface", TEXT, required=True, about="the number as printed, e.g. 'US$160 billion'"),
+    Field("value", NUMBER, required=True, about="the number with its scale applied, e.g. 1.6e11"),
+    Field(
+        "unit",
+        TEXT,
+        required=True,
+        about="an ISO 4217 code (or 'unknown') for an amount, 'percent' for a share, "
+        "'times' for a multiplier, the thing counted for a count",
+    ),
     Field("qualifier", CHOICE, choices=QUALIFIERS, default="exact"),
     Field("base", TEXT),
     *_date("period_start"),
     *_date("period_end"),
-    Field("evidence", TEXT, required=True),
+    _evidence("stating the figure"),
     STATUS,
 )
 PARTICIPANT = (
@@ -119,15 +151,15 @@ PARTICIPANT = (
     Field("role", TEXT),
 )
 EVENT = (
-    Field("slug", SLUG, required=True),
-    Field("source", REF, required=True, ref="source"),
-    Field("name", TEXT, required=True),
+    _slug(),
+    _source("reporting the event"),
+    Field("name", TEXT, required=True, about="what happened, briefly"),
     Field("kind", CHOICE, required=True, choices=EVENT_KINDS),
     Field("occurrence", CHOICE, choices=EVENT_OCCURRENCES, default="happened"),
     *_date("date"),
     Field("same_as", REF, ref="event"),
     Field("participants", PARTICIPANTS, default=()),
-    Field("evidence", TEXT, required=True),
+    _evidence("reporting the event"),
     STATUS,
 )
 

@@ -6,7 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from kb.loader.problems import display_path
+from kb.loader.limits import MAX_SOURCE_BYTES, size
+from kb.loader.problems import display_path, shown
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,11 @@ def file_text(seeds_dir: Path, relative: str, sha256: str | None) -> SourceText:
         resolved = candidate.resolve()
         is_file = resolved.is_file()
     except (OSError, ValueError) as error:  # e.g. an embedded NUL, a symlink loop
-        raise TextProblem("path", f"{relative!r} cannot be used as a path ({error})") from None
+        raise TextProblem("path", f"{shown(relative)} cannot be used as a path ({error})") from None
     if not resolved.is_relative_to(root):
         raise TextProblem(
             "path",
-            f"{relative!r} leads outside the seeds directory {display_path(seeds_dir)}",
+            f"{shown(relative)} leads outside the seeds directory {display_path(seeds_dir)}",
             "source texts must be files inside the seeds directory (no links out of it)",
         )
     if not is_file:
@@ -59,6 +60,13 @@ def file_text(seeds_dir: Path, relative: str, sha256: str | None) -> SourceText:
             "path",
             f"no file {display_path(candidate)}",
             "paths are relative to the seeds directory; choose it with --seeds DIR",
+        )
+    length = resolved.stat().st_size
+    if length > MAX_SOURCE_BYTES:
+        raise TextProblem(
+            "path",
+            f"{relative} is {size(length)}; a source text may be at most {size(MAX_SOURCE_BYTES)}",
+            "split the document into several sources",
         )
     raw = resolved.read_bytes()
     try:
@@ -72,6 +80,13 @@ def file_text(seeds_dir: Path, relative: str, sha256: str | None) -> SourceText:
         ) from None
     if not text.strip():
         raise TextProblem("path", f"{relative} is empty")
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise TextProblem(
+            "path",
+            f"{relative} holds a NUL character (line {line}), which a database cannot store",
+            "remove it; a NUL in a text file usually means the file is damaged or not text",
+        )
     digest = hashlib.sha256(raw).hexdigest()
     _check_sha256(digest, sha256)
     return SourceText(text, digest)
@@ -83,13 +98,13 @@ def _check_relative(relative: str) -> None:
     if posix.is_absolute() or windows.is_absolute() or windows.drive or windows.root:
         raise TextProblem(
             "path",
-            f"{relative!r} is an absolute path",
+            f"{shown(relative)} is an absolute path",
             "write the path relative to the seeds directory",
         )
     if ".." in posix.parts or ".." in windows.parts:
         raise TextProblem(
             "path",
-            f"{relative!r} goes up with '..'",
+            f"{shown(relative)} goes up with '..'",
             "write the path relative to the seeds directory, without '..'",
         )
 

@@ -16,14 +16,15 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from kb.loader.limits import MAX_ALIAS_NODES
+from kb.loader.problems import shown
+
 _TAG = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL, TIMESTAMP = (
     _TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")
 )
 SEQ, MAP, MERGE = _TAG + "seq", _TAG + "map", _TAG + "merge"
-
-# Nodes built a second time through an alias; well past any honest use of anchors.
-MAX_ALIAS_NODES = 10_000
+SCALAR_TAGS = frozenset((STR, INT, FLOAT, BOOL, NULL, TIMESTAMP))
 
 # YAML 1.1 (PyYAML) reads an unquoted 1.6e11 (an exponent without a dot or sign) as text;
 # YAML 1.2 and JSON read it as a number. Other numbers already resolve as int or float.
@@ -45,7 +46,12 @@ INVALID = Invalid()
 
 
 class AliasBomb(Exception):
-    """Expanding the aliases of a document would build too many nodes."""
+    """Expanding the aliases of a document would build too many nodes; where it ran out."""
+
+    def __init__(self, line: int, path: str) -> None:
+        super().__init__(f"line {line}, {path or 'record'}")
+        self.line = line
+        self.path = path
 
 
 @dataclass
@@ -78,7 +84,7 @@ class Converter:
         if key in self._seen:
             self._revisits += 1
             if self._revisits > MAX_ALIAS_NODES:
-                raise AliasBomb
+                raise AliasBomb(line, path)
         self._seen.add(key)
         if isinstance(node, ScalarNode):
             return self._scalar(node, path, line)
@@ -114,7 +120,8 @@ class Converter:
                     )
                 )
                 continue
-            if not isinstance(key_node, ScalarNode):
+            if not isinstance(key_node, ScalarNode) or key_node.tag not in SCALAR_TAGS:
+                # A collection, or a scalar under another tag (!!python/name:…, !custom).
                 self.issues.append(NodeIssue(key_line, path, "a key must be a plain name"))
                 continue
             name = str(key_node.value)
@@ -154,7 +161,8 @@ class Converter:
             if tag == FLOAT:
                 return _constructor.construct_yaml_float(node)
         except (ValueError, yaml.YAMLError):
-            self.issues.append(NodeIssue(line, path, f"cannot read {text!r} as {tag[len(_TAG) :]}"))
+            message = f"cannot read {shown(text)} as {tag[len(_TAG) :]}"
+            self.issues.append(NodeIssue(line, path, message))
             return INVALID
         return self._bad_tag(node, path, line)
 
@@ -167,7 +175,7 @@ class Converter:
                 line,
                 path,
                 f"the tag {shown} is not allowed",
-                "only plain text, numbers, true/false, lists and mappings are read",
+                "remove it: only plain text, numbers, true/false, lists and mappings are read",
             )
         )
         return INVALID

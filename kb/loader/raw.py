@@ -1,0 +1,54 @@
+"""Records as read from a data file, before any check: values, and the lines they came from."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+from kb.loader.problems import Problem
+
+# Names (fields, record types, choices) are short; nothing longer is a misspelling of one.
+MAX_NAME = 100
+
+
+@dataclass
+class RawRecord:
+    """A record as read: its type, values, and where it and each of its fields are."""
+
+    type: str
+    file: str
+    line: int
+    ordinal: int
+    data: dict[str, Any]
+    lines: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """The slug when it is usable text, else "#N" (the record's position in its list)."""
+        slug = self.data.get("slug")
+        if isinstance(slug, str) and slug:
+            return slug
+        return f"#{self.ordinal}"
+
+    def line_of(self, path: str) -> int:
+        """The line of a field (dotted path), or the record's line when not known."""
+        return self.lines.get(path, self.line)
+
+    def problem(self, path: str | None, message: str, hint: str | None = None) -> Problem:
+        """A problem about this record (and one of its fields, when `path` is given)."""
+        line = self.line if path is None else self.line_of(path)
+        return Problem(self.file, line, self.label, self.type, path, message, hint)
+
+
+def suggest(word: str, choices: Any) -> str | None:
+    """A "did you mean" hint for a misspelt name, or None when nothing is close."""
+    if len(word) > MAX_NAME:
+        return None  # not a misspelt name; and difflib's cost grows with the length
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def file_problem(file: str, line: int | None, message: str, hint: str | None = None) -> Problem:
+    """A problem of a whole file (or one line of it), not of one record."""
+    return Problem(file, line, None, None, None, message, hint)
