@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ProgrammingError
 
 from kb.db import make_engine, upgrade
 from kb.paths import bundled_data_dir
@@ -99,9 +101,20 @@ class PostgresServer:
         return self.url_of(name)
 
     def drop(self, name: str) -> None:
-        """Drop database `name`, closing any connection still open to it."""
-        with self.admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        """Drop database `name`, closing any connection still open to it.
+
+        A role without pg_signal_backend cannot stop an autovacuum worker that has just started
+        in the database; such a worker is short-lived, so try again for a few seconds.
+        """
+        for attempt in range(20):
+            try:
+                with self.admin.connect() as connection:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                return
+            except ProgrammingError:
+                if attempt == 19:
+                    raise
+                time.sleep(0.25)
 
 
 @pytest.fixture(scope="session")
