@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Connection, Engine
@@ -66,3 +67,12 @@ def test_the_ambassador_by_surname(seeded: Connection) -> None:
     profile = queries.person(seeded, "Jankauskas")
     assert [role["title"] for role in profile["roles"]] == ["EU Ambassador to Kazakhstan"]
     assert {row["quote_slug"] for row in profile["figures"]} == {r["slug"] for r in rows}
+
+
+def test_an_overlong_metric_filter_is_a_clear_error(kb: Callable[..., Any], seeded_db: str) -> None:
+    result = kb("figures", "--metric", "x" * 60_000, db=seeded_db)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: --metric is 60,000 characters long; give at most 1,000 (a word or phrase from "
+        "the metric, such as 'investment').\n"
+    )

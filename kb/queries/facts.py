@@ -58,6 +58,20 @@ def quote_select() -> Select[Any]:
     )
 
 
+# SQLite refuses LIKE patterns past 50,000 bytes ("pattern too complex"); no metric is that long.
+MAX_METRIC_FILTER = 1000
+
+
+def _metric_filter(metric: str) -> str:
+    """The --metric text, refused with a clear message when it is longer than any metric."""
+    if len(metric) > MAX_METRIC_FILTER:
+        raise KbError(
+            f"--metric is {len(metric):,} characters long; give at most {MAX_METRIC_FILTER:,} "
+            "(a word or phrase from the metric, such as 'investment')."
+        )
+    return metric
+
+
 def figures(
     reader: Reader,
     *,
@@ -74,7 +88,7 @@ def figures(
     if subject is not None:
         where.append(FIGURES.c.subject_id.in_(party_ids(reader, subject)))
     if metric is not None:
-        where.append(FIGURES.c.metric.icontains(metric, autoescape=True))
+        where.append(FIGURES.c.metric.icontains(_metric_filter(metric), autoescape=True))
     if source is not None:
         where.append(FIGURES.c.source_id.in_(source_ids(reader, source)))
     rows = fetch(reader, figure_select().where(*where))
