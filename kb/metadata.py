@@ -59,10 +59,11 @@ QUERIES: dict[str, dict[str, str]] = {
         ),
     },
     "conflicting_figures": {
-        "title": "Figures that disagree",
+        "title": "Figures whose values differ",
         "description": (
             "Pairs of figures on the same subject, metric, period and unit whose values "
-            "differ, e.g. for the metric 'investment'."
+            "differ at all, e.g. for the metric 'investment'. A first look: `kb conflicts` "
+            "applies the full rules (overlapping periods, qualifiers, a tolerance)."
         ),
         "sql": (
             "SELECT a.subject_name, a.metric,\n"
