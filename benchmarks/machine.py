@@ -1,0 +1,73 @@
+"""Describe the machine and the code a benchmark ran on: platform, CPU, memory, versions, commit."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sqlite3
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def describe() -> dict[str, Any]:
+    """Platform, CPU model and count, memory, and the versions that decide load speed."""
+    return {
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpu": _proc_value("/proc/cpuinfo", "model name") or platform.processor() or None,
+        "cpu_count": os.cpu_count(),
+        "memory_gib": _memory_gib(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "sqlalchemy": _version("SQLAlchemy"),
+        "sqlite_utils": _version("sqlite-utils"),
+    }
+
+
+def git_commit() -> dict[str, Any] | None:
+    """The checked-out commit and whether the working tree has changes; None outside git."""
+    try:
+        commit = _git("rev-parse", "HEAD")
+        dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return {"commit": commit, "dirty": dirty}
+
+
+def _git(*args: str) -> str:
+    """Output of a read-only git command in the repository."""
+    done = subprocess.run(
+        ["git", *args], cwd=REPO, capture_output=True, text=True, check=True, timeout=30
+    )
+    return done.stdout.strip()
+
+
+def _version(distribution: str) -> str | None:
+    """Installed version of a distribution, or None."""
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _proc_value(path: str, key: str) -> str | None:
+    """The first `key: value` of a /proc file (Linux), or None where there is none."""
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        name, _, value = line.partition(":")
+        if name.strip() == key:
+            return value.strip()
+    return None
+
+
+def _memory_gib() -> float | None:
+    """Total memory in GiB (Linux), or None."""
+    total = _proc_value("/proc/meminfo", "MemTotal")  # "24563244 kB"
+    return round(int(total.split()[0]) / (1 << 20), 1) if total else None
