@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 from helpers.dumps import dump
+from helpers.files import EXAMPLE
 
 from kb.loader import LoadError, validate
 
 Kb = Callable[..., Result]
 
-EXAMPLE = Path(__file__).parent / "data" / "loader" / "example"
 DATA = "seeds_data/example.yaml"
 BIG = 50 * 1024 * 1024  # "a single 50 MB string"
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import random
-import shutil
 from pathlib import Path
 
 import pytest
+from helpers.files import copy_example, edit
 
 from kb.loader import LoadError, Problem, validate
 from kb.loader.checking import check_record
@@ -15,22 +15,13 @@ from kb.loader.grounding import Text, normalise
 from kb.loader.problems import Problems
 from kb.loader.reading import read_file
 
-EXAMPLE = Path(__file__).parent / "data" / "loader" / "example"
 ARTICLE = Path(__file__).parent.parent / "seeds" / "jjtv-2023-02-02-kazakhstan-eu-30-years.txt"
 
 
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
     """A copy of the example collection of docs/data-format.md; returns its seeds_data/."""
-    shutil.copytree(EXAMPLE, tmp_path / "c")
-    return tmp_path / "c" / "seeds_data"
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    """Replace one occurrence of `old` in a file."""
-    content = path.read_text(encoding="utf-8")
-    assert content.count(old) == 1, old
-    path.write_text(content.replace(old, new), encoding="utf-8")
+    return copy_example(tmp_path)
 
 
 def problems_of(path: Path) -> list[Problem]:

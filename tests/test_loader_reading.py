@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers.files import write
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -25,16 +25,6 @@ PARTIES_JSONL = (
     '{"type": "party", "slug": "the-union", "name": "The Union", "kind": "organization",'
     ' "aliases": ["Union", "TU"]}\n'
 )
-
-
-def write(path: Path, content: str | bytes) -> Path:
-    """Write a file (text is dedented), creating its directories."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, str):
-        path.write_text(textwrap.dedent(content), encoding="utf-8", newline="")
-    else:
-        path.write_bytes(content)
-    return path
 
 
 def problems_of(path: Path, seeds: Path | None = None) -> list[Problem]:

@@ -5,16 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import textwrap
 from pathlib import Path
 
 import pytest
+from helpers.files import copy_example, edit, write
 
 from kb.errors import KbError
 from kb.loader import LoadError, Problem, texts, validate
 
-EXAMPLE = Path(__file__).parent / "data" / "loader" / "example"
 TEXT = (
     "Ruritania and the Union signed a trade pact on 3 May 2021. "
     "“Trade will double,” said Anna Berg, Trade Commissioner."
@@ -24,22 +22,7 @@ TEXT = (
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
     """A copy of the example collection of docs/data-format.md; returns its seeds_data/."""
-    shutil.copytree(EXAMPLE, tmp_path / "c")
-    return tmp_path / "c" / "seeds_data"
-
-
-def write(path: Path, content: str) -> Path:
-    """Write a dedented text file, creating its directories."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(content), encoding="utf-8")
-    return path
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    """Replace one occurrence of `old` in a file."""
-    content = path.read_text(encoding="utf-8")
-    assert content.count(old) == 1, old
-    path.write_text(content.replace(old, new), encoding="utf-8")
+    return copy_example(tmp_path)
 
 
 def problems_of(path: Path, seeds: Path | None = None) -> list[Problem]:

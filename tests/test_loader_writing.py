@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.files import copy_example, edit, write
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -19,8 +18,6 @@ from kb.errors import KbError
 from kb.loader import LoadError, LoadReport, TableChange, load
 from kb.loader.spec import TABLES
 from kb.paths import bundled_data_dir
-
-EXAMPLE = Path(__file__).parent / "data" / "loader" / "example"
 
 # Every span column with the column holding its text, per table.
 SPANS = {
@@ -34,28 +31,13 @@ SPANS = {
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
     """A copy of the example collection of docs/data-format.md; returns its seeds_data/."""
-    shutil.copytree(EXAMPLE, tmp_path / "c")
-    return tmp_path / "c" / "seeds_data"
+    return copy_example(tmp_path)
 
 
 @pytest.fixture
 def engine(empty_db: str, engine_for: Callable[[str | Path], Engine]) -> Engine:
     """An engine on a fresh migrated, empty database."""
     return engine_for(empty_db)
-
-
-def write(path: Path, content: str) -> Path:
-    """Write a dedented text file, creating its directories."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(content), encoding="utf-8")
-    return path
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    """Replace one occurrence of `old` in a file."""
-    content = path.read_text(encoding="utf-8")
-    assert content.count(old) == 1, old
-    path.write_text(content.replace(old, new), encoding="utf-8")
 
 
 def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:

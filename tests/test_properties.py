@@ -23,6 +23,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from helpers.dumps import dump
+from helpers.files import EXAMPLE
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
@@ -33,7 +34,6 @@ from kb.loader import LoadError, load, validate
 from kb.loader.grounding import normalise
 from kb.loader.spec import PLURALS
 
-EXAMPLE = Path(__file__).parent / "data" / "loader" / "example"
 RECORDS: list[tuple[str, dict[str, Any]]] = [
     (PLURALS[plural], record)
     for plural, records in yaml.safe_load(
