@@ -16,19 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import Result
+from helpers.expected import KB_TABLES
 
 REPO = Path(__file__).resolve().parent.parent
 BENCHMARKS = REPO / "benchmarks"
-TABLES = (
-    "sources",
-    "parties",
-    "people",
-    "roles",
-    "quotes",
-    "figures",
-    "events",
-    "event_participants",
-)
+TABLES = KB_TABLES
 
 
 def run(script: str, *args: str | Path) -> subprocess.CompletedProcess[str]:

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from helpers.expected import EXAMPLE_COUNTS
 from helpers.files import copy_example, edit, write
 
 from kb.errors import KbError
@@ -41,16 +42,7 @@ def only(problems: list[Problem]) -> Problem:
 def test_the_example_of_the_data_format_is_valid(data: Path) -> None:
     summary = validate(data)
     assert [f.name for f in summary.files] == ["example.yaml"]
-    assert summary.counts == {
-        "sources": 1,
-        "parties": 2,
-        "people": 1,
-        "roles": 1,
-        "quotes": 1,
-        "figures": 1,
-        "events": 1,
-        "event_participants": 2,
-    }
+    assert summary.counts == EXAMPLE_COUNTS
     assert summary.to_dict()["counts"]["roles"] == 1
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.expected import EXAMPLE_COUNTS
 from helpers.files import copy_example, edit, write
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -62,16 +63,6 @@ def only_change(report: LoadReport) -> dict[str, TableChange]:
 
 
 ALL = dict.fromkeys(TABLES, 0)
-EXAMPLE_COUNTS = {
-    "sources": 1,
-    "parties": 2,
-    "people": 1,
-    "roles": 1,
-    "quotes": 1,
-    "figures": 1,
-    "events": 1,
-    "event_participants": 2,
-}
 
 
 def test_load_inserts_every_record_with_spans_sqlite_can_cut(data: Path, engine: Engine) -> None:

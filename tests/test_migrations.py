@@ -8,6 +8,7 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from helpers.expected import KB_TABLES as EXPECTED_TABLES
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
@@ -23,16 +24,7 @@ from kb.db import (
 from kb.models import Base
 from kb.search.index import include_object, is_index_object
 
-KB_TABLES = {
-    "sources",
-    "parties",
-    "people",
-    "roles",
-    "quotes",
-    "figures",
-    "events",
-    "event_participants",
-}
+KB_TABLES = set(EXPECTED_TABLES)
 
 
 def test_single_head() -> None:
