@@ -63,7 +63,13 @@ def include_object(
     _reflected: bool,
     _compare_to: SchemaItem | None,
 ) -> bool:
-    """Alembic's include_object hook: autogenerate compares everything but the full-text index."""
+    """Alembic's include_object hook: compare everything but full-text and loader bookkeeping.
+
+    The loader's internal tables (`_kb_files`, `_kb_records`, migration 0004) belong to
+    kb.loader.bookkeeping, not to the models.
+    """
+    if name is not None and name.startswith(("_kb_", "ix__kb_")):
+        return False
     return not is_index_object(name, type_)
 
 
