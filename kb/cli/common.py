@@ -1,14 +1,14 @@
-"""Options every command shares, and the translation of library errors into Click errors."""
+"""Options every command shares: --db, --format, the database to read or write, examples."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from kb.cli.group import examples as examples  # re-exported: the commands import it from here
 from kb.cli.output import FORMATS
 
 if TYPE_CHECKING:
@@ -23,11 +23,6 @@ db_option = click.option(
     show_envvar=True,
     help="Database file or SQLAlchemy URL.  [default: ./kb.sqlite3]",
 )
-
-
-def examples(*lines: str) -> str:
-    """A help epilog listing example command lines; `\b` keeps Click from rewrapping them."""
-    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 def format_option(*choices: str) -> Callable[[F], F]:
@@ -73,38 +68,3 @@ def describe(engine: Engine) -> str:
     from kb.db import describe_url
 
     return describe_url(engine.url)
-
-
-def user_error(error: BaseException) -> str | None:
-    """The message for an error a user can fix (KbError, database failure), else None.
-
-    The library and SQLAlchemy are imported only by the commands that use them; if an
-    exception type's module was never imported, the error cannot be one of its types.
-    """
-    from kb.errors import KbError
-
-    if isinstance(error, KbError):
-        return str(error)
-    sa_exc = sys.modules.get("sqlalchemy.exc")
-    if sa_exc is not None and isinstance(error, sa_exc.DBAPIError):
-        return f"Database error: {str(error.orig).strip() or type(error.orig).__name__}."
-    alembic_exc = sys.modules.get("alembic.util.exc")
-    if alembic_exc is not None and isinstance(error, alembic_exc.CommandError):
-        return f"Migration error: {error}"
-    return None
-
-
-class KbGroup(click.Group):
-    """A group whose commands' user errors end as 'Error: …' and exit 1, never a traceback."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        """Run the subcommand, turning user errors into click.ClickException."""
-        try:
-            return super().invoke(ctx)
-        except click.ClickException:
-            raise
-        except Exception as error:
-            message = user_error(error)
-            if message is None:
-                raise
-            raise click.ClickException(message) from error
