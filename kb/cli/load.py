@@ -31,22 +31,41 @@ seeds_option = click.option(
 @seeds_option
 @click.option("--dry-run", is_flag=True, help="Report what would change; write no records.")
 @click.option("--prune", is_flag=True, help="Delete records that are no longer in the files.")
+@click.option(
+    "--quiet", "-q", is_flag=True, help="No progress line on stderr; only the final summary."
+)
 @db_option
 @format_option("table", "json")
 def load(
-    path: Path | None, seeds_dir: Path | None, dry_run: bool, prune: bool, db: str | None, fmt: str
+    path: Path | None,
+    seeds_dir: Path | None,
+    dry_run: bool,
+    prune: bool,
+    quiet: bool,
+    db: str | None,
+    fmt: str,
 ) -> None:
     """Validate and load data files into the database.
 
     Loading is one transaction, after migrating the database to the newest schema. PATH is a
     data file or a directory of them (default: the collection bundled with kb).
     Reloading the same files changes nothing. Records in the database that are missing from
-    the files are listed and kept, unless --prune is given.
+    the files are listed and kept, unless --prune is given. On a terminal, a load that takes
+    more than a second shows its progress on stderr (records, rate, time left, current file).
     """
+    from kb.cli.progress import progress_line
     from kb.loader import load as load_files
 
+    line = progress_line(quiet)
+    options = {} if line is None else {"progress": line}
     with opened(db) as engine:
-        report = load_files(engine, path, seeds_dir=seeds_dir, dry_run=dry_run, prune=prune)
+        try:
+            report = load_files(
+                engine, path, seeds_dir=seeds_dir, dry_run=dry_run, prune=prune, **options
+            )
+        finally:
+            if line is not None:
+                line.close()  # erased before the summary or the error is printed
         where = describe(engine)
     if fmt == "json":
         click.echo(to_json({"database": where, **report.to_dict()}))
