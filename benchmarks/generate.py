@@ -1,6 +1,7 @@
 """Generate a synthetic collection of any size: source texts and grounded facts about them.
 
 Usage: .venv/bin/python benchmarks/generate.py OUT_DIR --facts N [--seed S] [--format jsonl|yaml]
+                                                [--files N]
 
 Writes OUT_DIR/seeds/ (one text file per source document) and OUT_DIR/seeds_data/ (the records,
 in the data format of docs/data-format.md), so `kb validate OUT_DIR/seeds_data` and `kb load
@@ -10,7 +11,9 @@ figure inside that quote, another event; 18 facts make a document. People and pa
 shared across documents: each person's role is stated in one document and they are quoted in
 many. Every quote, evidence and surface is cut from the text the generator writes, so every
 record grounds. The output depends only on N and the seed, and it is written document by
-document: a collection of a million facts never sits in memory.
+document: a collection of a million facts never sits in memory. JSON Lines go to one facts.jsonl,
+or with --files N to N files docs/NNNN.jsonl holding consecutive documents (each document's
+source before its facts), as a collection edited file by file would be.
 """
 
 from __future__ import annotations
@@ -175,12 +178,15 @@ class Document:
 
 
 class Writer:
-    """Where the records go: JSON Lines files, or YAML files at small sizes."""
+    """Where the records go: JSON Lines files (one, or `files` of them), or YAML files."""
 
-    def __init__(self, out: Path, fmt: str) -> None:
+    def __init__(self, out: Path, fmt: str, plan: Plan, files: int | None = None) -> None:
         self.seeds = out / "seeds"
         self.data = out / "seeds_data"
         self.yaml = fmt == "yaml"
+        self.plan = plan
+        self.files = files
+        self.facts_file = -1  # which of the `files` data files self.facts is, once open
         self.data.mkdir(parents=True, exist_ok=True)
         suffix = "yaml" if self.yaml else "jsonl"
         self.parties = (self.data / f"parties.{suffix}").open("w", encoding="utf-8")
@@ -188,7 +194,7 @@ class Writer:
         self.facts: TextIO | None = None
         if self.yaml:
             self.people.write("people:\n")
-        else:
+        elif files is None:
             self.facts = (self.data / "facts.jsonl").open("w", encoding="utf-8")
 
     def write_parties(self) -> None:
@@ -213,10 +219,26 @@ class Writer:
             (folder / f"{document.slug}.yaml").write_text(_yaml(data), encoding="utf-8")
             return
         self.people.writelines(_jsonl("person", person) for person in people)
+        if self.files is not None:
+            self._open_facts_file(document.index * self.files // self.plan.documents)
         assert self.facts is not None
         self.facts.write(_jsonl("source", source))
         for kind, records in document.records.items():
             self.facts.writelines(_jsonl(kind.removesuffix("s"), r) for r in records)
+
+    def _open_facts_file(self, number: int) -> None:
+        """Make data file `number` of `files` the one written to (documents come in order, so
+        each file is opened once and only one is open at a time)."""
+        if number == self.facts_file:
+            return
+        if self.facts is not None:
+            self.facts.close()
+        assert self.files is not None
+        width = max(4, len(str(self.files - 1)))
+        target = self.data / "docs" / f"{number:0{width}d}.jsonl"
+        target.parent.mkdir(exist_ok=True)
+        self.facts = target.open("w", encoding="utf-8")
+        self.facts_file = number
 
     def close(self) -> None:
         """Flush and close every open file."""
@@ -439,15 +461,17 @@ class Summary:
     parties: int
     data_dir: Path
     seeds_dir: Path
+    files: int | None = None  # the documents' data files, when --files split them
 
     def as_dict(self) -> dict[str, Any]:
         """The summary as JSON-ready values."""
-        return {
+        sizes = {
             "facts": self.facts,
             "documents": self.documents,
             "people": self.people,
             "parties": self.parties,
         }
+        return sizes if self.files is None else {**sizes, "files": self.files}
 
 
 def documents(plan: Plan) -> Iterator[tuple[Document, dict[str, Any]]]:
@@ -457,24 +481,43 @@ def documents(plan: Plan) -> Iterator[tuple[Document, dict[str, Any]]]:
         yield author.document(index)
 
 
-def generate(out: Path, facts: int, *, seed: int = 1, fmt: str = "jsonl") -> Summary:
-    """Write a collection of `facts` facts under `out` (seeds/ and seeds_data/)."""
-    if facts < 1:
-        raise ValueError("--facts must be at least 1")
-    if fmt == "yaml" and facts > MAX_YAML_FACTS:
-        raise ValueError(
-            f"YAML output is for small collections (at most {MAX_YAML_FACTS:,} facts); "
-            "use --format jsonl for bulk data"
-        )
+def generate(
+    out: Path, facts: int, *, seed: int = 1, fmt: str = "jsonl", files: int | None = None
+) -> Summary:
+    """Write a collection of `facts` facts under `out` (seeds/ and seeds_data/); with `files`,
+    the documents and their facts go to that many JSON Lines files under seeds_data/docs/."""
     plan = Plan(facts, seed)
-    writer = Writer(out, fmt)
+    _check_options(plan, fmt, files)
+    writer = Writer(out, fmt, plan, files)
     try:
         writer.write_parties()
         for document, source in documents(plan):
             writer.write_document(document, source)
     finally:
         writer.close()
-    return Summary(facts, plan.documents, plan.people, len(PARTIES), writer.data, writer.seeds)
+    return Summary(
+        facts, plan.documents, plan.people, len(PARTIES), writer.data, writer.seeds, files
+    )
+
+
+def _check_options(plan: Plan, fmt: str, files: int | None) -> None:
+    """Refuse sizes and formats that do not fit together, before anything is written."""
+    if plan.facts < 1:
+        raise ValueError("--facts must be at least 1")
+    if fmt == "yaml" and plan.facts > MAX_YAML_FACTS:
+        raise ValueError(
+            f"YAML output is for small collections (at most {MAX_YAML_FACTS:,} facts); "
+            "use --format jsonl for bulk data"
+        )
+    if files is None:
+        return
+    if fmt == "yaml":
+        raise ValueError("--files splits JSON Lines; YAML is already one file per document")
+    if not 1 <= files <= plan.documents:
+        raise ValueError(
+            f"--files must be between 1 and the number of documents ({plan.documents:,} "
+            f"for {plan.facts:,} facts): a file holds whole documents"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -484,9 +527,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--facts", type=int, required=True, help="number of facts to write")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--format", choices=("jsonl", "yaml"), default="jsonl", dest="fmt")
+    parser.add_argument(
+        "--files", type=int, help="split the documents' records into this many JSON Lines files"
+    )
     args = parser.parse_args(argv)
     try:
-        summary = generate(args.out, args.facts, seed=args.seed, fmt=args.fmt)
+        summary = generate(args.out, args.facts, seed=args.seed, fmt=args.fmt, files=args.files)
     except ValueError as error:
         parser.error(str(error))
     print(json.dumps(summary.as_dict()))
