@@ -1,26 +1,29 @@
-"""The load benchmark keeps working: its generator writes valid, grounded, reproducible
-collections in bounded memory, and load_bench.py runs kb, the floor and the peer on ~10,000 facts.
+"""The load benchmark keeps working: load_bench.py runs kb, the floor, the peer and the two
+reloads on ~10,000 facts on SQLite, and kb and the COPY floor on PostgreSQL at a small size.
 
 Nothing here asserts a time (DESIGN.md §6): the benchmark's figures are for people to read; these
-tests only make sure it never rots. The benchmark measures SQLite loads, so these tests are
-SQLite-only.
+tests only make sure it never rots, and that a reload's load report is checked for exactly the
+changes made. The generator has its own tests (test_generate.py).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
+import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
-from click.testing import Result
+import pytest
 from helpers.expected import KB_TABLES
 
 REPO = Path(__file__).resolve().parent.parent
 BENCHMARKS = REPO / "benchmarks"
-TABLES = KB_TABLES
+BOOKKEEPING = ("_kb_files", "_kb_records")
 
 
 def run(script: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -34,160 +37,211 @@ def run(script: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def generate(out: Path, facts: int, *options: str) -> Path:
-    """Generate a collection under `out` and return its data directory."""
-    done = run("generate.py", out, "--facts", str(facts), *options)
-    assert done.returncode == 0, done.stderr
-    return out / "seeds_data"
+def appended(results: Path) -> dict[str, Any]:
+    """The run a benchmark appended to a results file that held one earlier line."""
+    lines = results.read_text().splitlines()
+    assert len(lines) == 2 and lines[0] == '{"earlier": "run"}'
+    result: dict[str, Any] = json.loads(lines[1])
+    return result
 
 
-def files_of(root: Path) -> dict[str, bytes]:
-    """Every file under `root`, by relative path, with its bytes."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+def check_phases(result: dict[str, Any], phases: list[str], facts: int) -> None:
+    """Every phase loaded the same rows (kb's tables and its bookkeeping), the figures are
+    there and positive, and the machine is described."""
+    counts = {phase: figures["rows"] for phase, figures in result["phases"].items()}
+    assert list(counts) == phases
+    assert all(rows == counts["kb"] for rows in counts.values())
+    assert set(counts["kb"]) == {*KB_TABLES, *BOOKKEEPING}
+    assert counts["kb"]["quotes"] + counts["kb"]["figures"] + counts["kb"]["events"] == facts
+    assert sum(counts["kb"][t] for t in KB_TABLES) == result["sizes"]["rows"]
+    assert result["rows_equal"] is True and result["valid"] is True
+    for figures in result["phases"].values():
+        assert figures["seconds"] > 0 and figures["rows_per_second"] > 0
+        assert figures["peak_rss_mib"] >= figures["peak_rss_mib_before"] > 0
+    assert all(isinstance(v, float) and v > 0 for v in result["ratios"].values())
+    assert result["timestamp"]
+    assert {"platform", "cpu_count", "python", "sqlite"} <= set(result["machine"])
 
 
-def validate_output(files: int, counts: dict[str, int]) -> str:
-    """What `kb validate` prints for a collection with these record counts."""
-    rows = "\n".join(f"{table:<18}  {counts[table]:>7}" for table in TABLES)
-    return (
-        f"type                records\n------------------  -------\n{rows}\n\n"
-        f"ok: {files} files, no problems\n"
-    )
-
-
-# 200 facts: 11 documents of 18 (6 quotes, 6 figures, 6 events each) and one of 2 (a quote
-# and a figure); a person for every two documents, each with one role; two parties per event.
-COUNTS_200 = {
-    "sources": 12,
-    "parties": 48,
-    "people": 6,
-    "roles": 6,
-    "quotes": 67,
-    "figures": 67,
-    "events": 66,
-    "event_participants": 132,
-}
-
-
-def test_generated_json_lines_validate(tmp_path: Path, kb: Callable[..., Result]) -> None:
-    """Every generated record grounds: `kb validate` accepts the JSON Lines collection."""
-    data = generate(tmp_path, 200)
-    assert sorted(p.name for p in data.iterdir()) == [
-        "facts.jsonl",
-        "parties.jsonl",
-        "people.jsonl",
-    ]
-    result = kb("validate", str(data))
-    assert result.exit_code == 0, result.output
-    assert result.output == validate_output(3, COUNTS_200)
-
-
-def test_generated_yaml_validates(tmp_path: Path, kb: Callable[..., Result]) -> None:
-    """At small sizes the same collection can be written as YAML, one file per document."""
-    data = generate(tmp_path, 200, "--format", "yaml")
-    assert len(list((data / "documents").rglob("*.yaml"))) == COUNTS_200["sources"]
-    result = kb("validate", str(data))
-    assert result.exit_code == 0, result.output
-    assert result.output == validate_output(2 + COUNTS_200["sources"], COUNTS_200)
-
-
-def test_yaml_is_refused_for_bulk_collections(tmp_path: Path) -> None:
-    """YAML is for small collections: past its limit the generator says to use JSON Lines."""
-    done = run("generate.py", tmp_path, "--facts", "20001", "--format", "yaml")
-    assert done.returncode == 2
-    assert "YAML output is for small collections (at most 20,000 facts)" in done.stderr
-    assert not (tmp_path / "seeds_data").exists()
-
-
-def test_same_seed_same_collection(tmp_path: Path) -> None:
-    """The collection depends only on the size and the seed, byte for byte."""
-    first = files_of(generate(tmp_path / "a", 500, "--seed", "7").parent)
-    again = files_of(generate(tmp_path / "b", 500, "--seed", "7").parent)
-    other = files_of(generate(tmp_path / "c", 500, "--seed", "8").parent)
-    assert first == again
-    assert first.keys() == other.keys()
-    assert first != other
-
-
-def test_generator_memory_does_not_grow_with_the_collection(tmp_path: Path) -> None:
-    """The generator writes as it goes: 20 times the facts costs (almost) no more memory."""
-    probe = (
-        "import resource, sys; sys.path.insert(0, sys.argv[1]); from generate import generate; "
-        "generate(__import__('pathlib').Path(sys.argv[2]), int(sys.argv[3])); "
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
-    )
-
-    def peak_kib(facts: int) -> int:
-        out = tmp_path / str(facts)
-        done = subprocess.run(
-            [sys.executable, "-c", probe, str(BENCHMARKS), str(out), str(facts)],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=300,
-        )
-        return int(done.stdout)
-
-    small, large = peak_kib(2_000), peak_kib(40_000)
-    written = sum(len(b) for b in files_of(tmp_path / "40000").values())
-    assert written > 15 << 20  # the large collection is over 15 MiB on disk…
-    assert large - small < 8 << 10  # …yet costs under 8 MiB more memory than the small one
-
-
-def test_benchmark_runs_all_three_phases(tmp_path: Path) -> None:
-    """load_bench.py on ~10,000 facts: kb, floor and peer load the same rows; the figures are
-    printed and appended as one JSON line to the results file."""
+def test_benchmark_runs_every_phase_on_sqlite(tmp_path: Path) -> None:
+    """load_bench.py on ~10,000 facts in one file per document: kb, floor and peer load the same
+    rows; reloading changes nothing, and after one file is edited the reload reports exactly
+    that file's changes. The figures are printed and appended as one JSON line."""
     results = tmp_path / "results.jsonl"
     results.write_text('{"earlier": "run"}\n')
     work = tmp_path / "work"
     done = run("load_bench.py", "--facts", "10000", "--seed", "3", "--keep", work,
                "--results", results)  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 0, done.stdout + done.stderr
 
-    lines = results.read_text().splitlines()
-    assert len(lines) == 2 and lines[0] == '{"earlier": "run"}'
-    result = json.loads(lines[1])
-    assert result["rows_equal"] is True
-    counts = {phase: figures["rows"] for phase, figures in result["phases"].items()}
-    assert list(counts) == ["kb", "floor", "peer"]
-    assert counts["kb"] == counts["floor"] == counts["peer"]
-    assert sum(counts["kb"].values()) == result["sizes"]["rows"] == 17_826
-    assert counts["kb"]["quotes"] + counts["kb"]["figures"] + counts["kb"]["events"] == 10_000
+    result = appended(results)
+    check_phases(result, ["kb", "floor", "peer"], 10_000)
+    assert result["backend"] == "sqlite" and result["seed"] == 3
     assert result["sizes"] == {
         "facts": 10_000,
         "documents": 556,
         "people": 278,
         "parties": 48,
+        "files": 556,
         "rows": 17_826,
     }
-    for figures in result["phases"].values():
-        assert figures["seconds"] > 0 and figures["rows_per_second"] > 0
-        assert figures["peak_rss_mib"] >= figures["peak_rss_mib_before"] > 0
-    ratios = result["ratios"]
-    assert set(ratios) == {"kb_over_floor", "peer_over_kb"}
-    assert all(isinstance(value, float) and value > 0 for value in ratios.values())
-    assert result["seed"] == 3 and result["timestamp"]
-    assert {"platform", "cpu_count", "python", "sqlite"} <= set(result["machine"])
+    assert set(result["ratios"]) == {"kb_over_floor", "peer_over_kb"}
     assert {p.name for p in work.glob("*.sqlite3")} == {
         "kb.sqlite3",
         "floor.sqlite3",
         "peer.sqlite3",
     }
 
+    reloads = result["reloads"]
+    assert list(reloads) == ["reload", "reload-one"]
+    for reload in reloads.values():
+        assert reload["ok"] is True and reload["problems"] == []
+        assert reload["seconds"] > 0 and reload["target_fraction"] == 0.05
+        assert reload["fraction_of_kb"] == pytest.approx(
+            reload["seconds"] / result["phases"]["kb"]["seconds"], abs=1e-4
+        )
+        assert reload["peak_rss_mib"] > 0
+    assert reloads["reload"]["report"]["changed"] is False
+    one = reloads["reload-one"]
+    assert one["report"]["changed"] is True
+    assert one["expected"]["file"] == "docs/0278.jsonl"
+    tables = one["report"]["tables"]
+    assert (tables["quotes"]["updated"], tables["figures"]["updated"]) == (1, 1)
+    assert tables["figures"]["missing"] == one["expected"]["missing"]["figures"]
+    # The edit is in the kept collection: the figure is gone from the file, still in kb's rows.
+    assert one["rows"]["figures"] == result["phases"]["kb"]["rows"]["figures"]
+
     printed = done.stdout.splitlines()
     assert printed[0] == (
-        "10,000 facts in 556 documents, 278 people, 48 parties: 17,826 rows (seed 3)"
+        "10,000 facts in 556 documents (556 files), 278 people, 48 parties: 17,826 rows "
+        "(seed 3, sqlite)"
     )
     assert [line.split()[0] for line in printed[3:6]] == ["kb", "floor", "peer"]
     assert re.fullmatch(r"kb/floor [\d.]+×   peer/kb [\d.]+×   kb [\d,]+ facts/s", printed[7])
+    assert re.fullmatch(r"reload +[\d.]+ s = [\d.]+% of kb .*: no change, as expected", printed[8])
+    assert re.fullmatch(
+        r"reload-one +[\d.]+ s = [\d.]+% of kb .*: docs/0278.jsonl: updated quotes 1, "
+        r"figures 1; missing figures 1, as expected",
+        printed[9],
+    )
     assert printed[-1] == f"Appended to {results}"
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_benchmark_runs_on_postgresql(tmp_path: Path, backend: str) -> None:
+    """load_bench.py --postgresql: kb loads into a new database and the floor COPYs the same
+    rows into another made by kb's migrations; both databases are dropped afterwards."""
+    url = os.environ["KB_TEST_POSTGRESQL_URL"]
+    results = tmp_path / "results.jsonl"
+    results.write_text('{"earlier": "run"}\n')
+    done = run("load_bench.py", "--facts", "2000", "--files", "20", "--postgresql", url,
+               "--results", results)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    result = appended(results)
+    check_phases(result, ["kb", "floor"], 2_000)
+    assert result["backend"] == "postgresql"
+    assert result["sizes"]["files"] == 20
+    assert set(result["ratios"]) == {"kb_over_floor"}
+    assert "reloads" not in result
+    assert ":***@" in result["postgresql"]["server"] or "@" not in url
+    assert result["postgresql"]["version"].split(".")[0].isdigit()
+    assert re.fullmatch(r"kb/floor [\d.]+×   kb [\d,]+ facts/s", done.stdout.splitlines()[6])
+    assert not existing_databases(url, result["postgresql"]["databases"])
+
+
+def existing_databases(url: str, names: list[str]) -> list[str]:
+    """Which of `names` are databases on the server of `url`."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(
+                text("SELECT datname FROM pg_database WHERE datname = ANY(:names)"),
+                {"names": names},
+            )
+            return [row[0] for row in found]
+    finally:
+        engine.dispose()
 
 
 def test_benchmark_keeps_only_into_an_empty_directory(tmp_path: Path) -> None:
     """--keep never writes over an earlier run's files."""
     (tmp_path / "old.txt").write_text("earlier run")
-    done = run("load_bench.py", "--facts", "10", "--keep", tmp_path, "--results",
+    done = run("load_bench.py", "--facts", "100", "--keep", tmp_path, "--results",
                tmp_path / "r.jsonl")  # fmt: skip
     assert done.returncode == 2
     assert "the directory must be new or empty" in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old.txt"]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--facts", "17"], "--facts must be at least 18 (one whole document)"),
+        (["--facts", "100", "--files", "7"], "--files must be between 1 and the number of"),
+        (["--facts", "100", "--postgresql", "sqlite:///x"], "wants a postgresql:// URL"),
+    ],
+)
+def test_benchmark_refuses_sizes_it_cannot_run(
+    tmp_path: Path, options: list[str], message: str
+) -> None:
+    """reload-one edits a whole document's file, a file holds whole documents, and
+    --postgresql wants a PostgreSQL URL: anything else is refused with the reason."""
+    done = run("load_bench.py", *options, "--results", tmp_path / "r.jsonl")
+    assert done.returncode != 0
+    assert message in done.stderr
+    assert not (tmp_path / "r.jsonl").exists()
+
+
+@pytest.fixture(scope="module")
+def load_bench() -> ModuleType:
+    """benchmarks/load_bench.py as a module (it imports its neighbours by their names)."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        return importlib.import_module("load_bench")
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+
+def reload_report(**changes: dict[str, Any]) -> dict[str, Any]:
+    """A reload's load report as phases.py prints it: no change, except `changes` per table."""
+    tables = {}
+    for table in KB_TABLES:
+        change = {"inserted": 0, "updated": 0, "unchanged": 5, "deleted": 0, "missing": []}
+        change |= changes.get(table, {})
+        change["missing_count"] = len(change["missing"])
+        tables[table] = change
+    return {"changed": bool(changes), "files": 3, "tables": tables}
+
+
+EDIT = {
+    "file": "docs/0001.jsonl",
+    "updated": {"quotes": 1, "figures": 1},
+    "missing": {"figures": ["f-2"]},
+}
+
+
+def test_a_reload_report_must_show_exactly_the_edit(load_bench: ModuleType) -> None:
+    """The check of reload-one's report accepts exactly the edit's changes: a row more or less
+    updated, anything inserted or deleted, or another row missing, is reported as wrong."""
+    problems = load_bench.report_problems
+    right = {"quotes": {"updated": 1}, "figures": {"updated": 1, "missing": ["f-2"]}}
+    assert problems(reload_report(**right), EDIT) == []
+    assert problems(reload_report(), EDIT) == [
+        "quotes: 0 updated, want 1",
+        "figures: 0 updated, want 1",
+        "figures: 0 missing [], want ['f-2']",
+    ]
+    wrong = right | {"events": {"updated": 3, "inserted": 1}, "figures": {"updated": 1}}
+    assert problems(reload_report(**wrong), EDIT) == [
+        "figures: 0 missing [], want ['f-2']",
+        "events: 1 inserted, 0 deleted, want none",
+        "events: 3 updated, want 0",
+    ]
+    nothing = {"file": None, "updated": {}, "missing": {}}
+    assert problems(reload_report(), nothing) == []
+    assert problems(reload_report(people={"missing": ["p-1"]}), nothing) == [
+        "people: 1 missing ['p-1'], want []"
+    ]
