@@ -30,6 +30,28 @@ VERSION_TABLE_DOC = (
     "Alembic's record of the schema revision the database is at.",
     {"version_num": "The revision id (`kb db current` shows it)."},
 )
+# The loader's bookkeeping (migration 0004): how a reload recognises unchanged files.
+BOOKKEEPING_DOCS = {
+    "_kb_files": (
+        "The data files the last loads read, by content hash: `kb load` skips a file whose "
+        "bytes (and source texts) are unchanged. Deleting rows is safe: the next load rereads.",
+        {
+            "id": "Row id.",
+            "path": "Absolute path of the data file.",
+            "sha256": "SHA-256 of the file's bytes when it was loaded.",
+        },
+    ),
+    "_kb_records": (
+        "Which data file (and line) defines each record, so that a reload that skips a file "
+        "keeps its records.",
+        {
+            "tablename": "The record's table (sources, parties, people, quotes, ...).",
+            "slug": "The record's slug.",
+            "file_id": "The file that defines it (_kb_files.id).",
+            "line": "The line of the record in that file.",
+        },
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -260,6 +282,9 @@ def _other(name: str, columns: list[tuple[str, str]], indexes: dict[str, str]) -
         return _relation(name, "internal", text, columns, {c: text for c, _type in columns})
     if name.startswith("_alembic"):
         text, described = VERSION_TABLE_DOC
+        return _relation(name, "internal", text, columns, described)
+    if name in BOOKKEEPING_DOCS:
+        text, described = BOOKKEEPING_DOCS[name]
         return _relation(name, "internal", text, columns, described)
     return _relation(name, "internal" if name.startswith("_") else "table", "", columns, {})
 

@@ -7,13 +7,11 @@ from pathlib import Path
 
 import pytest
 from helpers.files import copy_example, edit
+from sqlalchemy import text
 
-from kb.loader import LoadError, Problem, validate
-from kb.loader.checking import check_record
-from kb.loader.collection import Existing, build
+from kb.db import make_engine
+from kb.loader import LoadError, Problem, load, validate
 from kb.loader.grounding import Text, normalise
-from kb.loader.problems import Problems
-from kb.loader.reading import read_file
 
 ARTICLE = Path(__file__).parent.parent / "seeds" / "jjtv-2023-02-02-kazakhstan-eu-30-years.txt"
 
@@ -185,13 +183,14 @@ figures:
 """,
         encoding="utf-8",
     )
-    problems = Problems()
-    records = [check_record(raw, problems) for raw in read_file(data, problems)]
-    collection = build(records, seeds, Existing(), problems)
-    assert not problems
-    figure = collection.rows["figures"][0]
-    assert (figure["surface_start"], figure["surface_end"]) == (26, 33)
-    assert (figure["evidence_start"], figure["evidence_end"]) == (0, 39)
+    engine = make_engine(f"sqlite:///{tmp_path / 'kb.sqlite3'}")
+    load(engine, data, seeds_dir=seeds)
+    with engine.connect() as connection:
+        spans = connection.execute(
+            text("SELECT surface_start, surface_end, evidence_start, evidence_end FROM figures")
+        ).one()
+    engine.dispose()
+    assert tuple(spans) == (26, 33, 0, 39)
 
 
 def test_a_long_near_miss_shows_where_it_first_differs() -> None:

@@ -1,21 +1,39 @@
-"""validate() and load(): read, check and ground a collection, then write it in one transaction."""
+"""validate() and load(): stream, check and ground a collection, then merge it in one transaction.
+
+The pipeline: hash the data files and skip those unchanged since the last load; stream the
+others record by record (read, check, ground) into staging tables; run the cross-record checks
+in SQL; merge into kb's tables with set-based SQL; record which file defines each record.
+Memory holds a batch of rows and a bounded cache of source texts, never the collection.
+"""
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from kb.db import describe_url, make_engine, migrate, writing
 from kb.errors import KbError
-from kb.loader.checking import Record, check_record
-from kb.loader.collection import Existing, build, counts
+from kb.loader.checking import check_record
+from kb.loader.crosscheck import CrossCheck
+from kb.loader.fingerprints import FilePlan, plan_files, record_files
+from kb.loader.merge import Merger
 from kb.loader.problems import Problems, display_path
+from kb.loader.progress import Progress, ProgressCallback, ignore
 from kb.loader.reading import data_files, read_file
 from kb.loader.report import LoadReport, ValidationSummary
-from kb.loader.writer import apply, check_kept_spans, diff, fetch
+from kb.loader.spec import TABLES
+from kb.loader.staging import Stage
+from kb.loader.stream import Grounder
 from kb.paths import bundled_data_dir
+
+# How often (in records) the progress callback hears about the read.
+PROGRESS_EVERY = 2_000
 
 
 def locations(path: Path | None, seeds_dir: Path | None) -> tuple[Path, Path]:
@@ -26,22 +44,22 @@ def locations(path: Path | None, seeds_dir: Path | None) -> tuple[Path, Path]:
     return data, Path(seeds_dir)
 
 
-def read(path: Path, problems: Problems) -> tuple[list[Path], list[Record]]:
-    """Read and check every record of the data files at `path`."""
-    files = data_files(path, problems)
-    records = [check_record(raw, problems) for file in files for raw in read_file(file, problems)]
-    return files, records
-
-
 def validate(path: Path | None = None, *, seeds_dir: Path | None = None) -> ValidationSummary:
-    """Read, check and ground every file without a database; raise LoadError listing problems."""
+    """Read, check and ground every file without a database; raise LoadError listing problems.
+
+    The checks run in a scratch SQLite file that is deleted afterwards.
+    """
     data, seeds = locations(path, seeds_dir)
-    problems = Problems()
-    files, records = read(data, problems)
-    build(records, seeds, Existing(), problems)
-    if problems:
-        raise problems.error(display_path(data), loading=False)
-    return ValidationSummary(files, counts(records))
+    with _scratch() as engine:
+        problems = Problems()
+        files = data_files(data, problems)
+        with writing(engine, commit=False) as connection:
+            migrate(connection)
+            run = _Run(connection, files, seeds, problems, prune=False, reread=True)
+            run.read(ignore)
+            if problems:
+                raise problems.error(display_path(data), loading=False)
+            return ValidationSummary(files, run.counts())
 
 
 def load(
@@ -51,19 +69,24 @@ def load(
     seeds_dir: Path | None = None,
     dry_run: bool = False,
     prune: bool = False,
+    reread: bool = False,
+    progress: ProgressCallback = ignore,
 ) -> LoadReport:
     """Migrate the database, validate, ground and write the collection, all in one transaction.
 
-    References may resolve to rows already in the database. With `dry_run` the report is
+    References may resolve to rows already in the database. Files unchanged since the last
+    load are skipped, unless `reread` or `prune` is given. With `dry_run` the report is
     computed (and the writes tried) but rolled back; with `prune`, rows absent from the files
     are deleted. On any problem nothing is written and LoadError lists every problem found.
+    `progress` hears where the load is (see kb.loader.progress).
     """
+    if dry_run and _missing_sqlite_file(engine):
+        # A dry run must not create the database: rehearse on an empty scratch one.
+        with _scratch() as scratch:
+            return _load(scratch, path, seeds_dir, dry_run, prune, reread, progress)
     new_file = _missing_sqlite_file(engine)
-    if dry_run and new_file:
-        # A dry run must not create the database: rehearse on an empty one in memory.
-        engine, new_file = make_engine("sqlite://"), False
     try:
-        return _load(engine, path, seeds_dir=seeds_dir, dry_run=dry_run, prune=prune)
+        return _load(engine, path, seeds_dir, dry_run, prune, reread, progress)
     except Exception:
         if new_file:
             # The database was "as before" when it did not exist: leave no empty file behind.
@@ -72,23 +95,30 @@ def load(
 
 
 def _load(
-    engine: Engine, path: Path | None, *, seeds_dir: Path | None, dry_run: bool, prune: bool
+    engine: Engine,
+    path: Path | None,
+    seeds_dir: Path | None,
+    dry_run: bool,
+    prune: bool,
+    reread: bool,
+    progress: ProgressCallback,
 ) -> LoadReport:
     """The load itself (see load())."""
     data, seeds = locations(path, seeds_dir)
     problems = Problems()
-    files, records = read(data, problems)
+    files = data_files(data, problems)
     try:
         with writing(engine, commit=not dry_run) as connection:
             migrate(connection)
-            snapshot = fetch(connection)
-            collection = build(records, seeds, snapshot.existing(prune=prune), problems)
-            plan = diff(collection, snapshot)
-            if not prune:
-                check_kept_spans(collection, snapshot, plan, problems)
+            run = _Run(connection, files, seeds, problems, prune=prune, reread=reread or prune)
+            run.read(progress)
             if problems:
                 raise problems.error(display_path(data), loading=True)
-            apply(connection, plan, snapshot, prune=prune)
+            progress(run.progress("writing"))
+            changes = Merger(connection, prune).run()
+            record_files(connection, run.plan)
+            run.stage.drop()
+            progress(run.progress("done"))
     except DBAPIError as error:
         # Validation should have caught everything; if the database still refuses, say so
         # plainly (the transaction was rolled back, so nothing was written).
@@ -96,7 +126,127 @@ def _load(
         raise KbError(
             f"Cannot load into {describe_url(engine.url)}: {reason}. Nothing was written."
         ) from error
-    return LoadReport(files, plan.changes, dry_run=dry_run, pruned=prune)
+    skipped = [files[i] for i in sorted(run.plan.skipped)]
+    return LoadReport(files, changes, dry_run=dry_run, pruned=prune, skipped=skipped)
+
+
+@dataclass
+class _Counter:
+    """Progress of the read: bytes of finished files, records, files."""
+
+    bytes_total: int
+    bytes_done: int = 0
+    records: int = 0
+    files_done: int = 0
+    current: str | None = None
+
+
+class _Run:
+    """One pass over the data files: plan, stream, ground, stage and cross-check."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        files: list[Path],
+        seeds: Path,
+        problems: Problems,
+        *,
+        prune: bool,
+        reread: bool,
+    ) -> None:
+        self.connection = connection
+        self.files = files
+        self.problems = problems
+        self.prune = prune
+        self.plan: FilePlan = plan_files(connection, files, seeds, reread=reread)
+        self.stage = Stage(connection)
+        self.grounder = Grounder(
+            connection,
+            self.stage,
+            seeds,
+            problems,
+            database_sources=self._skipped_sources(),
+            prune=prune,
+        )
+        self.counter = _Counter(self.plan.bytes_to_read)
+
+    def _skipped_sources(self) -> set[str]:
+        """Slugs of the sources that skipped files define: their texts are final."""
+        if not self.plan.skipped:
+            return set()
+        from sqlalchemy import text
+
+        rows = self.connection.execute(
+            text(
+                "SELECT k.slug FROM _kb_records k JOIN kb_skipped_files f "
+                "ON f.file_id = k.file_id WHERE k.tablename = 'sources'"
+            )
+        )
+        return {row[0] for row in rows}
+
+    def progress(self, phase: str) -> Progress:
+        """Where the run is now."""
+        counter = self.counter
+        return Progress(
+            phase,
+            counter.bytes_done,
+            counter.bytes_total,
+            counter.records,
+            counter.files_done,
+            len(self.files),
+            counter.current,
+        )
+
+    def read(self, progress: ProgressCallback) -> None:
+        """Stream every file that is not skipped into the stage, then cross-check."""
+        shown = [display_path(file) for file in self.files]
+        counter = self.counter
+        for index, file in enumerate(self.files):
+            counter.files_done = index
+            if index in self.plan.skipped:
+                continue
+            counter.current = shown[index]
+            progress(self.progress("reading"))
+            for raw in read_file(file, self.problems):
+                self.grounder.add(check_record(raw, self.problems), index)
+                counter.records += 1
+                if counter.records % PROGRESS_EVERY == 0:
+                    progress(self.progress("reading"))
+            counter.bytes_done += _size(file)
+        counter.files_done, counter.current = len(self.files), None
+        progress(self.progress("reading"))
+        self.stage.index()
+        self.grounder.finish()
+        CrossCheck(
+            self.connection,
+            shown,
+            self.problems,
+            prune=self.prune,
+            skipped=bool(self.plan.skipped),
+        ).run()
+
+    def counts(self) -> dict[str, int]:
+        """Rows staged per table: records per type, roles and participants included."""
+        return {name: self.stage.count(name) for name in TABLES}
+
+
+def _size(path: Path) -> int:
+    """A file's size (0 when it cannot be read: that is reported elsewhere)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+@contextmanager
+def _scratch() -> Iterator[Engine]:
+    """An engine on a new SQLite file in a temporary directory, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="kb-") as directory:
+        engine = make_engine(f"sqlite:///{Path(directory) / 'scratch.sqlite3'}")
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def _remove_sqlite_file(engine: Engine) -> None:

@@ -1,4 +1,4 @@
-"""The loader's internal tables (migration 0004): data files loaded, and where records are defined."""
+"""The loader's internal tables (migration 0004): files loaded, and where records are defined."""
 
 from __future__ import annotations
 

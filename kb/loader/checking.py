@@ -6,6 +6,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from kb.loader.problems import Problems, shown
@@ -90,15 +91,16 @@ class _Checker:
         self, data: dict[str, Any], fields: tuple[Field, ...], prefix: str
     ) -> dict[str, Any]:
         """Check a mapping of fields (a record, or a role or participant inside one)."""
-        known = {f.name: f for f in fields}
+        known = _by_name(fields)
         for name in data:
             if name not in known:
                 self.report(prefix + name, "unknown field", _unknown_field_hint(name, known))
         values: dict[str, Any] = {}
+        may_hold_invalid = self.raw.may_hold_invalid
         for spec in fields:
             path = prefix + spec.name
             value = data.get(spec.name)
-            if _has_invalid(value, spec.kind in NESTED_FIELDS):
+            if may_hold_invalid and _has_invalid(value, spec.kind in NESTED_FIELDS):
                 value = None  # already reported when the file was read
             elif value is None and spec.required:
                 self.report(path, "missing (required)", _missing_hint(spec))
@@ -231,6 +233,12 @@ def _unknown_field_hint(name: str, known: dict[str, Field]) -> str:
             '"2023" (year), "2023-02" (month) or "2023-02-02" (day)'
         )
     return suggest(name, known) or f"the fields are: {', '.join(known)}"
+
+
+@cache
+def _by_name(fields: tuple[Field, ...]) -> dict[str, Field]:
+    """The fields of a record type (or nested item) by name, built once per type."""
+    return {f.name: f for f in fields}
 
 
 def _missing_hint(spec: Field) -> str:

@@ -11,11 +11,14 @@ from __future__ import annotations
 import difflib
 import re
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from itertools import accumulate
 
-_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+_QUOTES = (("‘", "'"), ("’", "'"), ("“", '"'), ("”", '"'))
 _WHITESPACE = re.compile(r"\s+")
+# Whitespace a normalised copy changes: a run of two or more characters, or one that is not a
+# plain space. Single spaces, most of a text's whitespace, stay where they are.
+_IRREGULAR = re.compile(r"[^\S ]\s*| \s+")
 _WORD = re.compile(r"\S+")
 
 # The closest-passage search compares a few top-ranked windows, and those a few words around.
@@ -29,7 +32,46 @@ _LONGEST = 500
 
 def normalise(text: str) -> str:
     """The normalised form of a passage: whitespace runs as one space, straight quotes, stripped."""
-    return _WHITESPACE.sub(" ", text).translate(_QUOTES).strip()
+    return _straight(_WHITESPACE.sub(" ", text)).strip()
+
+
+def _straight(text: str) -> str:
+    """`text` with curly quotes made straight (str.replace is many times faster than translate
+    on non-ASCII text, and most texts have none of them)."""
+    for curly, straight in _QUOTES:
+        if curly in text:
+            text = text.replace(curly, straight)
+    return text
+
+
+class _OffsetMap:
+    """For each index of the normalised copy, the index of the original character.
+
+    Stored as the starts of the stretches where the two run in step (between collapsed
+    whitespace runs), so a long text costs a few numbers per paragraph, not one per character.
+    Indexable and sized, so bisect works on it.
+    """
+
+    def __init__(self, text: str, length: int) -> None:
+        self.length = length
+        self.normal_starts = array("q", [0])
+        self.original_starts = array("q", [0])
+        removed = 0
+        for match in _IRREGULAR.finditer(text):
+            start, end = match.span()
+            # The run becomes one space at `start`; the next stretch begins after it.
+            self.normal_starts.append(start - removed + 1)
+            self.original_starts.append(end)
+            removed += end - start - 1
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, position: int) -> int:
+        if not 0 <= position < self.length:
+            raise IndexError(position)
+        stretch = bisect_right(self.normal_starts, position) - 1
+        return self.original_starts[stretch] + position - self.normal_starts[stretch]
 
 
 class Text:
@@ -37,21 +79,8 @@ class Text:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        pieces: list[str] = []
-        # One machine integer per character (a list would hold a Python int object for each).
-        index = array("q")
-        position = 0
-        for match in _WHITESPACE.finditer(text):
-            start, end = match.span()
-            pieces.append(text[position:start])
-            index.extend(range(position, start))
-            pieces.append(" ")
-            index.append(start)
-            position = end
-        pieces.append(text[position:])
-        index.extend(range(position, len(text)))
-        self.normal = "".join(pieces).translate(_QUOTES)
-        self.index = index
+        self.normal = _straight(_IRREGULAR.sub(" ", text))
+        self.index = _OffsetMap(text, len(self.normal))
 
     def find(self, passage: str, start: int = 0, end: int | None = None) -> tuple[int, int] | None:
         """Original offsets of the first occurrence of `passage` within text[start:end]."""

@@ -126,7 +126,7 @@ def _record(
         )
         return None
     record_type = value.pop("type", None)
-    record = RawRecord(str(record_type), file, number, number, value)
+    record = RawRecord(str(record_type), file, number, number, value, may_hold_invalid=False)
     for name in repeated:
         problems.add(record.problem(name, "given twice", "keep one of them"))
     if record_type not in RECORD_TYPES:

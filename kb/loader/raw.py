@@ -22,6 +22,9 @@ class RawRecord:
     ordinal: int
     data: dict[str, Any]
     lines: dict[str, int] = field(default_factory=dict)
+    # Whether values may be yamlnodes.Invalid (a YAML value that could not be read); JSON
+    # values never are, so their checks skip looking for them.
+    may_hold_invalid: bool = True
 
     @property
     def label(self) -> str:

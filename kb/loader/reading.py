@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from kb.loader.jsonl import read_jsonl
@@ -38,13 +39,13 @@ def data_files(path: Path, problems: Problems) -> list[Path]:
     return [path]
 
 
-def read_file(path: Path, problems: Problems) -> list[RawRecord]:
-    """The records of one data file; what cannot be read becomes a problem."""
+def read_file(path: Path, problems: Problems) -> Iterator[RawRecord]:
+    """The records of one data file, one at a time; what cannot be read becomes a problem."""
     shown = display_path(path)
     try:
         if path.suffix.lower() in JSONL_SUFFIXES:
-            return list(read_jsonl(path, shown, problems))
-        return list(read_yaml(path, shown, problems))
+            yield from read_jsonl(path, shown, problems)
+        else:
+            yield from read_yaml(path, shown, problems)
     except OSError as error:  # unreadable: permissions, a directory named *.yaml, I/O error
         problems.add(file_problem(shown, None, f"cannot read the file: {error.strerror}"))
-        return []

@@ -50,13 +50,15 @@ class LoadReport:
     """The outcome of a load: files read and the change to each table, in load order.
 
     `dry_run` says nothing was kept; `pruned` says rows missing from the files were deleted
-    (prune=True was asked for).
+    (prune=True was asked for); `skipped` lists the files not read because they are unchanged
+    since the last load (their records count as unchanged).
     """
 
     files: list[Path]
     tables: dict[str, TableChange]
     dry_run: bool = False
     pruned: bool = False
+    skipped: list[Path] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -69,6 +71,7 @@ class LoadReport:
             "files": [str(f) for f in self.files],
             "dry_run": self.dry_run,
             "pruned": self.pruned,
+            "skipped": [str(f) for f in self.skipped],
             "changed": self.changed,
             "tables": {name: change.to_dict() for name, change in self.tables.items()},
         }

@@ -1,0 +1,281 @@
+"""Checks across records, set-based over the staging tables: unique slugs and references.
+
+Each check is one query that returns only the rows at fault, with where they were read, so a
+clean collection of a million records costs a few index joins. A reference resolves to a
+record in the files or in the database, except with prune, where a record only the database
+holds is about to be deleted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from kb.loader.problems import Problem, Problems, display_path
+from kb.loader.raw import suggest
+from kb.loader.spec import TABLE_OF_TYPE
+from kb.loader.staging import line_of, stage_name
+from kb.loader.tables import SPANS
+
+TYPE_OF_TABLE = {table: record_type for record_type, table in TABLE_OF_TYPE.items()}
+# (table, field, referenced table): every reference a record can make, in the order the
+# fields of a record are checked.
+REFERENCES = (
+    ("roles", "source", "sources"),
+    ("roles", "party", "parties"),
+    ("quotes", "speaker", "people"),
+    ("quotes", "source", "sources"),
+    ("figures", "source", "sources"),
+    ("figures", "subject", "parties"),
+    ("figures", "quote", "quotes"),
+    ("events", "source", "sources"),
+    ("events", "same_as", "events"),
+    ("event_participants", "party", "parties"),
+    ("event_participants", "person", "people"),
+)
+# The parent record of a nested row: its table and record type.
+_PARENT = {"roles": "people", "event_participants": "events"}
+# Past this many slugs, "did you mean" looks only at slugs sharing the first characters.
+_SUGGEST_ALL = 5_000
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a staged row came from, for a problem about it."""
+
+    file: str
+    line: int
+    label: str
+    record_type: str
+    lines: str | None
+
+    def problem(self, path: str | None, message: str, hint: str | None = None) -> Problem:
+        """A problem about this row's record (and field `path`)."""
+        line = line_of(self.lines, path, self.line)
+        return Problem(self.file, line, self.label, self.record_type, path, message, hint)
+
+
+class CrossCheck:
+    """The set-based checks of one load."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        files: list[str],
+        problems: Problems,
+        *,
+        prune: bool,
+        skipped: bool,
+    ) -> None:
+        self.connection = connection
+        self.files = files
+        self.problems = problems
+        self.prune = prune
+        self.skipped = skipped
+
+    def run(self) -> None:
+        """Every check, in the order a reader would fix them."""
+        for table in ("sources", "parties", "people", "quotes", "figures", "events"):
+            self.duplicates(table)
+            if self.skipped:
+                self.defined_by_skipped_files(table)
+        for table, field, target in REFERENCES:
+            self.references(table, field, target)
+        self.same_source_same_as()
+        if not self.prune:
+            self.kept_spans()
+            self.kept_surfaces()
+
+    def _rows(self, sql: str, **params: Any) -> list[Any]:
+        """The rows of a query."""
+        return list(self.connection.execute(text(sql), params))
+
+    def place(self, table: str, row: Any) -> Place:
+        """Where a staged row (with _file, _line, _label, _lines) came from."""
+        record_table = _PARENT.get(table, table)
+        return Place(
+            self.files[row._file],
+            row._line,
+            row._label,
+            TYPE_OF_TABLE[record_table],
+            row._lines,
+        )
+
+    def duplicates(self, table: str) -> None:
+        """A slug defined twice in the files: name both places."""
+        stage = stage_name(table)
+        rows = self._rows(
+            f"SELECT s._file, s._line, s._label, s._lines, s.slug, f._file AS first_file, "
+            f"f._line AS first_line FROM {stage} s JOIN {stage} f ON f.slug = s.slug "
+            f"AND f._seq = (SELECT min(_seq) FROM {stage} m WHERE m.slug = s.slug) "
+            f"WHERE s._seq > f._seq ORDER BY s._seq"
+        )
+        for row in rows:
+            self.problems.add(
+                self.place(table, row).problem(
+                    "slug",
+                    f"duplicate slug: {TYPE_OF_TABLE[table]} '{row.slug}' is also defined at "
+                    f"{self.files[row.first_file]}:{row.first_line}",
+                    "give one of them another slug, or remove one",
+                )
+            )
+
+    def defined_by_skipped_files(self, table: str) -> None:
+        """A slug a changed file defines that an unchanged (skipped) file defines too."""
+        rows = self._rows(
+            f"SELECT s._file, s._line, s._label, s._lines, s.slug, f.path, k.line AS first_line "
+            f"FROM {stage_name(table)} s JOIN _kb_records k ON k.tablename = :table "
+            "AND k.slug = s.slug JOIN _kb_files f ON f.id = k.file_id "
+            "JOIN kb_skipped_files x ON x.file_id = k.file_id ORDER BY s._seq",
+            table=table,
+        )
+        for row in rows:
+            self.problems.add(
+                self.place(table, row).problem(
+                    "slug",
+                    f"duplicate slug: {TYPE_OF_TABLE[table]} '{row.slug}' is also defined at "
+                    f"{display_path(Path(row.path))}:{row.first_line}",
+                    "give one of them another slug, or remove one",
+                )
+            )
+
+    def references(self, table: str, field: str, target: str) -> None:
+        """References to records that neither the files nor the database hold."""
+        stage, target_stage = stage_name(table), stage_name(target)
+        rows = self._rows(
+            f"SELECT s._file, s._line, s._label, s._lines, s._path, s.{field} AS ref, "
+            f"EXISTS (SELECT 1 FROM {target} t WHERE t.slug = s.{field}) AS in_database "
+            f"FROM {stage} s WHERE s.{field} IS NOT NULL "
+            f"AND NOT EXISTS (SELECT 1 FROM {target_stage} t WHERE t.slug = s.{field}) "
+            + (
+                ""
+                if self.prune
+                else f"AND NOT EXISTS (SELECT 1 FROM {target} t WHERE t.slug = s.{field}) "
+            )
+            + "ORDER BY s._seq"
+        )
+        record_type = TYPE_OF_TABLE[target]
+        for row in rows:
+            path = f"{row._path}.{field}" if row._path is not None else field
+            place = self.place(table, row)
+            if row.in_database:
+                self.problems.add(
+                    place.problem(
+                        path,
+                        f"{record_type} '{row.ref}' is only in the database, "
+                        "and pruning deletes it",
+                        "load the file that defines it too, or do not prune",
+                    )
+                )
+                continue
+            hint = suggest(row.ref, self._known(target, row.ref))
+            self.problems.add(
+                place.problem(path, f"no {record_type} has the slug '{row.ref}'", hint)
+            )
+
+    def _known(self, table: str, near: str) -> list[str]:
+        """Slugs of `table` (files and database) a misspelling of `near` may be."""
+        stage = stage_name(table)
+        union = f"SELECT slug FROM {stage} WHERE slug IS NOT NULL UNION SELECT slug FROM {table}"
+        count = self._rows(f"SELECT count(*) FROM ({union}) u")[0][0]
+        if count <= _SUGGEST_ALL:
+            return [row[0] for row in self._rows(union)]
+        prefix = near[:2]
+        bounded = (
+            f"SELECT slug FROM {stage} WHERE slug >= :low AND slug < :high "
+            f"UNION SELECT slug FROM {table} WHERE slug >= :low AND slug < :high"
+        )
+        rows = self._rows(f"{bounded} LIMIT {_SUGGEST_ALL}", low=prefix, high=prefix + "\uffff")
+        return [row[0] for row in rows]
+
+    def same_source_same_as(self) -> None:
+        """same_as links records of one happening in different sources."""
+        stage = stage_name("events")
+        rows = self._rows(
+            f"SELECT s._file, s._line, s._label, s._lines, s.same_as, s.source FROM {stage} s "
+            f"WHERE s.same_as IS NOT NULL AND s.same_as <> s.slug AND s.source = COALESCE("
+            f"(SELECT o.source FROM {stage} o WHERE o.slug = s.same_as ORDER BY o._seq LIMIT 1), "
+            f"(SELECT src.slug FROM events e JOIN sources src ON src.id = e.source_id "
+            f"WHERE e.slug = s.same_as)) ORDER BY s._seq"
+        )
+        for row in rows:
+            self.problems.add(
+                self.place("events", row).problem(
+                    "same_as",
+                    f"event '{row.same_as}' is from the same source '{row.source}'",
+                    "same_as links records of one happening in different sources",
+                )
+            )
+
+    def kept_spans(self) -> None:
+        """Rows the files do not restate must still be held by a source's changed text."""
+        sources = stage_name("sources")
+        for table, fields in SPANS.items():
+            key = _key_match(table)
+            checks = " OR ".join(
+                f"substr(s.text, r.{f}_start + 1, r.{f}_end - r.{f}_start) <> r.{f}" for f in fields
+            )
+            rows = self._rows(
+                f"SELECT s._file, s._line, s._label, s._lines, s.path, "
+                f"{_label_sql(table)} AS row_label FROM {table} r "
+                f"JOIN sources old ON old.id = r.source_id "
+                f"JOIN {sources} s ON s.slug = old.slug AND s.text IS NOT NULL "
+                f"AND s.sha256 <> old.sha256 "
+                f"WHERE NOT EXISTS ({key}) AND ({checks}) ORDER BY s._seq"
+            )
+            for row in rows:
+                self.problems.add(
+                    self.place("sources", row).problem(
+                        "path" if row.path is not None else "text",
+                        f"the new text no longer holds {row.row_label} "
+                        f"({table[:-1]} in the database only, not in the files)",
+                        "load that record's file too, or prune it",
+                    )
+                )
+
+    def kept_surfaces(self) -> None:
+        """A figure the files do not restate must stay inside its quote's new span."""
+        quotes, figures = stage_name("quotes"), stage_name("figures")
+        rows = self._rows(
+            f"SELECT q._file, q._line, q._label, q._lines, f.slug AS figure FROM figures f "
+            f"JOIN quotes old ON old.id = f.quote_id "
+            f"JOIN {quotes} q ON q.slug = old.slug AND q.text_start IS NOT NULL "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {figures} x WHERE x.slug = f.slug) "
+            f"AND NOT (q.text_start <= f.surface_start AND f.surface_start < f.surface_end "
+            f"AND f.surface_end <= q.text_end) ORDER BY q._seq"
+        )
+        for row in rows:
+            self.problems.add(
+                self.place("quotes", row).problem(
+                    "text",
+                    f"no longer holds the surface of figure '{row.figure}' "
+                    "(in the database only, not in the files)",
+                    "load that figure's file too, or prune it",
+                )
+            )
+
+
+def _key_match(table: str) -> str:
+    """A correlated subquery: the staged row with the natural key of real row `r`."""
+    stage = stage_name(table)
+    if table == "roles":
+        return (
+            f"SELECT 1 FROM {stage} x JOIN people p ON p.slug = x.person "
+            f"JOIN sources src ON src.slug = x.source "
+            f"WHERE p.id = r.person_id AND src.id = r.source_id AND x.title = r.title"
+        )
+    return f"SELECT 1 FROM {stage} x WHERE x.slug = r.slug"
+
+
+def _label_sql(table: str) -> str:
+    """SQL for a readable label of real row `r` (see kb.loader.tables.label)."""
+    if table == "roles":
+        return (
+            "(SELECT p.slug FROM people p WHERE p.id = r.person_id) || ': ' || r.title || "
+            "' (' || old.slug || ')'"
+        )
+    return "r.slug"

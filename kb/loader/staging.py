@@ -1,0 +1,182 @@
+"""Staging tables: every record read goes into a temporary table first, in bulk, in slug space.
+
+A load streams its records into one temporary table per kb table (`kb_stage_<table>`), so
+memory holds a batch, not the collection. Cross-record checks (duplicate slugs, references)
+and the merge into the real tables are then set-based SQL over these tables. On SQLite rows go
+in by the driver's executemany; on PostgreSQL by COPY.
+
+Each staged row carries where it came from: `_seq` (its order in the load), `_file` (an index
+into the load's list of files), `_line` (the record's line), `_label` (the record's slug or
+#N), `_lines` (JSON of field path -> line, for YAML files; NULL otherwise) and `_path` (for a
+role or participant: its place in the record, e.g. "roles[0]").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Text
+from sqlalchemy.engine import Connection
+
+from kb.loader.spec import TABLES
+from kb.loader.tables import SPECS
+
+META = ("_seq", "_file", "_line", "_label", "_lines", "_path")
+BATCH = 5_000
+
+# Staged columns that must be indexed before the checks and the merge: the natural keys.
+_INDEXED = {
+    "roles": ("person", "source", "title"),
+    "event_participants": ("event",),
+}
+
+
+def stage_name(table: str) -> str:
+    """The staging table of a kb table."""
+    return f"kb_stage_{table}"
+
+
+def staged_columns(table: str) -> tuple[str, ...]:
+    """The columns of a staging table, in insert order."""
+    return (*META, *SPECS[table].fields)
+
+
+def _stage_table(metadata: MetaData, name: str) -> Table:
+    """The SQLAlchemy definition of a staging table: meta columns, then the fields."""
+    spec = SPECS[name]
+    real = spec.table
+    columns: list[Column[Any]] = [
+        Column("_seq", Integer, primary_key=True, autoincrement=False),
+        Column("_file", Integer, nullable=False),
+        Column("_line", Integer, nullable=False),
+        Column("_label", Text, nullable=False),
+        Column("_lines", Text),
+        Column("_path", Text),
+    ]
+    for field in spec.columns:
+        kind = real.c[field].type
+        # JSON goes in as its text (see Stage.add), so both dialects compare it as text.
+        columns.append(Column(field, Text if isinstance(kind, JSON) else kind.copy()))
+    columns.extend(Column(ref, String(200)) for ref in spec.refs)
+    return Table(stage_name(name), metadata, *columns, prefixes=["TEMPORARY"])
+
+
+class Stage:
+    """The staging tables of one load, with a write buffer per table."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.dialect = connection.dialect.name
+        self.metadata = MetaData()
+        self.tables = {name: _stage_table(self.metadata, name) for name in TABLES}
+        self.buffers: dict[str, list[tuple[Any, ...]]] = {name: [] for name in TABLES}
+        # A C-level getter per table: staging a row costs one call, not one per field.
+        self.getters = {name: itemgetter(*SPECS[name].fields) for name in TABLES}
+        self.seq = 0
+        self.indexed = False
+        for table in self.tables.values():
+            self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
+            table.create(connection)
+        # Grounding looks source texts up by slug while rows stream in: index them at once.
+        self._create_index("sources")
+
+    def add(self, table: str, meta: tuple[Any, ...], values: dict[str, Any]) -> None:
+        """Buffer one row: `meta` is (file, line, label, lines, path); values by field name,
+        lists already as JSON text (json_text)."""
+        self.seq += 1
+        row = (self.seq, *meta, *self.getters[table](values))
+        buffer = self.buffers[table]
+        buffer.append(row)
+        if len(buffer) >= BATCH:
+            self.flush(table)
+
+    def flush(self, table: str | None = None) -> None:
+        """Write the buffered rows (of one table, or of all)."""
+        for name in (table,) if table is not None else TABLES:
+            rows = self.buffers[name]
+            if rows:
+                self._write(name, rows)
+                self.buffers[name] = []
+
+    def _write(self, name: str, rows: list[tuple[Any, ...]]) -> None:
+        """Insert rows into a staging table: executemany on SQLite, COPY on PostgreSQL."""
+        columns = staged_columns(name)
+        target = stage_name(name)
+        if self.dialect == "postgresql":
+            driver = self.connection.connection.driver_connection
+            with driver.cursor() as cursor:  # type: ignore[union-attr]
+                statement = f"COPY {target} ({', '.join(columns)}) FROM STDIN"
+                with cursor.copy(statement) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            return
+        marks = ", ".join("?" * len(columns))
+        self.connection.exec_driver_sql(f"INSERT INTO {target} VALUES ({marks})", rows)
+
+    def index(self) -> None:
+        """Index the staged keys, once every row is in (the checks and the merge join on them)."""
+        self.flush()
+        if self.indexed:
+            return
+        for name in TABLES:
+            if name != "sources":
+                self._create_index(name)
+        self.indexed = True
+
+    def _create_index(self, name: str) -> None:
+        """Index a staging table on its natural key."""
+        columns = _INDEXED.get(name, ("slug",))
+        self.connection.exec_driver_sql(
+            f"CREATE INDEX {stage_name(name)}_key ON {stage_name(name)} ({', '.join(columns)})"
+        )
+
+    def count(self, table: str) -> int:
+        """How many rows a staging table holds."""
+        self.flush(table)
+        result = self.connection.exec_driver_sql(f"SELECT count(*) FROM {stage_name(table)}")
+        return int(result.scalar_one())
+
+    def rows(self, sql: str, params: dict[str, Any] | None = None) -> Iterator[Any]:
+        """The rows of a query over the staging tables (flushed first)."""
+        self.flush()
+        from sqlalchemy import text
+
+        yield from self.connection.execute(text(sql), params or {})
+
+    def drop(self) -> None:
+        """Drop the staging tables (a committed load leaves nothing behind)."""
+        for name in TABLES:
+            self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS {stage_name(name)}")
+
+
+def json_text(items: Iterable[str] | None) -> str:
+    """A list (aliases) as the JSON text its column stores; staged and compared as text."""
+    return json.dumps(list(items or ()), ensure_ascii=False)
+
+
+def lines_json(lines: dict[str, int], line: int) -> str | None:
+    """The `_lines` column: field lines that differ from the record's line, as JSON."""
+    differing = {path: number for path, number in lines.items() if number != line}
+    return json.dumps(differing) if differing else None
+
+
+def line_of(lines: str | None, path: str | None, line: int) -> int:
+    """The line of a field, from a staged row's `_lines` and `_line`."""
+    if lines is None or path is None:
+        return line
+    return int(json.loads(lines).get(path, line))
+
+
+def chunks(items: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
+    """`items` in lists of at most `size`."""
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -1,0 +1,371 @@
+"""Ground records as they stream past and stage their rows; hold back only what must wait.
+
+A record is grounded as soon as the text of its source is known: the source was read earlier
+in this load, or it is in the database and defined by a file this load skips as unchanged.
+A record whose source (or, for a figure, whose quote) is not known yet is deferred until every
+file has been read; in the usual layout (sources before the facts that cite them) nothing
+waits. Whether references resolve, and whether slugs are unique, is checked afterwards in SQL
+over the staging tables (kb.loader.crosscheck); here only what needs the source text is done.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sqlalchemy import text as sql
+from sqlalchemy.engine import Connection
+
+from kb.loader.checking import Record
+from kb.loader.grounding import Text
+from kb.loader.problems import Problems, shown
+from kb.loader.staging import Stage, json_text, lines_json, stage_name
+from kb.loader.texts import TextProblem, file_text, inline_text
+
+# Source texts kept in memory for grounding, in characters; older ones are read again.
+TEXT_CACHE_CHARS = 64 * 1024 * 1024
+# Quote spans kept for the figures that name them (a figure usually follows its quote).
+QUOTE_CACHE = 200_000
+
+Span = tuple[int, int]
+QuoteSpan = tuple[str, int, int]
+
+
+class Grounder:
+    """Grounds and stages the records of one load, in the order they are read."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        stage: Stage,
+        seeds_dir: Path,
+        problems: Problems,
+        *,
+        database_sources: set[str],
+        prune: bool,
+    ) -> None:
+        self.connection = connection
+        self.stage = stage
+        self.seeds_dir = seeds_dir
+        self.problems = problems
+        self.prune = prune
+        # Sources whose text is final before the end of the read: defined by skipped files.
+        self.database_sources = database_sources
+        self.file_sources: set[str] = set()
+        self.texts: OrderedDict[str, Text | None] = OrderedDict()
+        self.cached_chars = 0
+        self.quotes: OrderedDict[str, QuoteSpan | None] = OrderedDict()
+        self.deferred: list[tuple[int, Record]] = []
+        self.finishing = False
+        self.file = 0
+
+    # Entry points ---------------------------------------------------------------------
+
+    def add(self, record: Record, file: int) -> None:
+        """Ground and stage one record, or defer it until every file is read."""
+        self.file = file
+        if record.type == "source":
+            self.source(record)
+        elif not self.finishing and not self.ready(record):
+            self.deferred.append((file, record))
+        else:
+            self.HANDLERS[record.type](self, record)
+
+    def finish(self) -> None:
+        """Ground the deferred records, now that every source and quote is staged."""
+        self.finishing = True
+        self.stage.flush()
+        deferred, self.deferred = self.deferred, []
+        for file, record in deferred:
+            self.add(record, file)
+        self.stage.flush()
+
+    def ready(self, record: Record) -> bool:
+        """Whether everything `record` needs to be grounded is known now."""
+        values = record.values
+        sources = [values.get("source")]
+        if record.type == "person":
+            sources = [role["source"] for role in values.get("roles") or ()]
+        for source in sources:
+            if isinstance(source, str) and not self.known_source(source):
+                return False
+        quote = values.get("quote") if record.type == "figure" else None
+        return not isinstance(quote, str) or quote in self.quotes
+
+    def known_source(self, slug: str) -> bool:
+        """Whether the final text of a source is known (read in this load, or frozen)."""
+        return slug in self.file_sources or slug in self.database_sources
+
+    # Staging -------------------------------------------------------------------------
+
+    def put(self, table: str, record: Record, values: dict[str, Any], path: str | None) -> None:
+        """Stage one row of `record` in `table`."""
+        raw = record.raw
+        meta = (self.file, raw.line, raw.label, lines_json(raw.lines, raw.line), path)
+        self.stage.add(table, meta, values)
+
+    def report(self, record: Record, path: str | None, message: str, hint: str | None) -> None:
+        """Add a problem about a record."""
+        self.problems.add(record.raw.problem(path, message, hint))
+
+    # Texts ---------------------------------------------------------------------------
+
+    def text_of(self, slug: str) -> Text | None:
+        """The text of a source, from the files or else the database (None if unusable)."""
+        if slug in self.texts:
+            self.texts.move_to_end(slug)
+            return self.texts[slug]
+        if slug in self.file_sources:
+            found = self._first(
+                f"SELECT text FROM {stage_name('sources')} WHERE slug = :slug "
+                "ORDER BY _seq LIMIT 1",
+                slug,
+            )
+        elif self.prune:
+            found = None  # pruning deletes what only the database holds
+        elif self.finishing or slug in self.database_sources:
+            found = self._first("SELECT text FROM sources WHERE slug = :slug", slug)
+        else:
+            return None  # a later file may define it: ready() defers what needs it
+        text = Text(found) if found is not None else None
+        self._cache(slug, text)
+        return text
+
+    def in_database(self, slug: str) -> bool:
+        """Whether the database holds a source with this slug."""
+        return self._first("SELECT 1 FROM sources WHERE slug = :slug", slug) is not None
+
+    def _first(self, statement: str, slug: str) -> Any:
+        """The first column of the first row of a query by slug, or None."""
+        self.stage.flush()
+        row = self.connection.execute(sql(statement), {"slug": slug}).first()
+        return None if row is None else row[0]
+
+    def _cache(self, slug: str, text: Text | None) -> None:
+        """Keep a text for the next records of its source, within TEXT_CACHE_CHARS."""
+        self.texts[slug] = text
+        self.cached_chars += len(text.text) if text is not None else 0
+        while self.cached_chars > TEXT_CACHE_CHARS and len(self.texts) > 1:
+            _, old = self.texts.popitem(last=False)
+            self.cached_chars -= len(old.text) if old is not None else 0
+
+    def ground(self, record: Record, path: str, source: str, passage: Any) -> Span | None:
+        """Offsets of `passage` in the source's text; a miss shows the closest passage."""
+        text = self.text_of(source) if isinstance(passage, str) else None
+        if text is None:
+            return None
+        span = text.find(passage)
+        if span is None:
+            self.report(record, path, f"not found in source '{source}'", text.miss_hint(passage))
+        return span
+
+    def spans(self, name: str, source: str, span: Span | None) -> dict[str, Any]:
+        """Columns of a span: the verbatim text and its offsets (None when not grounded)."""
+        if span is None:
+            return {name: None, f"{name}_start": None, f"{name}_end": None}
+        text = self.text_of(source)
+        assert text is not None  # grounded spans always have a text
+        start, end = span
+        return {name: text.text[start:end], f"{name}_start": start, f"{name}_end": end}
+
+    # Record types --------------------------------------------------------------------
+
+    def source(self, record: Record) -> None:
+        """Read the source's text (file or inline) and check its SHA-256."""
+        values = record.values
+        path, inline = values["path"], values["text"]
+        row = {**values, "text": None, "sha256": None}
+        if (path is None) != (inline is None):
+            try:
+                if path is not None:
+                    source_text = file_text(self.seeds_dir, path, values["sha256"])
+                else:
+                    source_text = inline_text(inline, values["sha256"])
+            except TextProblem as problem:
+                self.report(record, problem.field, problem.message, problem.hint)
+            else:
+                row.update(text=source_text.text, sha256=source_text.sha256)
+        slug = record.slug
+        if slug is not None and slug not in self.file_sources:
+            # The first definition is the one used, even when its text cannot be read.
+            self.file_sources.add(slug)
+            self._cache(slug, Text(row["text"]) if row["text"] is not None else None)
+        self.put("sources", record, row, None)
+
+    def party(self, record: Record) -> None:
+        """A party has nothing to ground."""
+        values = record.values
+        self.put("parties", record, {**values, "aliases": json_text(values["aliases"])}, None)
+
+    def person(self, record: Record) -> None:
+        """A person, and each role grounded in its source."""
+        values = record.values
+        self.put("people", record, {**values, "aliases": json_text(values["aliases"])}, None)
+        for role in values.get("roles") or ():
+            path, source = role["_path"], role["source"]
+            span = None
+            if isinstance(source, str) and self.resolvable(source):
+                span = self.ground(record, f"{path}.evidence", source, role["evidence"])
+            row = {
+                "person": values["slug"],
+                "source": source,
+                "title": role["title"],
+                "party": role["party"],
+                **self.spans("evidence", source, span),
+            }
+            self.put("roles", record, row, path)
+
+    def resolvable(self, source: str) -> bool:
+        """Whether a source's text can be used for grounding (else its reference is reported)."""
+        return self.text_of(source) is not None
+
+    def quote(self, record: Record) -> None:
+        """A quote: its text found verbatim in the source."""
+        values = record.values
+        source, span = values["source"], None
+        if isinstance(source, str) and self.resolvable(source):
+            span = self.ground(record, "text", source, values["text"])
+        slug = record.slug
+        if slug is not None and slug not in self.quotes:
+            self.quotes[slug] = (source, *span) if span is not None else None
+            if len(self.quotes) > QUOTE_CACHE:
+                self.quotes.popitem(last=False)
+        self.put("quotes", record, {**values, **self.spans("text", source, span)}, None)
+
+    def figure(self, record: Record) -> None:
+        """A figure: evidence in the source, surface in the evidence (and in the quote)."""
+        values = record.values
+        source = values["source"]
+        evidence = surface = None
+        if self._quote_agrees(record) and isinstance(source, str) and self.resolvable(source):
+            evidence = self.ground(record, "evidence", source, values["evidence"])
+            text = self.text_of(source)
+            if evidence is not None and text is not None and isinstance(values["surface"], str):
+                surface = self._surface(record, text, evidence)
+        row = {**values, **self.spans("evidence", source, evidence)}
+        row.update(self.spans("surface", source, surface))
+        self.put("figures", record, row, None)
+
+    def _quote_agrees(self, record: Record) -> bool:
+        """A figure's quote, when named and known, must come from the figure's source."""
+        values = record.values
+        quote_source = self._quote_source(values["quote"])
+        source = values["source"]
+        if (
+            quote_source is not None
+            and isinstance(source, str)
+            and self.resolvable(source)
+            and quote_source != source
+        ):
+            self.report(
+                record,
+                "quote",
+                f"quote '{values['quote']}' is from source '{quote_source}', not '{source}'",
+                "a figure and the quote stating it must come from the same source",
+            )
+            return False
+        return True
+
+    def _quote_source(self, slug: Any) -> str | None:
+        """The source of a known quote (from the files, else the database), or None."""
+        if not isinstance(slug, str):
+            return None
+        span = self._quote_span(slug)
+        if span is not None:
+            return span[0]
+        row = self._quote_row(slug)
+        return None if row is None else row[0]
+
+    def _quote_span(self, slug: str) -> QuoteSpan | None:
+        """A quote's source and span, from this load's quotes or the database."""
+        if slug in self.quotes:
+            return self.quotes[slug]
+        row = self._quote_row(slug)
+        if row is None or row[1] is None:
+            return None
+        return (row[0], row[1], row[2])
+
+    def _quote_row(self, slug: str) -> tuple[Any, ...] | None:
+        """(source, start, end) of a quote staged in this load or else in the database."""
+        self.stage.flush()
+        staged = self.connection.execute(
+            sql(
+                f"SELECT source, text_start, text_end FROM {stage_name('quotes')} "
+                "WHERE slug = :slug ORDER BY _seq LIMIT 1"
+            ),
+            {"slug": slug},
+        ).first()
+        if staged is not None:
+            source = staged[0]
+            known = isinstance(source, str) and (
+                source in self.file_sources or self.in_database(source)
+            )
+            return (source, staged[1], staged[2]) if known else None
+        if self.prune:
+            return None
+        row = self.connection.execute(
+            sql(
+                "SELECT s.slug, q.text_start, q.text_end FROM quotes q "
+                "JOIN sources s ON s.id = q.source_id WHERE q.slug = :slug"
+            ),
+            {"slug": slug},
+        ).first()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def _surface(self, record: Record, text: Text, evidence: Span) -> Span | None:
+        """The surface's span inside the evidence, and inside the quote when one is named."""
+        values = record.values
+        surface = values["surface"]
+        quote = values["quote"]
+        quote_span = self._quote_span(quote) if isinstance(quote, str) else None
+        if quote_span is not None:
+            low, high = max(evidence[0], quote_span[1]), min(evidence[1], quote_span[2])
+            if low < high and (span := text.find(surface, low, high)) is not None:
+                return span
+        span = text.find(surface, *evidence)
+        if span is None:
+            self.report(
+                record,
+                "surface",
+                f"{shown(surface)} not found in the evidence",
+                f"Closest passage in the evidence: «{text.closest(surface, *evidence)}»",
+            )
+            return None
+        if quote_span is not None:
+            self.report(
+                record,
+                "surface",
+                f"{shown(surface)} is not inside the text of quote '{quote}'",
+                "a figure that names a quote must be stated inside it; "
+                "check the quote, or leave 'quote' out if the narration states the figure",
+            )
+            return None
+        return span
+
+    def event(self, record: Record) -> None:
+        """An event: evidence grounded; a same_as naming itself is reported here."""
+        values = record.values
+        if values["same_as"] is not None and values["same_as"] == record.slug:
+            self.report(record, "same_as", "names the event itself", None)
+        source, span = values["source"], None
+        if isinstance(source, str) and self.resolvable(source):
+            span = self.ground(record, "evidence", source, values["evidence"])
+        self.put("events", record, {**values, **self.spans("evidence", source, span)}, None)
+        for item in values.get("participants") or ():
+            row = {
+                "event": values["slug"],
+                "party": item["party"],
+                "person": item["person"],
+                "role": item["role"],
+            }
+            self.put("event_participants", record, row, item["_path"])
+
+    HANDLERS: ClassVar[dict[str, Callable[[Grounder, Record], None]]] = {
+        "party": party,
+        "person": person,
+        "quote": quote,
+        "figure": figure,
+        "event": event,
+    }
