@@ -7,6 +7,7 @@ when every value the files give matches the database, whatever ids the rows have
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from sqlalchemy import Table
 
 from kb.loader.spec import TABLES
