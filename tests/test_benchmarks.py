@@ -134,14 +134,14 @@ def test_benchmark_runs_on_postgresql(tmp_path: Path, backend: str) -> None:
     url = os.environ["KB_TEST_POSTGRESQL_URL"]
     results = tmp_path / "results.jsonl"
     results.write_text('{"earlier": "run"}\n')
-    done = run("load_bench.py", "--facts", "2000", "--files", "20", "--postgresql", url,
+    done = run("load_bench.py", "--facts", "1000", "--files", "10", "--postgresql", url,
                "--results", results)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
 
     result = appended(results)
-    check_phases(result, ["kb", "floor"], 2_000)
+    check_phases(result, ["kb", "floor"], 1_000)
     assert result["backend"] == "postgresql"
-    assert result["sizes"]["files"] == 20
+    assert result["sizes"]["files"] == 10
     assert set(result["ratios"]) == {"kb_over_floor"}
     assert "reloads" not in result
     assert ":***@" in result["postgresql"]["server"] or "@" not in url
