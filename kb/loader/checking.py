@@ -6,7 +6,6 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from kb.loader.problems import Problems, shown
@@ -235,10 +234,19 @@ def _unknown_field_hint(name: str, known: dict[str, Field]) -> str:
     return suggest(name, known) or f"the fields are: {', '.join(known)}"
 
 
-@cache
+_BY_NAME: dict[int, dict[str, Field]] = {}
+
+
 def _by_name(fields: tuple[Field, ...]) -> dict[str, Field]:
-    """The fields of a record type (or nested item) by name, built once per type."""
-    return {f.name: f for f in fields}
+    """The fields of a record type (or nested item) by name, built once per type.
+
+    Keyed by identity: the field tuples are module constants, and hashing them (frozen
+    dataclasses) on every record would cost more than building the dict.
+    """
+    known = _BY_NAME.get(id(fields))
+    if known is None:
+        known = _BY_NAME[id(fields)] = {f.name: f for f in fields}
+    return known
 
 
 def _missing_hint(spec: Field) -> str:

@@ -86,7 +86,9 @@ class CrossCheck:
         for table, field, target in REFERENCES:
             self.references(table, field, target)
         self.same_source_same_as()
-        if not self.prune:
+        if not self.prune and not self.problems:
+            # Only over a consistent collection: a duplicate or a bad reference would make
+            # these report consequences of the problem rather than problems of their own.
             self.kept_spans()
             self.kept_surfaces()
 
@@ -221,7 +223,8 @@ class CrossCheck:
             )
             rows = self._rows(
                 f"SELECT s._file, s._line, s._label, s._lines, s.path, "
-                f"{_label_sql(table)} AS row_label FROM {table} r "
+                f"{_label_sql(table)} AS row_label, ({_skipped_file(table)}) AS kept_in "
+                f"FROM {table} r "
                 f"JOIN sources old ON old.id = r.source_id "
                 f"JOIN {sources} s ON s.slug = old.slug AND s.text IS NOT NULL "
                 f"AND s.sha256 <> old.sha256 "
@@ -232,8 +235,10 @@ class CrossCheck:
                     self.place("sources", row).problem(
                         "path" if row.path is not None else "text",
                         f"the new text no longer holds {row.row_label} "
-                        f"({table[:-1]} in the database only, not in the files)",
-                        "load that record's file too, or prune it",
+                        f"({table[:-1]} {_kept_where(row.kept_in)})",
+                        "load that record's file too, or prune it"
+                        if row.kept_in is None
+                        else "update that record too",
                     )
                 )
 
@@ -241,7 +246,8 @@ class CrossCheck:
         """A figure the files do not restate must stay inside its quote's new span."""
         quotes, figures = stage_name("quotes"), stage_name("figures")
         rows = self._rows(
-            f"SELECT q._file, q._line, q._label, q._lines, f.slug AS figure FROM figures f "
+            f"SELECT q._file, q._line, q._label, q._lines, f.slug AS figure, "
+            f"({_skipped_file('figures', 'f')}) AS kept_in FROM figures f "
             f"JOIN quotes old ON old.id = f.quote_id "
             f"JOIN {quotes} q ON q.slug = old.slug AND q.text_start IS NOT NULL "
             f"WHERE NOT EXISTS (SELECT 1 FROM {figures} x WHERE x.slug = f.slug) "
@@ -253,10 +259,32 @@ class CrossCheck:
                 self.place("quotes", row).problem(
                     "text",
                     f"no longer holds the surface of figure '{row.figure}' "
-                    "(in the database only, not in the files)",
-                    "load that figure's file too, or prune it",
+                    f"({_kept_where(row.kept_in)})",
+                    "load that figure's file too, or prune it"
+                    if row.kept_in is None
+                    else "update that figure too",
                 )
             )
+
+
+def _skipped_file(table: str, alias: str = "r") -> str:
+    """A subquery: the path of the skipped (unchanged) file defining real row `alias`, if any."""
+    if table == "roles":
+        owner, slug = "people", f"(SELECT slug FROM people WHERE id = {alias}.person_id)"
+    else:
+        owner, slug = table, f"{alias}.slug"
+    return (
+        "SELECT kf.path FROM _kb_records kr JOIN kb_skipped_files ks ON ks.file_id = kr.file_id "
+        f"JOIN _kb_files kf ON kf.id = kr.file_id WHERE kr.tablename = '{owner}' "
+        f"AND kr.slug = {slug}"
+    )
+
+
+def _kept_where(path: str | None) -> str:
+    """Where a row the load does not restate is kept: the database only, or a skipped file."""
+    if path is None:
+        return "in the database only, not in the files"
+    return f"in {display_path(Path(path))}, which did not change and was not reread"
 
 
 def _key_match(table: str) -> str:

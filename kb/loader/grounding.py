@@ -49,7 +49,6 @@ class _OffsetMap:
 
     Stored as the starts of the stretches where the two run in step (between collapsed
     whitespace runs), so a long text costs a few numbers per paragraph, not one per character.
-    Indexable and sized, so bisect works on it.
     """
 
     def __init__(self, text: str, length: int) -> None:
@@ -66,6 +65,15 @@ class _OffsetMap:
 
     def __len__(self) -> int:
         return self.length
+
+    def first_at(self, original: int) -> int:
+        """The first normalised index whose original index is `original` or more."""
+        stretch = bisect_right(self.original_starts, original) - 1
+        position = self.normal_starts[stretch] + original - self.original_starts[stretch]
+        if stretch + 1 < len(self.normal_starts):
+            # Inside a collapsed run: the next stretch is the first at or after it.
+            position = min(position, self.normal_starts[stretch + 1])
+        return min(position, self.length)
 
     def __getitem__(self, position: int) -> int:
         if not 0 <= position < self.length:
@@ -87,8 +95,8 @@ class Text:
         needle = normalise(passage)
         if not needle:
             return None
-        low = bisect_left(self.index, start)
-        high = len(self.index) if end is None else bisect_left(self.index, end)
+        low = self.index.first_at(start)
+        high = len(self.index) if end is None else self.index.first_at(end)
         found = self.normal.find(needle, low, high)
         if found < 0:
             return None
@@ -98,8 +106,8 @@ class Text:
     def closest(self, passage: str, start: int = 0, end: int | None = None) -> str:
         """The passage of text[start:end] most like `passage`, whitespace collapsed, for hints."""
         needle = normalise(passage)[:_LONGEST].rstrip()
-        low = bisect_left(self.index, start)
-        high = len(self.index) if end is None else bisect_left(self.index, end)
+        low = self.index.first_at(start)
+        high = len(self.index) if end is None else self.index.first_at(end)
         words = [m.span() for m in _WORD.finditer(self.normal, low, high)]
         if not words or not needle:
             return ""
@@ -112,8 +120,8 @@ class Text:
         """A hint for a passage not found: the closest passage and, when it is long, where the
         two first differ, so the curator can spot the typo."""
         needle = normalise(passage)
-        high = len(self.index) if end is None else bisect_left(self.index, end)
-        room = high - bisect_left(self.index, start)
+        high = len(self.index) if end is None else self.index.first_at(end)
+        room = high - self.index.first_at(start)
         if len(needle) > room:
             return (
                 f"it is longer ({len(needle):,} characters) than the whole text it must be "

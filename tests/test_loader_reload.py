@@ -1,0 +1,182 @@
+"""Reloads: unchanged files are skipped by content hash, changed ones are merged exactly.
+
+Also the streaming order: records may cite sources and quotes that later files define.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers.expected import EXAMPLE_COUNTS
+from helpers.files import copy_example, edit, write
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from kb.loader import LoadError, LoadReport, TableChange, load, validate
+from kb.loader.spec import TABLES
+
+# A second data file that cites the example's source and person.
+MORE = """\
+quotes:
+  - {slug: berg-pact, source: example-report, speaker: anna-berg, text: signed a trade pact}
+"""
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    """The example collection plus more.yaml; returns its seeds_data/."""
+    data = copy_example(tmp_path)
+    write(data / "more.yaml", MORE)
+    return data
+
+
+@pytest.fixture
+def engine(empty_db: str, engine_for: Callable[[str | Path], Engine]) -> Engine:
+    """An engine on a fresh migrated, empty database."""
+    return engine_for(empty_db)
+
+
+def rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every kb table, in id order."""
+    with engine.connect() as connection:
+        return {
+            table: [
+                tuple(r) for r in connection.execute(text(f"SELECT * FROM {table} ORDER BY id"))
+            ]
+            for table in TABLES
+        }
+
+
+def changed(report: LoadReport) -> dict[str, TableChange]:
+    """The tables a report says change."""
+    return {name: change for name, change in report.tables.items() if change.changed}
+
+
+def names(paths: list[Path]) -> list[str]:
+    """File names of paths."""
+    return [path.name for path in paths]
+
+
+def test_a_reload_skips_every_unchanged_file(data: Path, engine: Engine) -> None:
+    load(engine, data)
+    before = rows(engine)
+    report = load(engine, data)
+    assert names(report.skipped) == ["example.yaml", "more.yaml"]
+    assert not report.changed
+    unchanged = {name: change.unchanged for name, change in report.tables.items()}
+    assert unchanged == {**EXAMPLE_COUNTS, "quotes": EXAMPLE_COUNTS["quotes"] + 1}
+    assert rows(engine) == before
+
+
+def test_editing_one_file_rereads_only_that_file(data: Path, engine: Engine) -> None:
+    load(engine, data)
+    edit(data / "more.yaml", "signed a trade pact", "signed a trade")
+    report = load(engine, data)
+    assert names(report.skipped) == ["example.yaml"]
+    assert changed(report) == {"quotes": TableChange(updated=1, unchanged=1)}
+    with engine.connect() as connection:
+        quote = connection.execute(text("SELECT text FROM quotes WHERE slug = 'berg-pact'"))
+        assert quote.scalar_one() == "signed a trade"
+
+
+def test_a_record_removed_from_a_changed_file_is_missing_and_pruned(
+    data: Path, engine: Engine
+) -> None:
+    load(engine, data)
+    write(data / "more.yaml", "quotes: []\n")
+    report = load(engine, data)
+    assert names(report.skipped) == ["example.yaml"]
+    assert report.tables["quotes"].missing == ["berg-pact"]
+    assert report.tables["quotes"].unchanged == EXAMPLE_COUNTS["quotes"]
+    pruned = load(engine, data, prune=True)
+    # Pruning rereads every file, so that what it deletes is checked against all that stays.
+    assert pruned.skipped == []
+    assert pruned.tables["quotes"].deleted == 1
+
+
+def test_a_deleted_file_leaves_its_records_missing(data: Path, engine: Engine) -> None:
+    load(engine, data)
+    (data / "more.yaml").unlink()
+    report = load(engine, data)
+    assert names(report.skipped) == ["example.yaml"]
+    assert report.tables["quotes"].missing == ["berg-pact"]
+
+
+def test_a_changed_source_text_rereads_the_file_that_names_it(data: Path, engine: Engine) -> None:
+    load(engine, data)
+    seeds = data.parent / "seeds" / "example.txt"
+    seeds.write_text(seeds.read_text(encoding="utf-8") + "\nA new closing line.\n", "utf-8")
+    report = load(engine, data)
+    # example.yaml is unchanged, but the text its source names is not: it is read again.
+    assert "example.yaml" not in names(report.skipped)
+    assert report.tables["sources"].updated == 1
+
+
+def test_a_slug_a_skipped_file_defines_is_a_duplicate(data: Path, engine: Engine) -> None:
+    load(engine, data)
+    write(data / "more.yaml", MORE.replace("berg-pact", "berg-trade-will-double"))
+    with pytest.raises(LoadError) as caught:
+        load(engine, data)
+    (problem,) = caught.value.problems
+    assert problem.file.endswith("more.yaml")
+    assert problem.message.startswith("duplicate slug: quote 'berg-trade-will-double' is also")
+    assert "example.yaml:" in problem.message
+
+
+def test_reread_reads_every_file(data: Path, engine: Engine) -> None:
+    load(engine, data)
+    report = load(engine, data, reread=True)
+    assert report.skipped == []
+    assert not report.changed
+
+
+def test_a_dry_run_skips_but_records_nothing(data: Path, engine: Engine) -> None:
+    load(engine, data, dry_run=True)
+    report = load(engine, data)
+    assert report.skipped == []  # the dry run left no record of the files
+    assert report.tables["quotes"].inserted == EXAMPLE_COUNTS["quotes"] + 1
+
+
+def test_files_loaded_from_elsewhere_are_not_protected(data: Path, engine: Engine) -> None:
+    load(engine, data)
+    report = load(engine, data / "example.yaml")
+    # Only example.yaml is given: more.yaml's quote is missing, as without skipping.
+    assert names(report.skipped) == ["example.yaml"]
+    assert report.tables["quotes"].missing == ["berg-pact"]
+
+
+def test_records_may_cite_sources_and_quotes_of_later_files(tmp_path: Path, engine: Engine) -> None:
+    data = tmp_path / "seeds_data"
+    # a.jsonl sorts first, and cites what z.jsonl defines.
+    facts = [
+        {"type": "quote", "slug": "q", "source": "s", "speaker": "p", "text": "Exports doubled"},
+        {
+            "type": "figure",
+            "slug": "f",
+            "source": "s",
+            "quote": "q",
+            "metric": "exports",
+            "kind": "change",
+            "surface": "doubled",
+            "value": 2,
+            "unit": "times",
+            "evidence": "Exports doubled",
+        },
+    ]
+    defined = [
+        {"type": "source", "slug": "s", "title": "T", "text": "Trade doubled. Exports doubled."},
+        {"type": "person", "slug": "p", "name": "P"},
+    ]
+    write(data / "a.jsonl", "".join(json.dumps(r) + "\n" for r in facts))
+    write(data / "z.jsonl", "".join(json.dumps(r) + "\n" for r in defined))
+    assert validate(data).counts["figures"] == 1
+    load(engine, data)
+    with engine.connect() as connection:
+        spans = connection.execute(
+            text("SELECT surface, surface_start, evidence_start FROM figures")
+        ).one()
+    assert tuple(spans) == ("doubled", 23, 15)
