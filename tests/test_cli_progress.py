@@ -4,6 +4,11 @@ absent with --quiet or when stderr is not a terminal."""
 from __future__ import annotations
 
 import io
+import os
+import pty
+import select
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -143,3 +148,60 @@ def test_load_prints_only_its_summary_without_a_terminal(
     assert result.exit_code == 0
     assert result.stderr == ""
     assert result.stdout.startswith(f"Loaded 3 files into {db}.\n\ntable ")
+
+
+def run_on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    """Run kb with stderr on a pseudo-terminal: exit status, stdout, what the terminal got."""
+    leader, follower = pty.openpty()
+    try:
+        with subprocess.Popen(
+            [sys.executable, "-c", "from kb.cli import main; main()", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            env=env,
+        ) as process:
+            os.close(follower)
+            follower = -1
+            received = read_until_closed(leader)
+            stdout, _ = process.communicate(timeout=120)
+    finally:
+        os.close(leader)
+        if follower >= 0:
+            os.close(follower)
+    return process.returncode, stdout.decode(), received.decode()
+
+
+def read_until_closed(leader: int) -> bytes:
+    """Everything written to the terminal until its last writer closes it."""
+    received = b""
+    while True:  # read as it comes, so a full terminal buffer never blocks kb
+        ready, _, _ = select.select([leader], [], [], 120.0)
+        if not ready:
+            raise TimeoutError("kb wrote nothing to the terminal for 120 s")
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: kb exited and the terminal has no writer left
+            return received
+        if not chunk:
+            return received
+        received += chunk
+
+
+@pytest.mark.slow
+def test_a_load_on_a_terminal_shows_the_line_then_erases_it(tmp_path: Path) -> None:
+    db = str(tmp_path / "kb.sqlite3")
+    env = {**os.environ, "COLUMNS": "100", "KB_PROGRESS_DELAY": "0"}
+    env.pop("KB_DATABASE_URL", None)
+    status, stdout, terminal = run_on_a_terminal(["load", "--db", db], env)
+    assert status == 0
+    assert stdout.startswith(f"Loaded 3 files into {db}.\n\ntable ")
+    drawn = [piece for piece in terminal.split("\r") if piece.strip()]
+    assert drawn and drawn[0].startswith("reading ")
+    assert any("records" in piece and ".yaml" in piece for piece in drawn)
+    assert "\n" not in terminal and all(len(piece) < 100 for piece in terminal.split("\r"))
+    last = terminal.split("\r")
+    assert terminal.endswith("\r") and last[-2] == " " * len(last[-2])  # erased at the end
+    quiet = run_on_a_terminal(["load", "--quiet", "--db", db], env)
+    assert quiet[0] == 0 and quiet[2] == ""
+    assert quiet[1].startswith(f"Loaded 3 files into {db}.\n")

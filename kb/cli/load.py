@@ -55,13 +55,18 @@ def load(
     """
     from kb.cli.progress import progress_line
     from kb.loader import load as load_files
+    from kb.loader.progress import ignore
 
     line = progress_line(quiet)
-    options = {} if line is None else {"progress": line}
     with opened(db) as engine:
         try:
             report = load_files(
-                engine, path, seeds_dir=seeds_dir, dry_run=dry_run, prune=prune, **options
+                engine,
+                path,
+                seeds_dir=seeds_dir,
+                dry_run=dry_run,
+                prune=prune,
+                progress=line or ignore,
             )
         finally:
             if line is not None:
