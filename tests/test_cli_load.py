@@ -159,9 +159,12 @@ def test_loading_again_changes_nothing(kb: Kb, data: Path, db: Path) -> None:
     ok(kb("load", str(data), db=db))
     out = ok(kb("load", str(data), db=db))
     assert out == (
-        f"Loaded 2 files into {db}.\n\n{table(UNCHANGED)}\n\n"
+        f"Loaded 2 files into {db}. Of these, 2 were unchanged since the last load and "
+        f"skipped (--reread reads them).\n\n{table(UNCHANGED)}\n\n"
         "Nothing changed: the database already matches the files.\n"
     )
+    reread = ok(kb("load", str(data), "--reread", db=db))
+    assert reread.startswith(f"Loaded 2 files into {db}.\n\n{table(UNCHANGED)}\n\n")
 
 
 def test_dry_run_writes_nothing(kb: Kb, data: Path, db: Path) -> None:

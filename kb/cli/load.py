@@ -32,6 +32,11 @@ seeds_option = click.option(
 @click.option("--dry-run", is_flag=True, help="Report what would change; write no records.")
 @click.option("--prune", is_flag=True, help="Delete records that are no longer in the files.")
 @click.option(
+    "--reread",
+    is_flag=True,
+    help="Read every file, even those unchanged since the last load (skipped by default).",
+)
+@click.option(
     "--quiet", "-q", is_flag=True, help="No progress line on stderr; only the final summary."
 )
 @db_option
@@ -41,6 +46,7 @@ def load(
     seeds_dir: Path | None,
     dry_run: bool,
     prune: bool,
+    reread: bool,
     quiet: bool,
     db: str | None,
     fmt: str,
@@ -49,9 +55,11 @@ def load(
 
     Loading is one transaction, after migrating the database to the newest schema. PATH is a
     data file or a directory of them (default: the collection bundled with kb).
-    Reloading the same files changes nothing. Records in the database that are missing from
-    the files are listed and kept, unless --prune is given. On a terminal, a load that takes
-    more than a second shows its progress on stderr (records, rate, time left, current file).
+    Reloading the same files changes nothing: files whose bytes (and source texts) are
+    unchanged since the last load are skipped, unless --reread or --prune is given. Records in
+    the database that are missing from the files are listed and kept, unless --prune is given.
+    On a terminal, a load that takes more than a second shows its progress on stderr
+    (records, rate, time left, current file).
     """
     from kb.cli.progress import progress_line
     from kb.loader import load as load_files
@@ -66,6 +74,7 @@ def load(
                 seeds_dir=seeds_dir,
                 dry_run=dry_run,
                 prune=prune,
+                reread=reread,
                 progress=line or ignore,
             )
         finally:

@@ -159,6 +159,8 @@ def load_text(report: LoadReport, where: str) -> str:
         lines = [f"Dry run: checked {count} against {where}; nothing was written."]
     else:
         lines = [f"Loaded {count} into {where}."]
+    if report.skipped:
+        lines[0] += f" {_skipped(len(report.skipped))}"
     rows = [
         {**change.to_dict(), "table": name, "missing": len(change.missing)}
         for name, change in report.tables.items()
@@ -167,6 +169,12 @@ def load_text(report: LoadReport, where: str) -> str:
     if not report.changed:
         lines += ["", "Nothing changed: the database already matches the files."]
     return "\n".join(lines + _missing_lines(report))
+
+
+def _skipped(count: int) -> str:
+    """The sentence saying how many files a load skipped as unchanged."""
+    files = "1 was" if count == 1 else f"{count:,} were"
+    return f"Of these, {files} unchanged since the last load and skipped (--reread reads them)."
 
 
 def _missing_lines(report: LoadReport) -> list[str]:

@@ -94,27 +94,21 @@ class _Checker:
         for name in data:
             if name not in known:
                 self.report(prefix + name, "unknown field", _unknown_field_hint(name, known))
-        values: dict[str, Any] = {}
+        # Absent fields cost one lookup: their defaults come in one copy.
+        values = dict(_defaults(fields))
         may_hold_invalid = self.raw.may_hold_invalid
         for spec in fields:
-            path = prefix + spec.name
             value = data.get(spec.name)
-            if may_hold_invalid and _has_invalid(value, spec.kind in NESTED_FIELDS):
-                value = None  # already reported when the file was read
-            elif value is None and spec.required:
-                self.report(path, "missing (required)", _missing_hint(spec))
             if value is None:
-                values[spec.name] = spec.default
-                if spec.kind == DATE:
-                    values[f"{spec.name}_precision"] = None
+                if spec.required:
+                    self.report(prefix + spec.name, "missing (required)", _missing_hint(spec))
                 continue
+            if may_hold_invalid and _has_invalid(value, spec.kind in NESTED_FIELDS):
+                continue  # already reported when the file was read; the default stays
             try:
-                self.value(spec, value, path, values)
+                self.value(spec, value, prefix + spec.name, values)
             except _Bad as bad:
-                self.report(path, bad.message, bad.hint)
-                values[spec.name] = spec.default
-                if spec.kind == DATE:
-                    values[f"{spec.name}_precision"] = None
+                self.report(prefix + spec.name, bad.message, bad.hint)
         return values
 
     def value(self, spec: Field, value: Any, path: str, values: dict[str, Any]) -> None:
@@ -235,6 +229,19 @@ def _unknown_field_hint(name: str, known: dict[str, Field]) -> str:
 
 
 _BY_NAME: dict[int, dict[str, Field]] = {}
+_DEFAULTS: dict[int, dict[str, Any]] = {}
+
+
+def _defaults(fields: tuple[Field, ...]) -> dict[str, Any]:
+    """Every field's default value (and None for each date's precision), built once per type."""
+    found = _DEFAULTS.get(id(fields))
+    if found is None:
+        found = _DEFAULTS[id(fields)] = {}
+        for spec in fields:
+            found[spec.name] = spec.default
+            if spec.kind == DATE:
+                found[f"{spec.name}_precision"] = None
+    return found
 
 
 def _by_name(fields: tuple[Field, ...]) -> dict[str, Field]:

@@ -25,9 +25,9 @@ from kb.loader.staging import Stage, json_text, lines_json, stage_name
 from kb.loader.texts import TextProblem, file_text, inline_text
 
 # Source texts kept in memory for grounding, in characters; older ones are read again.
-TEXT_CACHE_CHARS = 64 * 1024 * 1024
+TEXT_CACHE_CHARS = 8 * 1024 * 1024
 # Quote spans kept for the figures that name them (a figure usually follows its quote).
-QUOTE_CACHE = 200_000
+QUOTE_CACHE = 20_000
 
 Span = tuple[int, int]
 QuoteSpan = tuple[str, int, int]
