@@ -49,6 +49,7 @@ class Grounder:
         self.connection = connection
         self.stage = stage
         self.seeds_dir = seeds_dir
+        self.seeds_root = seeds_dir.resolve()
         self.problems = problems
         self.prune = prune
         # Sources whose text is final before the end of the read: defined by skipped files.
@@ -180,7 +181,7 @@ class Grounder:
         if (path is None) != (inline is None):
             try:
                 if path is not None:
-                    source_text = file_text(self.seeds_dir, path, values["sha256"])
+                    source_text = file_text(self.seeds_dir, path, values["sha256"], self.seeds_root)
                 else:
                     source_text = inline_text(inline, values["sha256"])
             except TextProblem as problem:

@@ -35,14 +35,17 @@ def inline_text(text: str, sha256: str | None) -> SourceText:
     return SourceText(text, digest)
 
 
-def file_text(seeds_dir: Path, relative: str, sha256: str | None) -> SourceText:
+def file_text(
+    seeds_dir: Path, relative: str, sha256: str | None, root: Path | None = None
+) -> SourceText:
     """The text of `relative` under `seeds_dir`, checked to stay inside it and to be UTF-8.
 
     The SHA-256 is that of the file's raw bytes (what `sha256sum` prints). A byte-order mark
     is not part of the text; line endings are kept as they are, so offsets match the file.
+    `root` is seeds_dir resolved, when the caller has it (a load resolves it once).
     """
     _check_relative(relative)
-    root = seeds_dir.resolve()
+    root = seeds_dir.resolve() if root is None else root
     candidate = seeds_dir / relative
     try:
         resolved = candidate.resolve()
