@@ -101,6 +101,25 @@ class Merger:
                     statements.append(sql)
         return statements
 
+    def _drop_indexes(self, table: str) -> list[str]:
+        """Drop a SQLite table's own CREATE INDEX indexes; return the statements to rebuild them.
+
+        Indexes that back constraints (sqlite_autoindex_*, with no SQL) stay: they cannot be
+        dropped, and the unique slugs are what later tables' references look up.
+        """
+        if self.postgresql:
+            return []
+        rows = self.connection.execute(
+            text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                "AND tbl_name = :t AND sql IS NOT NULL"
+            ),
+            {"t": table},
+        ).all()
+        for name, _ in rows:
+            self._sql(f'DROP INDEX "{name}"')
+        return [sql for _, sql in rows]
+
     # One table ------------------------------------------------------------------------
 
     def merge(self, name: str) -> TableChange:
@@ -110,7 +129,12 @@ class Merger:
         empty = self.connection.execute(text(f"SELECT 1 FROM {name} LIMIT 1")).first() is None
         change = TableChange()
         if empty:
+            # Into an empty table, build its secondary indexes once after the insert (as a
+            # bulk load would) rather than entry by entry during it.
+            indexes = self._drop_indexes(name) if staged else []
             self._insert(name, f"FROM {stage} s")
+            for statement in indexes:
+                self._sql(statement)
             change.inserted = staged
         else:
             self._plan(name)
