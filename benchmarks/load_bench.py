@@ -31,6 +31,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -364,6 +365,9 @@ def main(argv: list[str] | None = None) -> int:
         help="run on PostgreSQL: a database URL whose role may CREATE DATABASE",
     )
     args = parser.parse_args(argv)
+    # Stopped by a signal, still kill the running phase, drop the PostgreSQL databases and
+    # remove the temporary directory (SystemExit unwinds through every `finally`).
+    signal.signal(signal.SIGTERM, _stop)
     # reload-one edits a file holding a whole document (three figures of the narration).
     if args.facts < FACTS_PER_DOCUMENT:
         parser.error(f"--facts must be at least {FACTS_PER_DOCUMENT} (one whole document)")
@@ -383,6 +387,11 @@ def main(argv: list[str] | None = None) -> int:
         results.write(json.dumps(result, ensure_ascii=False) + "\n")
     print(f"\nAppended to {args.results}")
     return 0 if result["valid"] else 1
+
+
+def _stop(signum: int, _frame: object) -> None:
+    """Leave as if interrupted, cleaning up on the way out."""
+    raise SystemExit(128 + signum)
 
 
 def run(work: Path, facts: int, seed: int, files: int, postgresql: str | None) -> dict[str, Any]:
