@@ -127,9 +127,15 @@ def ok(result: Result) -> str:
     return result.stdout
 
 
+def result(kb: Kb, db: str, *args: str) -> dict[str, Any]:
+    """What `kb search ARGS --format json` prints: the counts and the hits."""
+    found: dict[str, Any] = json.loads(ok(kb("search", *args, "--format", "json", db=db)))
+    return found
+
+
 def found(kb: Kb, db: str, *args: str) -> list[dict[str, Any]]:
     """The hits of `kb search ARGS --format json`."""
-    hits: list[dict[str, Any]] = json.loads(ok(kb("search", *args, "--format", "json", db=db)))
+    hits: list[dict[str, Any]] = result(kb, db, *args)["hits"]
     return hits
 
 
@@ -237,7 +243,7 @@ def test_jsonl_and_csv_carry_the_same_hits(kb: Kb, seeded_db: str) -> None:
 def test_no_match_says_so_on_stderr(kb: Kb, seeded_db: str) -> None:
     result = kb("search", "helium", db=seeded_db)
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "no matches\n")
-    assert ok(kb("search", "helium", "--format", "json", db=seeded_db)) == "[]\n"
+    assert found(kb, seeded_db, "helium") == []
 
 
 def test_an_empty_database_has_no_matches(kb: Kb, empty_db: str) -> None:
@@ -309,7 +315,7 @@ def test_help_ends_with_examples_that_run(seeded_sqlite: Path) -> None:
     ]
     assert [result.exit_code for result in outputs] == [0, 0, 0, 0]
     assert outputs[0].stdout == JANKAUSKAS_TEXT
-    assert len(json.loads(outputs[2].stdout)) == 3
+    assert len(json.loads(outputs[2].stdout)["hits"]) == 3
 
 
 def test_an_unknown_type_is_a_usage_error(kb: Kb, seeded_db: str) -> None:

@@ -34,7 +34,7 @@ LAST_WORDS = (
 
 def found(connection: Connection, query: str, *types: str) -> list[tuple[str, str]]:
     """(type, slug) of each hit of a search."""
-    return [(hit["type"], hit["slug"]) for hit in search(connection, query, types=types)]
+    return [(hit["type"], hit["slug"]) for hit in search(connection, query, types=types).hits]
 
 
 def check_index(connection: sqlite3.Connection, table: str) -> None:

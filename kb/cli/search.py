@@ -59,19 +59,74 @@ def search(
 
     Each hit shows its type, slug and source, and under them the matching text with the
     matched words in «». JSON, JSON Lines and CSV add the rank (lower is better).
+
+    Of each type, only the 1,000 most recently loaded matches are ranked, and none of a type
+    with more than 10,000 matches: its most recently loaded matches come after the ranked
+    hits. So a word found in most records is as quick to search as a rare one. A note says
+    when this happened (under a table, else on stderr); JSON gives the counts with the hits.
     """
     from kb.search.run import search as run_search
 
     with reading(db) as connection:
-        hits = run_search(connection, " ".join(words), types=types, limit=limit, raw=raw)
+        found = run_search(connection, " ".join(words), types=types, limit=limit, raw=raw)
+    note = ranking_note(found.summary())
     if fmt == "json":
-        click.echo(to_json(hits))
+        click.echo(to_json({"query": " ".join(words), **found.summary(), "hits": found.hits}))
     elif fmt != "table":
-        emit_records(hits, fmt)
-    elif hits:
-        click.echo(hits_text(hits, terminal_width()))
+        emit_records(found.hits, fmt)
+    elif found.hits:
+        click.echo(hits_text(found.hits, terminal_width()))
+        if note:
+            click.echo(f"\n{note}")
+        return
     else:
         click.echo("no matches", err=True)
+    if note and fmt != "json":
+        click.echo(note, err=True)
+
+
+# What a note calls many records of each type.
+PLURALS = {
+    "quote": "quotes",
+    "figure": "figures",
+    "event": "events",
+    "source": "sources",
+    "person": "people",
+}
+
+
+def ranking_note(summary: Row) -> str | None:
+    """What a user should know when some types had more matches than were ranked; else None.
+
+    `summary` is kb.search.run.Found.summary(): the counts in all and of each type.
+    """
+    by_type = summary["by_type"]
+    unranked = [t for t, counts in by_type.items() if counts["order"] == "newest"]
+    partly = [
+        t
+        for t, counts in by_type.items()
+        if counts["order"] == "relevance" and counts["ranked"] < counts["matches"]
+    ]
+    if not unranked and not partly:
+        return None
+    total = f"{summary['matches']:,}"
+    sentences = [f"{total if summary['matches_exact'] else 'More than ' + total} matches."]
+    if partly:
+        ranked = max(by_type[t]["ranked"] for t in partly)
+        sentences.append(f"Only the {ranked:,} most recently loaded {_names(partly)} were ranked.")
+    if unranked:
+        sentences.append(
+            f"The {_names(unranked)} were too many to rank, or a word is in too many of them: "
+            "the most recently loaded are listed after the ranked hits."
+        )
+    sentences.append("Add words or --type to narrow the search.")
+    return " ".join(sentences)
+
+
+def _names(hit_types: list[str]) -> str:
+    """'quotes', 'quotes and events', 'quotes, figures and events'."""
+    names = [PLURALS[hit_type] for hit_type in hit_types]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def hits_text(hits: Sequence[Row], width: int) -> str:

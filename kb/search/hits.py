@@ -2,7 +2,10 @@
 
 Each searchable table contributes its best `limit` matches; the union of those is ranked again
 and cut to `limit`. Lower rank is better on both dialects (FTS5's bm25 is negative, and
-PostgreSQL's ts_rank_cd is negated to match), so one ORDER BY serves both.
+PostgreSQL's ts_rank_cd is negated to match), so one ORDER BY serves both. A table with too
+many matches to rank contributes its newest matches unranked instead (rank NULL, `recency`
+1, 2, …): they come after the ranked hits, the newest of each table first, then the second
+newest of each, and so on.
 
 A quote is also found through its speaker: `kb search Jankauskas` lists his quotes, though his
 name is outside the quoted words. Such a hit carries the speaker's rank and marked name, and
@@ -15,12 +18,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
+    CompoundSelect,
+    Float,
+    Integer,
+    ScalarSelect,
     Select,
     String,
+    Subquery,
     Table,
     Text,
     cast,
+    func,
     literal,
     null,
     select,
@@ -37,6 +47,8 @@ ELLIPSIS = "…"
 SNIPPET_WORDS = 16
 
 HitSelect = Select[Any]
+# A row limit: a number, or a bound parameter holding one.
+Limit = int | BindParameter[int]
 
 
 def table_of(hit_type: str) -> Table:
@@ -51,9 +63,11 @@ def hit_columns(
     table: Table,
     snippet: ColumnElement[str],
     rank: ColumnElement[float],
+    recency: ColumnElement[int],
     said: ColumnElement[str] | None = None,
 ) -> HitSelect:
-    """The columns every hit has: type, slug, its source's slug, snippet, rank (and `said`).
+    """The columns every hit has: type, slug, its source's slug, snippet, rank, recency (and
+    `said`).
 
     A source is its own source; a person has none (people are not stated by one source).
     """
@@ -63,8 +77,19 @@ def hit_columns(
         source_slug(table).label("source"),
         snippet.label("snippet"),
         rank.label("rank"),
+        recency.label("recency"),
         (cast(null(), Text) if said is None else said).label("said"),
     )
+
+
+def unranked() -> ColumnElement[float]:
+    """The rank of a hit that was not ranked."""
+    return cast(null(), Float)
+
+
+def no_recency() -> ColumnElement[int]:
+    """The recency of a ranked hit."""
+    return cast(null(), Integer)
 
 
 def source_slug(table: Table) -> ColumnElement[str | None]:
@@ -77,18 +102,29 @@ def source_slug(table: Table) -> ColumnElement[str | None]:
     return select(sources.c.slug).where(sources.c.id == table.c.source_id).scalar_subquery()
 
 
-def best(arm: HitSelect, limit: int) -> HitSelect:
+def best(arm: HitSelect, limit: Limit) -> HitSelect:
     """The best `limit` rows of `arm`."""
     hits = arm.subquery()
-    return select(hits).order_by(hits.c.rank, hits.c.slug).limit(limit)
+    return select(hits).order_by(*_order(hits), hits.c.slug).limit(limit)
 
 
-def ranked(arms: Sequence[HitSelect], limit: int) -> HitSelect:
+def best_of(arms: Sequence[HitSelect], limit: Limit) -> HitSelect:
     """The best `limit` hits of all `arms`; ties in the order type, slug (stable output)."""
     # SQLite allows no ORDER BY or LIMIT in an arm of a UNION, but does in a subquery.
     wrapped = [select(arm.subquery()) for arm in arms]
     hits = union_all(*wrapped).subquery("hits")
-    return select(hits).order_by(hits.c.rank, hits.c.type, hits.c.slug).limit(limit)
+    return select(hits).order_by(*_order(hits), hits.c.type, hits.c.slug).limit(limit)
+
+
+def _order(hits: Subquery) -> list[ColumnElement[Any]]:
+    """Ranked hits first, best first (NULLs sort first on SQLite, last on PostgreSQL: the
+    order says where they go), then the unranked ones by recency."""
+    return [hits.c.rank.is_(None), hits.c.rank, hits.c.recency]
+
+
+def capped_count(rows: Select[Any] | CompoundSelect[Any], cap: int) -> ScalarSelect[int]:
+    """How many rows `rows` returns, counting at most `cap` + 1 of them."""
+    return select(func.count()).select_from(rows.limit(cap + 1).subquery()).scalar_subquery()
 
 
 def opening(text: str) -> str:

@@ -32,6 +32,12 @@ HIT_TYPES: dict[str, str] = {
 
 # How many hits a search shows unless asked for another number.
 DEFAULT_LIMIT = 20
+# Matches of each table that a search ranks: the newest (highest ids). A word found in most
+# rows would otherwise have every row scored (bm25 or ts_rank_cd), for a million facts
+# nearly a second; finding the newest matches costs no ranking.
+RANKED = 1000
+# Matches of each table that a search counts; past this it says "more than".
+COUNTED = 10_000
 
 # Tables FTS5 creates beside each `<table>_fts` to hold the index.
 FTS5_SHADOW_SUFFIXES = ("data", "idx", "content", "docsize", "config")

@@ -3,19 +3,66 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exc
+from sqlalchemy import Select, exc
 from sqlalchemy.engine import Connection, RowMapping
 
 from kb.errors import KbError
 from kb.search import fts5, tsvector
 from kb.search.hits import HitSelect, opening
-from kb.search.index import DEFAULT_LIMIT, HIT_TYPES
+from kb.search.index import COUNTED, DEFAULT_LIMIT, HIT_TYPES, RANKED
 from kb.search.terms import fts5_query, parse
 
 # SQLSTATE of a syntax error; to_tsquery raises it for bad tsquery text.
 PG_SYNTAX_ERROR = "42601"
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How much of a search's matches is counted and ranked, for each hit type."""
+
+    ranked: int = RANKED
+    counted: int = COUNTED
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a search found: the best hits, best first, and how many records match.
+
+    `matches` gives, for each hit type searched, how many records' own text matches (a quote
+    found through its speaker's name is a hit but is not counted), counted up to
+    `bounds.counted` + 1: a number above it means "more than that". Of each type, only the
+    newest `bounds.ranked` matches were ranked; of the `unranked` types (more matches than
+    `bounds.counted`, or a word of the query in more records than that), none: their newest
+    matches come after the ranked hits.
+    """
+
+    hits: list[dict[str, Any]]
+    matches: dict[str, int]
+    bounds: Bounds = Bounds()
+    unranked: frozenset[str] = frozenset()
+
+    def summary(self) -> dict[str, Any]:
+        """The counts, JSON-ready: `matches` in all (a lower bound unless `matches_exact`),
+        how many were `ranked`, and by type the same and the `order` of its hits: `relevance`
+        (ranked), or `newest` (too many matches, or too common a word, to rank)."""
+        by_type = {
+            hit_type: {
+                "matches": min(count, self.bounds.counted),
+                "matches_exact": count <= self.bounds.counted,
+                "ranked": 0 if hit_type in self.unranked else min(count, self.bounds.ranked),
+                "order": "newest" if hit_type in self.unranked else "relevance",
+            }
+            for hit_type, count in self.matches.items()
+        }
+        return {
+            "matches": sum(counts["matches"] for counts in by_type.values()),
+            "matches_exact": all(counts["matches_exact"] for counts in by_type.values()),
+            "ranked": sum(counts["ranked"] for counts in by_type.values()),
+            "by_type": by_type,
+        }
 
 
 def search(
@@ -25,31 +72,54 @@ def search(
     types: Sequence[str] = (),
     limit: int = DEFAULT_LIMIT,
     raw: bool = False,
-) -> list[dict[str, Any]]:
-    """The best `limit` records matching `query`, best first: type, slug, source, snippet, rank.
+    bounds: Bounds = Bounds(),
+) -> Found:
+    """The best `limit` records matching `query`, best first (type, slug, source, snippet,
+    rank), and how many records match of each type.
 
     `types` narrows the search to some hit types (default: all). Without `raw`, any text is a
     valid query (see kb.search.terms); with it, FTS5 or to_tsquery syntax goes through as
-    typed, and a syntax error is a KbError.
+    typed, and a syntax error is a KbError. Only the newest `bounds.ranked` matches of each
+    type are ranked; a type with more than `bounds.counted` matches gives its newest matches,
+    unranked (ranking needs every match counted, word by word). So a word found in most
+    records costs no more than a rarer one.
     """
     hit_types = _hit_types(types)
     if limit < 1:
         raise KbError(f"--limit must be 1 or more, not {limit}.")
-    statement = search_statement(connection.dialect.name, query, hit_types, limit, raw=raw)
-    if statement is None:
-        return []
+    dialect = connection.dialect.name
+    statements = search_statements(dialect, query, hit_types, limit, raw=raw, bounds=bounds)
+    if statements is None:
+        return Found([], dict.fromkeys(hit_types, 0), bounds)
+    hits, counts, parameters = statements
     try:
-        rows = connection.execute(statement).mappings().all()
+        found = connection.execute(counts, parameters).one()._mapping
+        unranked = _too_many(found, hit_types, bounds.counted)
+        if unranked:
+            # Too many to rank: the statement taking their newest instead.
+            hits = _statements(dialect, query, hit_types, limit, raw, bounds, unranked)[0]
+        rows = connection.execute(hits, parameters).mappings().all()
     except exc.DBAPIError as error:
-        reason = _query_error(connection.dialect.name, error) if raw else None
+        reason = _query_error(dialect, error) if raw else None
         if reason is None:
             raise
-        syntax = "FTS5" if connection.dialect.name == "sqlite" else "tsquery"
+        syntax = "FTS5" if dialect == "sqlite" else "tsquery"
         raise KbError(
             f"{query!r} is not a valid {syntax} query ({reason}). --raw takes the database's "
             "own full-text syntax; without --raw, kb searches for the words as typed."
         ) from None
-    return [_hit(row) for row in rows]
+    matches = {hit_type: found[hit_type] for hit_type in hit_types}
+    return Found([_hit(row) for row in rows], matches, bounds, unranked)
+
+
+def _too_many(counts: RowMapping, hit_types: list[str], cap: int) -> frozenset[str]:
+    """The types with more than `cap` matches, or (counted on SQLite) with more than `cap`
+    records holding one of the query's words."""
+    return frozenset(
+        hit_type
+        for hit_type in hit_types
+        if any(count > cap for name, count in counts.items() if name.split("_")[0] == hit_type)
+    )
 
 
 def _hit(row: RowMapping) -> dict[str, Any]:
@@ -73,17 +143,59 @@ def _hit_types(types: Sequence[str]) -> list[str]:
 def search_statement(
     dialect: str, query: str, hit_types: Sequence[str], limit: int, *, raw: bool = False
 ) -> HitSelect | None:
-    """The search statement for `dialect`, or None when the query holds no word to look for."""
-    if raw:
-        if dialect == "sqlite":
-            return fts5.statement(query, hit_types, limit)
-        return tsvector.statement(tsvector.raw_tsquery(query), hit_types, limit)
-    terms = parse(query)
-    if not terms:
+    """The search statement for `dialect` with its parameters bound, or None when the query
+    holds no word to look for."""
+    statements = search_statements(dialect, query, hit_types, limit, raw=raw)
+    if statements is None:
         return None
+    hits, _counts, parameters = statements
+    return hits.params(parameters) if parameters else hits
+
+
+Statements = tuple[HitSelect, Select[Any], dict[str, Any]]
+
+
+def search_statements(
+    dialect: str,
+    query: str,
+    hit_types: Sequence[str],
+    limit: int,
+    *,
+    raw: bool = False,
+    bounds: Bounds = Bounds(),
+) -> Statements | None:
+    """The search statement for `dialect`, the one counting the matches of each type and the
+    parameters both take; None when the query holds no word to look for."""
+    if not raw and not parse(query):
+        return None
+    return _statements(dialect, query, hit_types, limit, raw, bounds, frozenset())
+
+
+def _statements(
+    dialect: str,
+    query: str,
+    hit_types: Sequence[str],
+    limit: int,
+    raw: bool,
+    bounds: Bounds,
+    newest: frozenset[str],
+) -> Statements:
+    """search_statements() for a query with words, the types in `newest` unranked."""
     if dialect == "sqlite":
-        return fts5.statement(fts5_query(terms), hit_types, limit)
-    return tsvector.statement(tsvector.tsquery(terms), hit_types, limit)
+        types = tuple(hit_types)
+        terms = [] if raw else parse(query)
+        words = {f"word_{i}": fts5_query([term]) for i, term in enumerate(terms)}
+        return (
+            fts5.statement(types, bounds.ranked, newest),
+            fts5.counts(types, len(terms), bounds.counted),
+            {"match": query if raw else fts5_query(terms), "limit": limit, **words},
+        )
+    tsq = tsvector.raw_tsquery(query) if raw else tsvector.tsquery(parse(query))
+    return (
+        tsvector.statement(tsq, hit_types, limit, bounds.ranked, newest),
+        tsvector.counts(tsq, hit_types, bounds.counted),
+        {},
+    )
 
 
 def _query_error(dialect: str, error: exc.DBAPIError) -> str | None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import reduce
+from typing import Any
 
 from sqlalchemy import (
     CTE,
     JSON,
     ColumnElement,
     Float,
+    Select,
     Subquery,
     Table,
     Text,
@@ -35,9 +37,12 @@ from kb.search.hits import (
     SNIPPET_WORDS,
     HitSelect,
     best,
+    best_of,
+    capped_count,
     hit_columns,
-    ranked,
+    no_recency,
     table_of,
+    unranked,
 )
 from kb.search.index import FTS_TABLES
 from kb.search.terms import Term, tsquery_prefix
@@ -91,56 +96,115 @@ def _column_text(content: Table, name: str) -> ColumnElement[str]:
     return column
 
 
-def statement(query: ColumnElement[str], hit_types: Sequence[str], limit: int) -> HitSelect:
-    """The best `limit` hits of the tsquery `query` among `hit_types`."""
+def statement(
+    query: ColumnElement[str],
+    hit_types: Sequence[str],
+    limit: int,
+    ranked: int,
+    newest: frozenset[str] = frozenset(),
+) -> HitSelect:
+    """The best `limit` hits of the tsquery `query` among `hit_types`: ts_rank_cd ranks the
+    newest `ranked` matches of each type, except for the types in `newest`, whose newest
+    matches come unranked."""
     parsed = select(query.label("tsq")).cte("query")
-    arms = [_arm(hit_type, parsed, limit) for hit_type in hit_types]
+    arms = [_arm(hit_type, parsed, limit, ranked, hit_type in newest) for hit_type in hit_types]
     if "quote" in hit_types:
-        arms.append(_spoken(parsed, limit))
-    return ranked(arms, limit)
+        arms.append(_spoken(parsed, limit, ranked))
+    return best_of(arms, limit)
 
 
-def _arm(hit_type: str, query: CTE, limit: int) -> HitSelect:
-    """The best `limit` hits of one table; headlines only for those (ts_headline is costly)."""
+def _arm(hit_type: str, query: CTE, limit: int, ranked: int, newest: bool) -> HitSelect:
+    """The best `limit` hits of one table (its newest, unranked, if `newest`); headlines only
+    for those (ts_headline is costly)."""
     content = table_of(hit_type)
-    matches = _matches(content, query, limit)
+    if newest:
+        matches = _newest_matches(content, query, limit)
+    else:
+        matches = _matches(content, query, limit, ranked)
     return (
-        hit_columns(hit_type, content, _headline(content, query), matches.c.rank)
+        hit_columns(hit_type, content, _headline(content, query), matches.c.rank, matches.c.recency)
         .join_from(matches, content, content.c.id == matches.c.id)
         .join(query, true())
     )
 
 
-def _spoken(query: CTE, limit: int) -> HitSelect:
+def _spoken(query: CTE, limit: int, ranked: int) -> HitSelect:
     """Quotes whose speaker matches (and whose own words do not): the best `limit` of them."""
     quotes, people = table_of("quote"), table_of("person")
-    speakers = _matches(people, query, limit)
+    speakers = _matches(people, query, limit, ranked)
     arm = (
-        hit_columns("quote", quotes, _headline(people, query), speakers.c.rank, said=quotes.c.text)
+        hit_columns(
+            "quote",
+            quotes,
+            _headline(people, query),
+            speakers.c.rank,
+            speakers.c.recency,
+            said=quotes.c.text,
+        )
         .join_from(speakers, people, people.c.id == speakers.c.id)
         .join(quotes, quotes.c.speaker_id == people.c.id)
         .join(query, true())
-        .where(~_vector(quotes).op("@@", is_comparison=True)(query.c.tsq))
+        .where(~_matching(quotes, query))
     )
     return best(arm, limit)
 
 
-def _matches(content: Table, query: CTE, limit: int) -> Subquery:
-    """The best `limit` rows of `content` matching `query`: id and rank."""
-    vector = _vector(content)
-    rank = (-func.ts_rank_cd(vector, query.c.tsq, type_=Float)).label("rank")
+def _matches(content: Table, query: CTE, limit: int, ranked: int) -> Subquery:
+    """The best `limit` rows of `content` matching `query`, among its newest `ranked` matches:
+    id, rank and recency (NULL). The newest are found through the GIN index without ranking;
+    ts_rank_cd then scores only them."""
+    newest = _newest(content, query, ranked).subquery("newest")
+    rank = (-func.ts_rank_cd(vector(content), query.c.tsq, type_=Float)).label("rank")
     return (
-        select(content.c.id, rank)
-        .join_from(content, query, true())
-        .where(vector.op("@@", is_comparison=True)(query.c.tsq))
+        select(content.c.id, rank, no_recency().label("recency"))
+        .join_from(newest, content, content.c.id == newest.c.id)
+        .join(query, true())
         .order_by(rank)
         .limit(limit)
         .subquery("matches")
     )
 
 
-def _vector(content: Table) -> ColumnElement[str]:
-    """The indexed tsvector of `content`."""
+def _newest_matches(content: Table, query: CTE, limit: int) -> Subquery:
+    """The newest `limit` rows of `content` matching `query`, unranked: id, rank (NULL) and
+    recency (1 for the newest)."""
+    newest = _newest(content, query, limit).subquery("newest")
+    recency = func.row_number().over(order_by=newest.c.id.desc())
+    return select(newest.c.id, unranked().label("rank"), recency.label("recency")).subquery(
+        "matches"
+    )
+
+
+def _newest(content: Table, query: CTE, count: int) -> Select[Any]:
+    """The ids of the newest `count` rows of `content` matching `query`."""
+    return (
+        select(content.c.id)
+        .join_from(content, query, true())
+        .where(_matching(content, query))
+        .order_by(content.c.id.desc())
+        .limit(count)
+    )
+
+
+def counts(query: ColumnElement[str], hit_types: Sequence[str], cap: int) -> Select[Any]:
+    """One row: for each of `hit_types`, how many records' own text the tsquery `query`
+    finds, counting at most `cap` + 1 (so a count above `cap` says "more than `cap`")."""
+    parsed = select(query.label("tsq")).cte("query")
+    found: list[ColumnElement[Any]] = []
+    for hit_type in hit_types:
+        content = table_of(hit_type)
+        rows = select(content.c.id).join_from(content, parsed, true())
+        found.append(capped_count(rows.where(_matching(content, parsed)), cap).label(hit_type))
+    return select(*found)
+
+
+def _matching(content: Table, query: CTE) -> ColumnElement[bool]:
+    """The row of `content` matches `query` (through the GIN index on its tsvector)."""
+    return vector(content).op("@@", is_comparison=True)(query.c.tsq)
+
+
+def vector(content: Table) -> ColumnElement[str]:
+    """The indexed tsvector of `content` (the expression of its GIN index)."""
     return func.to_tsvector(SIMPLE, document(content))
 
 

@@ -1,0 +1,241 @@
+"""`kb search` ranks a bounded set of matches and says so: the newest of each type, and none of
+a type with too many matches (or too common a word), whose newest come after the ranked hits.
+
+The library takes small bounds, to test the rules on the bundled collection on both backends;
+the command's own bounds are tested on a synthetic collection with more quotes than it ranks.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from kb.cli import cli
+from kb.cli.search import ranking_note
+from kb.search.index import COUNTED, RANKED
+from kb.search.run import Bounds, Found, search
+
+Kb = Callable[..., Result]
+REPO = Path(__file__).resolve().parent.parent
+# Events that hold "hydrogen" in the bundled collection (and one quote does).
+HYDROGEN_EVENTS = [
+    "jjtv-kz-eu-critical-minerals-agreement",
+    "kazinform-kz-eu-raw-materials-memorandum-signed",
+]
+HYDROGEN_QUOTE = "jankauskas-investment-77bn"
+# Quotes in the synthetic collection: more than the command ranks.
+SYNTHETIC_FACTS = 3_500
+SYNTHETIC_QUOTES = 1_167
+
+
+def run_search(engine: Engine, query: str, **options: Any) -> Found:
+    """A search on a new connection."""
+    with engine.connect() as connection:
+        return search(connection, query, **options)
+
+
+def newest_first(engine: Engine, slugs: list[str]) -> list[str]:
+    """The events `slugs`, the most recently loaded (highest id) first."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT slug FROM events WHERE slug IN (:a, :b) ORDER BY id DESC"),
+            {"a": slugs[0], "b": slugs[1]},
+        )
+        return [row.slug for row in rows]
+
+
+def test_only_the_newest_matches_of_each_type_are_ranked(
+    seeded_db: str, engine_for: Callable[..., Engine]
+) -> None:
+    engine = engine_for(seeded_db)
+    newest, _older = newest_first(engine, HYDROGEN_EVENTS)
+    found = run_search(engine, "hydrogen", bounds=Bounds(ranked=1, counted=100))
+    assert {(hit["type"], hit["slug"]) for hit in found.hits} == {
+        ("event", newest),
+        ("quote", HYDROGEN_QUOTE),
+    }
+    assert all(isinstance(hit["rank"], float) for hit in found.hits)
+    summary = found.summary()
+    assert summary["by_type"]["event"] == {
+        "matches": 2,
+        "matches_exact": True,
+        "ranked": 1,
+        "order": "relevance",
+    }
+    assert (summary["matches"], summary["matches_exact"], summary["ranked"]) == (3, True, 2)
+
+
+def test_a_type_with_too_many_matches_comes_unranked_after_the_ranked_hits(
+    seeded_db: str, engine_for: Callable[..., Engine]
+) -> None:
+    engine = engine_for(seeded_db)
+    found = run_search(engine, "hydrogen", bounds=Bounds(ranked=100, counted=1))
+    # The quote (one match) is ranked; the two events are more than counted: newest first.
+    assert [(hit["type"], hit["slug"], hit["rank"] is None) for hit in found.hits] == [
+        ("quote", HYDROGEN_QUOTE, False),
+        *(("event", slug, True) for slug in newest_first(engine, HYDROGEN_EVENTS)),
+    ]
+    assert found.summary()["by_type"]["event"] == {
+        "matches": 1,
+        "matches_exact": False,
+        "ranked": 0,
+        "order": "newest",
+    }
+
+
+def test_a_word_too_common_to_rank_by_leaves_its_type_unranked_on_sqlite(
+    seeded_db: str, engine_for: Callable[..., Engine], backend: str
+) -> None:
+    # One event holds both words, two hold "hydrogen". bm25 counts the records holding each
+    # word (PostgreSQL's ts_rank_cd does not): on SQLite the common word decides.
+    engine = engine_for(seeded_db)
+    found = run_search(engine, "renewable hydrogen", bounds=Bounds(ranked=100, counted=1))
+    assert [hit["slug"] for hit in found.hits] == [HYDROGEN_EVENTS[1]]
+    assert found.summary()["by_type"]["event"]["matches"] == 1
+    expected = "newest" if backend == "sqlite" else "relevance"
+    assert found.summary()["by_type"]["event"]["order"] == expected
+
+
+# --- what the user is told ------------------------------------------------------------------------
+
+
+def test_no_note_when_every_match_was_ranked() -> None:
+    assert ranking_note(Found([], {"quote": 3, "event": 0}).summary()) is None
+
+
+def test_the_note_says_how_many_matched_and_what_was_ranked() -> None:
+    partly = Found([], {"quote": 1500, "event": 12}, Bounds(1000, 10_000)).summary()
+    assert ranking_note(partly) == (
+        "1,512 matches. Only the 1,000 most recently loaded quotes were ranked. "
+        "Add words or --type to narrow the search."
+    )
+    counts = {"quote": 20_000, "event": 20_000, "figure": 1500, "source": 3}
+    many = Found([], counts, Bounds(1000, 10_000), frozenset({"quote", "event"})).summary()
+    assert ranking_note(many) == (
+        "More than 21,503 matches. Only the 1,000 most recently loaded figures were ranked. "
+        "The quotes and events were too many to rank, or a word is in too many of them: the "
+        "most recently loaded are listed after the ranked hits. Add words or --type to narrow "
+        "the search."
+    )
+
+
+def test_help_gives_the_bounds_the_command_uses() -> None:
+    help_text = " ".join(CliRunner().invoke(cli, ["search", "--help"]).stdout.split())
+    assert f"only the {RANKED:,} most recently loaded matches are ranked" in help_text
+    assert f"with more than {COUNTED:,} matches" in help_text
+
+
+# --- the command's own bounds, on more quotes than it ranks -------------------------------------
+
+
+@pytest.fixture(scope="session")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database of a synthetic collection with more quotes than a search ranks (built as
+    the query benchmark builds its databases: the rows `kb load` writes)."""
+    path = tmp_path_factory.mktemp("bounds") / "kb.sqlite3"
+    done = subprocess.run(
+        [sys.executable, REPO / "benchmarks" / "benchdb.py", path, "--facts", f"{SYNTHETIC_FACTS}"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return path
+
+
+def quote_ids(path: Path) -> dict[str, int]:
+    """The id of each quote, by slug."""
+    with closing(sqlite3.connect(path)) as connection:
+        return dict(connection.execute("SELECT slug, id FROM quotes"))
+
+
+def newest_quotes(path: Path) -> tuple[int, list[float]]:
+    """The lowest id of the quotes `kb search will` ranks, and the five best bm25 ranks among
+    them, read with plain sqlite3."""
+    with closing(sqlite3.connect(path)) as connection:
+        cut = connection.execute(
+            "SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH '\"will\"' "
+            f"ORDER BY rowid DESC LIMIT 1 OFFSET {RANKED - 1}"
+        ).fetchone()[0]
+        best = connection.execute(
+            "SELECT bm25(quotes_fts) AS r FROM quotes_fts "
+            "WHERE quotes_fts MATCH '\"will\"' AND rowid >= ? ORDER BY r LIMIT 5",
+            (cut,),
+        )
+        return cut, [row[0] for row in best]
+
+
+def test_the_command_ranks_the_newest_matches_and_says_so(synthetic: Path, kb: Kb) -> None:
+    result = kb(
+        "search", "will", "--type", "quote", "--limit", "5", "--format", "json", db=synthetic
+    )
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert found["by_type"] == {
+        "quote": {
+            "matches": SYNTHETIC_QUOTES,
+            "matches_exact": True,
+            "ranked": RANKED,
+            "order": "relevance",
+        }
+    }
+    assert found["query"] == "will"
+    assert (found["matches"], found["ranked"]) == (SYNTHETIC_QUOTES, RANKED)
+    # The best of the newest (bm25 ties may fall either way at the cut).
+    cut, best = newest_quotes(synthetic)
+    assert [hit["rank"] for hit in found["hits"]] == best
+    ids = quote_ids(synthetic)
+    assert min(ids[hit["slug"]] for hit in found["hits"]) >= cut
+    # JSON carries the counts; the other formats say it on stderr, or under the table.
+    assert result.stderr == ""
+    note = (
+        f"{SYNTHETIC_QUOTES:,} matches. Only the {RANKED:,} most recently loaded quotes were "
+        "ranked. Add words or --type to narrow the search.\n"
+    )
+    jsonl = kb("search", "will", "--type", "quote", "--format", "jsonl", db=synthetic)
+    assert (jsonl.exit_code, jsonl.stderr) == (0, note)
+    assert len(jsonl.stdout.splitlines()) == 20
+    table = kb("search", "will", "--type", "quote", db=synthetic)
+    assert (table.exit_code, table.stderr) == (0, "")
+    assert table.stdout.endswith("\n\n" + note)
+
+
+def test_unranked_hits_are_the_newest_of_each_type_in_turn(synthetic: Path) -> None:
+    url = f"sqlite:///{synthetic}"
+    from kb.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        found = run_search(engine, "will", types=["quote", "figure"], limit=4, bounds=Bounds(10, 5))
+    finally:
+        engine.dispose()
+    with closing(sqlite3.connect(synthetic)) as connection:
+        newest = {
+            table: [
+                row[0]
+                for row in connection.execute(
+                    f"SELECT t.slug FROM {table}_fts JOIN {table} AS t ON t.id = {table}_fts.rowid "
+                    f"WHERE {table}_fts MATCH '\"will\"' ORDER BY t.id DESC LIMIT 2"
+                )
+            ]
+            for table in ("quotes", "figures")
+        }
+    assert [(hit["type"], hit["slug"]) for hit in found.hits] == [
+        ("figure", newest["figures"][0]),
+        ("quote", newest["quotes"][0]),
+        ("figure", newest["figures"][1]),
+        ("quote", newest["quotes"][1]),
+    ]
+    assert all(hit["rank"] is None for hit in found.hits)
