@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from typing import Any
+from collections.abc import Collection, Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     CTE,
@@ -125,17 +126,40 @@ def check_tolerance(percent: float) -> float:
     return float(percent)
 
 
-def partners(reader: Reader, kind: str) -> dict[int, list[str]]:
-    """For each figure (kind 'figure') or event ('event') in conflict: the slugs it conflicts
-    with, at the default tolerance. Records without conflicts are left out."""
-    if kind == "figure":
-        pairs = fetch(reader, figure_pairs(DEFAULT_TOLERANCE, None))
-    else:
-        pairs = fetch(reader, event_pairs(None))
+def figure_partners(reader: Reader, figures: Sequence[Row]) -> dict[int, list[str]]:
+    """For each of `figures` (rows with id and subject_id) in conflict, at the default
+    tolerance: the slugs of the figures it conflicts with, in the order `kb figures` lists
+    them.
+
+    Partners measure the same thing, so they share the subject: only the figures about the
+    subjects of `figures` are read, through the index on subject_id. They are paired here,
+    group by group (same subject, metric, kind and unit), by the rules figure_pairs() states
+    in SQL: a self-join in SQL compares every figure read with every other, where grouping
+    compares only those that measure the same thing.
+    """
+    shown = {figure["id"] for figure in figures}
+    subjects = {figure["subject_id"] for figure in figures}
+    groups: dict[tuple[Any, ...], list[_Side]] = defaultdict(list)
+    # In the order `kb figures` lists them, so each group's members are too.
+    for kind, unit, subject, metric, *side in reader.execute(_comparable_about(subjects)):
+        groups[(kind, unit, subject, metric)].append(_Side(*side))
+    tolerance = DEFAULT_TOLERANCE / 100
+    found: dict[int, list[str]] = {}
+    for members in groups.values():
+        for figure in members:
+            if figure.id in shown:
+                others = [o.slug for o in members if _disagree(figure, o, tolerance)]
+                if others:
+                    found[figure.id] = others
+    return found
+
+
+def event_partners(reader: Reader, among: Select[Any]) -> dict[int, list[str]]:
+    """For each event `among` selects (by id) whose date another record of the same happening
+    contradicts: the slugs of those records, by date."""
     found: dict[int, list[str]] = defaultdict(list)
-    for pair in pairs:
-        found[pair["a_id"]].append(pair["b_slug"])
-        found[pair["b_id"]].append(pair["a_slug"])
+    for record_id, partner in reader.execute(_event_partners(among)):
+        found[record_id].append(partner)
     return dict(found)
 
 
@@ -191,9 +215,61 @@ def figure_pairs(tolerance: float, parties: list[int] | None) -> Select[Any]:
     )
 
 
+class _Side(NamedTuple):
+    """What deciding a conflict needs of a figure (see _comparable_select())."""
+
+    id: int
+    slug: str
+    first_day: str | None
+    last_day: str | None
+    low: float | None
+    high: float | None
+
+
+def _comparable_about(subjects: Collection[int | None]) -> Select[Any]:
+    """The keys of what each figure about `subjects` (None: figures without one) measures,
+    then the fields of _Side, in the order `kb figures` lists the figures.
+
+    The subjects are values, not a subquery, so the planner sees how few rows that is.
+    """
+    about = [subject for subject in subjects if subject is not None]
+    arms = [_comparable_select().where(FIGURES.c.subject_id.in_(about))]
+    if None in subjects:
+        arms.append(_comparable_select().where(FIGURES.c.subject_id.is_(None)))
+    found = union_all(*arms).subquery("comparable")
+    keys = ("kind", "unit", "subject_key", "metric_key")
+    return select(*(found.c[name] for name in (*keys, *_Side._fields))).order_by(
+        found.c.source_slug, found.c.position, found.c.id
+    )
+
+
+def _disagree(a: _Side, b: _Side, tolerance: float) -> bool:
+    """Whether two figures of a group conflict: _periods_overlap() and _gap() of
+    figure_pairs() in Python (a None bound is open, or unbounded)."""
+    if a.id == b.id:
+        return False
+    if a.first_day is not None and b.last_day is not None and a.first_day > b.last_day:
+        return False
+    if b.first_day is not None and a.last_day is not None and b.first_day > a.last_day:
+        return False
+    if a.high is not None and b.low is not None and a.high < b.low:
+        return (b.low - a.high) / max(abs(a.high), abs(b.low)) > tolerance
+    if b.high is not None and a.low is not None and b.high < a.low:
+        return (a.low - b.high) / max(abs(b.high), abs(a.low)) > tolerance
+    return False
+
+
 def _comparable_figures(parties: list[int] | None) -> CTE:
     """Figures with a known unit, with the keys that say what they measure, their period as
     comparable text and the range of values they allow."""
+    statement = _comparable_select()
+    if parties is not None:
+        statement = statement.where(FIGURES.c.subject_id.in_(parties))
+    return statement.cte("comparable")
+
+
+def _comparable_select() -> Select[Any]:
+    """The select behind _comparable_figures(), for every figure with a known unit."""
     f, s = FIGURES, SOURCES
     statement = select(
         f.c.id,
@@ -209,10 +285,7 @@ def _comparable_figures(parties: list[int] | None) -> CTE:
         case((f.c.qualifier.in_(AT_MOST), null()), else_=f.c.value).label("low"),
         case((f.c.qualifier.in_(AT_LEAST), null()), else_=f.c.value).label("high"),
     ).join_from(f, s, f.c.source_id == s.c.id)
-    statement = statement.where(f.c.unit != "unknown")
-    if parties is not None:
-        statement = statement.where(f.c.subject_id.in_(parties))
-    return statement.cte("comparable")
+    return statement.where(f.c.unit != "unknown")
 
 
 def metric_key(column: ColumnElement[Any]) -> ColumnElement[str]:
@@ -370,6 +443,44 @@ def event_pairs(parties: list[int] | None) -> Select[Any]:
     if parties is not None:
         statement = statement.where(or_(_takes_part(a.c.id, parties), _takes_part(b.c.id, parties)))
     return statement.order_by(a.c.first_day, a.c.slug, b.c.first_day, b.c.slug)
+
+
+def _event_partners(among: Select[Any]) -> Select[Any]:
+    """(id, partner slug) for each event `among` selects and each record of the same happening
+    whose date does not overlap its own, by id then by the partner's date and slug.
+
+    The same_as links are walked from the selected events only, through the primary key and
+    the index on same_as_id: first up (each record names at most one other), which reaches
+    the group's first record or its cycle, then down from every record met on the way up,
+    which reaches every record of the group.
+    """
+    e = EVENTS
+    shown = among.cte("shown")
+    up = select(shown.c.id.label("origin"), shown.c.id.label("member")).cte("up", recursive=True)
+    linked = e.alias("linked")
+    # A scalar subquery, not a join: SQLite would build a Bloom filter over the whole table
+    # for the join. UNION (not UNION ALL) drops pairs already found: a walk ends on a cycle.
+    parent = select(linked.c.same_as_id).where(linked.c.id == up.c.member).scalar_subquery()
+    up = up.union(select(up.c.origin, parent).where(parent.is_not(None)))
+    walk = select(up.c.origin, up.c.member).cte("walk", recursive=True)
+    walk = walk.union(
+        select(walk.c.origin, linked.c.id).join_from(
+            walk, linked, linked.c.same_as_id == walk.c.member
+        )
+    )
+    origin, partner = e.alias("origin"), e.alias("partner")
+    return (
+        select(walk.c.origin, partner.c.slug)
+        .join_from(walk, origin, origin.c.id == walk.c.origin)
+        .join(partner, partner.c.id == walk.c.member)
+        .where(
+            or_(
+                last_day(origin.c.date) < first_day(partner.c.date),
+                last_day(partner.c.date) < first_day(origin.c.date),
+            )
+        )
+        .order_by(walk.c.origin, first_day(partner.c.date), partner.c.slug)
+    )
 
 
 def _dated_groups() -> CTE:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, Table, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -52,12 +52,17 @@ def resolve(kind: str, value: str, records: Iterable[Named], *, listing: str) ->
     An unknown name is an error rather than an empty result: a typo should not look like
     "no data". The error suggests close slugs and tells which command lists them all.
     """
-    wanted = value.strip().casefold()
     pool = list(records)
-    matches = [r for r in pool if wanted in {r.slug.casefold(), *(n.casefold() for n in r.names)}]
+    matches = matching(value, pool)
     if matches:
         return matches
     raise KbError(f"Unknown {kind} {value!r}.{did_you_mean(value, pool)} `{listing}` lists them.")
+
+
+def matching(value: str, records: Iterable[Named]) -> list[Named]:
+    """The records whose slug, name or alias equals `value`, ignoring case."""
+    wanted = value.strip().casefold()
+    return [r for r in records if wanted in {r.slug.casefold(), *(n.casefold() for n in r.names)}]
 
 
 def did_you_mean(value: str, records: Sequence[Named]) -> str:
@@ -86,9 +91,10 @@ def _close(wanted: str, keys: list[str]) -> list[str]:
     return [key for score, key in scored if score >= floor]
 
 
-def people_named(reader: Reader) -> list[Named]:
-    """Every person, nameable by slug, name or alias."""
-    rows = reader.execute(select(PEOPLE.c.id, PEOPLE.c.slug, PEOPLE.c.name, PEOPLE.c.aliases))
+def people_named(reader: Reader, where: ColumnElement[bool] | None = None) -> list[Named]:
+    """Every person (or those `where` selects), nameable by slug, name or alias."""
+    statement = select(PEOPLE.c.id, PEOPLE.c.slug, PEOPLE.c.name, PEOPLE.c.aliases)
+    rows = reader.execute(statement if where is None else statement.where(where))
     return [Named(r.id, r.slug, (r.name, *(r.aliases or ()))) for r in rows]
 
 
@@ -98,22 +104,72 @@ def parties_named(reader: Reader) -> list[Named]:
     return [Named(r.id, r.slug, (r.name, *(r.aliases or ()))) for r in rows]
 
 
-def sources_named(reader: Reader) -> list[Named]:
-    """Every source, nameable by slug or exact title."""
-    rows = reader.execute(select(SOURCES.c.id, SOURCES.c.slug, SOURCES.c.title))
+def sources_named(reader: Reader, where: ColumnElement[bool] | None = None) -> list[Named]:
+    """Every source (or those `where` selects), nameable by slug or exact title."""
+    statement = select(SOURCES.c.id, SOURCES.c.slug, SOURCES.c.title)
+    rows = reader.execute(statement if where is None else statement.where(where))
     return [Named(r.id, r.slug, (r.title,)) for r in rows]
+
+
+def people_called(reader: Reader, value: str) -> list[Named]:
+    """The people `value` names (slug, name or alias, any case); unknown → KbError.
+
+    Only likely candidates are read: the person with that slug and those whose indexed name
+    and aliases hold its words (full-text index), checked exactly here. When none matches,
+    everyone is read, to be sure and to suggest close names.
+    """
+    likely = people_named(reader, _slug_or_words(reader, PEOPLE, value))
+    return matching(value, likely) or resolve(
+        "person", value, people_named(reader), listing="kb people"
+    )
+
+
+def sources_called(reader: Reader, value: str) -> list[Named]:
+    """The sources `value` names (slug or title, any case); unknown → KbError.
+
+    Candidates are read as for people_called(): by slug, and by the words of the title.
+    """
+    likely = sources_named(reader, _slug_or_words(reader, SOURCES, value))
+    return matching(value, likely) or resolve(
+        "source", value, sources_named(reader), listing="kb sources"
+    )
+
+
+def _slug_or_words(reader: Reader, table: Table, value: str) -> ColumnElement[bool]:
+    """Rows of `table` whose slug is `value`, or whose full-text index holds its words in order.
+
+    A superset of the rows `value` names: equal text (ignoring case) has the same words. (The
+    index folds case letter by letter: a name with "ß" and a query with "ss" are equal to
+    Python's casefold() but not to the index; such a name is still found when nothing else
+    matches, by the full read.)
+    """
+    from kb.search.names import holding_phrase
+
+    by_slug = table.c.slug == value.strip().casefold()
+    words = holding_phrase(_dialect(reader), table, value)
+    return by_slug if words is None else or_(by_slug, words)
+
+
+def _dialect(reader: Reader) -> str:
+    """The name of the database dialect `reader` talks to."""
+    if isinstance(reader, Session):
+        return reader.get_bind().dialect.name
+    return reader.dialect.name
 
 
 def person_ids(reader: Reader, value: str) -> list[int]:
     """Ids of the people `value` names (slug, name or alias); unknown → KbError."""
-    return [r.id for r in resolve("person", value, people_named(reader), listing="kb people")]
+    return [r.id for r in people_called(reader, value)]
 
 
 def party_ids(reader: Reader, value: str) -> list[int]:
-    """Ids of the parties `value` names (slug, name or alias); unknown → KbError."""
+    """Ids of the parties `value` names (slug, name or alias); unknown → KbError.
+
+    Parties are countries and organizations, a short list: it is read whole.
+    """
     return [r.id for r in resolve("party", value, parties_named(reader), listing="kb parties")]
 
 
 def source_ids(reader: Reader, value: str) -> list[int]:
     """Ids of the sources `value` names (slug or title); unknown → KbError."""
-    return [r.id for r in resolve("source", value, sources_named(reader), listing="kb sources")]
+    return [r.id for r in sources_called(reader, value)]

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, String, and_, func, literal
 from kb.errors import KbError
 
 _DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+YEAR = 4  # characters of the year, the coarsest precision
 
 
 def check_date(value: str) -> str:
@@ -39,13 +40,25 @@ def ends_on_or_after(column: ColumnElement[Any], bound: str) -> ColumnElement[bo
 
     Both sides are cut to the shorter of the two precisions, so an event dated '1995' matches
     --from 1995-06-01 (its year overlaps the bound) and --from 1995 matches '1995-03-01'.
+    Such a date is never before the bound's year ('1995' sorts first among the dates of
+    1995), which an index on the column can seek to; the cut comparison then decides.
     """
-    return and_(column.is_not(None), _cut(column, bound) >= _cut_bound(bound, column))
+    return and_(column >= _text(bound[:YEAR]), _cut(column, bound) >= _cut_bound(bound, column))
 
 
 def starts_on_or_before(column: ColumnElement[Any], bound: str) -> ColumnElement[bool]:
-    """The date in `column` is, at its own precision, on or before `bound` (see above)."""
-    return and_(column.is_not(None), _cut(column, bound) <= _cut_bound(bound, column))
+    """The date in `column` is, at its own precision, on or before `bound` (see above).
+
+    Such a date is in the bound's year or before, so it sorts at or before the last day of
+    that year ('1995-12-31' is after '1995', '1995-12' and every day of 1995): an index range.
+    """
+    last_of_year = bound[:YEAR] + "-12-31"
+    return and_(column <= _text(last_of_year), _cut(column, bound) <= _cut_bound(bound, column))
+
+
+def _text(value: str) -> ColumnElement[str]:
+    """A text value as a bound parameter."""
+    return literal(value, String())
 
 
 def _cut(column: ColumnElement[Any], bound: str) -> ColumnElement[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, Table, select
 
 from kb.errors import KbError
 from kb.queries.common import (
@@ -31,14 +31,52 @@ from kb.queries.dates import (
 )
 
 
-def quotes(reader: Reader, *, by: str | None = None, source: str | None = None) -> list[Row]:
-    """Quotes, by source and position in its text; `by` names a person, `source` a source."""
+def quotes(
+    reader: Reader,
+    *,
+    by: str | None = None,
+    source: str | None = None,
+    limit: int | None = None,
+) -> list[Row]:
+    """Quotes, by source and position in its text; `by` names a person, `source` a source.
+
+    With `limit`, only the first `limit` of them.
+    """
     where: list[ColumnElement[bool]] = []
     if by is not None:
         where.append(QUOTES.c.speaker_id.in_(person_ids(reader, by)))
     if source is not None:
         where.append(QUOTES.c.source_id.in_(source_ids(reader, source)))
-    return fetch(reader, quote_select().where(*where))
+    return fetch(reader, first_rows(quote_select(), QUOTES, where, limit))
+
+
+def _limit(limit: int | None) -> int | None:
+    """`limit` if it is a usable row limit (None: no limit); else a KbError."""
+    if limit is not None and limit < 1:
+        raise KbError(f"--limit must be 1 or more, not {limit}.")
+    return limit
+
+
+def first_rows(
+    statement: Select[Any], table: Table, where: list[ColumnElement[bool]], limit: int | None
+) -> Select[Any]:
+    """`statement` filtered by `where`; with `limit`, cut to its first `limit` rows.
+
+    The ids of those rows are found first (matching_ids()) and only their rows are read
+    whole: rows carry long texts, and sorting every match with all its columns to keep a few
+    costs far more than sorting ids.
+    """
+    if limit is None:
+        return statement.where(*where)
+    ids = matching_ids(statement.where(*where), table, limit)
+    return statement.where(table.c.id.in_(ids.scalar_subquery()))
+
+
+def matching_ids(statement: Select[Any], table: Table, limit: int | None) -> Select[Any]:
+    """The ids of the rows of `table` that `statement` returns: the first `limit` of them in
+    its order, or all of them (in no order) when `limit` is None."""
+    ids = statement.with_only_columns(table.c.id)
+    return ids.order_by(None) if limit is None else ids.limit(_limit(limit))
 
 
 def quote_select() -> Select[Any]:
@@ -78,11 +116,13 @@ def figures(
     subject: str | None = None,
     metric: str | None = None,
     source: str | None = None,
+    limit: int | None = None,
 ) -> list[Row]:
     """Figures, by source and position; filter by subject party, metric substring, source.
 
     Each row says whether it conflicts with another figure (`in_conflict`, and the slugs in
-    `conflicts_with`), at kb.conflicts' default tolerance.
+    `conflicts_with`), at kb.conflicts' default tolerance. With `limit`, only the first
+    `limit` figures.
     """
     where: list[ColumnElement[bool]] = []
     if subject is not None:
@@ -91,8 +131,11 @@ def figures(
         where.append(FIGURES.c.metric.icontains(_metric_filter(metric), autoescape=True))
     if source is not None:
         where.append(FIGURES.c.source_id.in_(source_ids(reader, source)))
-    rows = fetch(reader, figure_select().where(*where))
-    return _marked(reader, rows, "figure")
+    rows = fetch(reader, first_rows(figure_select(), FIGURES, where, limit))
+    # Imported here: kb.conflicts builds on this module.
+    from kb import conflicts
+
+    return conflicts.mark(rows, conflicts.figure_partners(reader, rows))
 
 
 # Aliases: a figure reaches its speaker through its quote.
@@ -131,14 +174,18 @@ def speaker_is(person_id: int) -> ColumnElement[bool]:
 
 
 def events(
-    reader: Reader, *, date_from: str | None = None, date_to: str | None = None
+    reader: Reader,
+    *,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    limit: int | None = None,
 ) -> list[Row]:
     """Events in date order ('1995' before '1995-01-23', undated last), within the bounds.
 
     A bound matches an event whose date, at the event's own precision, overlaps it: '1995'
     matches date_from='1995-06-01'. With a bound, undated events are left out. Each row says
     whether another source's record of the same happening dates it differently (`in_conflict`,
-    and the slugs in `conflicts_with`).
+    and the slugs in `conflicts_with`). With `limit`, only the first `limit` events.
     """
     first = check_date(date_from) if date_from is not None else None
     last = check_date(date_to) if date_to is not None else None
@@ -149,21 +196,28 @@ def events(
         where.append(ends_on_or_after(EVENTS.c.date, first))
     if last:
         where.append(starts_on_or_before(EVENTS.c.date, last))
-    return _marked(reader, events_where(reader, where), "event")
-
-
-def _marked(reader: Reader, rows: list[Row], kind: str) -> list[Row]:
-    """`rows` (figures or events) with their `in_conflict` and `conflicts_with` fields."""
+    # A bound leaves undated events out.
+    dated = bool(where)
+    rows = events_where(reader, where, dated=dated, limit=limit)
+    ids = matching_ids(event_select(dated=dated).where(*where), EVENTS, limit)
     # Imported here: kb.conflicts builds on this module.
     from kb import conflicts
 
-    return conflicts.mark(rows, conflicts.partners(reader, kind))
+    return conflicts.mark(rows, conflicts.event_partners(reader, ids))
 
 
-def events_where(reader: Reader, where: list[ColumnElement[bool]]) -> list[Row]:
-    """Events matching `where`, in date order, each with its list of participants."""
-    rows = fetch(reader, event_select().where(*where))
-    found = participants(reader, select(EVENTS.c.id).where(*where))
+def events_where(
+    reader: Reader,
+    where: list[ColumnElement[bool]],
+    *,
+    dated: bool = False,
+    limit: int | None = None,
+) -> list[Row]:
+    """Events matching `where`, in date order, each with its list of participants; with
+    `limit`, the first `limit` of them. `dated`: `where` selects dated events only."""
+    statement = event_select(dated=dated)
+    rows = fetch(reader, first_rows(statement, EVENTS, where, limit))
+    found = participants(reader, matching_ids(statement.where(*where), EVENTS, limit))
     for row in rows:
         row["participants"] = found.get(row["id"], [])
     return rows
@@ -172,22 +226,23 @@ def events_where(reader: Reader, where: list[ColumnElement[bool]]) -> list[Row]:
 _SAME_AS = EVENTS.alias("same_as")
 
 
-def event_select() -> Select[Any]:
-    """Every event column, with its source and the slug of the event it is the same as."""
+def event_select(*, dated: bool = False) -> Select[Any]:
+    """Every event column, with its source and the slug of the event it is the same as.
+
+    `dated` says the caller selects dated events only: the order is then (date, id), which
+    the index on date gives without sorting.
+    """
     e, s, same = EVENTS, SOURCES, _SAME_AS
-    return (
-        select(
-            *e.c,
-            same.c.slug.label("same_as_slug"),
-            s.c.slug.label("source_slug"),
-            s.c.title.label("source_title"),
-        )
-        .select_from(
-            e.join(s, e.c.source_id == s.c.id).outerjoin(same, e.c.same_as_id == same.c.id)
-        )
-        # ISO text sorts '1995' before '1995-01' before '1995-01-23': coarse dates first.
-        .order_by(e.c.date.is_(None), e.c.date, e.c.id)
-    )
+    statement = select(
+        *e.c,
+        same.c.slug.label("same_as_slug"),
+        s.c.slug.label("source_slug"),
+        s.c.title.label("source_title"),
+    ).select_from(e.join(s, e.c.source_id == s.c.id).outerjoin(same, e.c.same_as_id == same.c.id))
+    if dated:
+        return statement.order_by(e.c.date, e.c.id)
+    # ISO text sorts '1995' before '1995-01' before '1995-01-23': coarse dates first.
+    return statement.order_by(e.c.date.is_(None), e.c.date, e.c.id)
 
 
 def participants(reader: Reader, event_ids: Select[Any]) -> dict[int, list[Row]]:

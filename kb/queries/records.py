@@ -20,8 +20,7 @@ from kb.queries.common import (
     Reader,
     Row,
     fetch,
-    people_named,
-    resolve,
+    people_called,
 )
 from kb.queries.facts import events_where, figure_select, quote_select, speaker_is
 
@@ -72,7 +71,7 @@ def person(reader: Reader, slug: str) -> Row:
     `slug` may also be the person's name or an alias (ignoring case) if only one person has
     it. Figures are those stated in the person's quotes; events are those they take part in.
     """
-    found = resolve("person", slug, people_named(reader), listing="kb people")
+    found = people_called(reader, slug)
     if len(found) > 1:
         slugs = ", ".join(r.slug for r in found)
         raise KbError(f"{slug!r} names more than one person: {slugs}. Give a slug.")

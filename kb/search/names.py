@@ -1,0 +1,22 @@
+"""Find rows by the words of a name through the full-text index, to look names up without a scan."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Table, Text, func, literal
+
+from kb.search.terms import WORD, Term, fts5_query
+
+
+def holding_phrase(dialect: str, table: Table, text: str) -> ColumnElement[bool] | None:
+    """Rows of `table` whose indexed text holds the words of `text` in sequence; None when
+    `text` has no word to look for. Case (and, on SQLite, accents) do not matter."""
+    if not WORD.search(text):
+        return None
+    if dialect == "sqlite":
+        from kb.search.fts5 import fts_rows
+
+        return table.c.id.in_(fts_rows(table.name, fts5_query([Term(text)])))
+    from kb.search.tsvector import SIMPLE, vector
+
+    phrase = func.phraseto_tsquery(SIMPLE, literal(text, Text))
+    return vector(table).op("@@", is_comparison=True)(phrase)
