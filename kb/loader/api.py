@@ -70,7 +70,7 @@ def load(
     dry_run: bool = False,
     prune: bool = False,
     reread: bool = False,
-    progress: ProgressCallback = ignore,
+    progress: ProgressCallback | None = None,
 ) -> LoadReport:
     """Migrate the database, validate, ground and write the collection, all in one transaction.
 
@@ -80,6 +80,7 @@ def load(
     are deleted. On any problem nothing is written and LoadError lists every problem found.
     `progress` hears where the load is (see kb.loader.progress).
     """
+    progress = progress or ignore
     if dry_run and _missing_sqlite_file(engine):
         # A dry run must not create the database: rehearse on an empty scratch one.
         with _scratch() as scratch:

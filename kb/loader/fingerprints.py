@@ -49,7 +49,9 @@ def plan_files(
     digests = [digest(path) for path in files]
     plan = FilePlan(files, digests, set())
     connection.exec_driver_sql("DROP TABLE IF EXISTS kb_skipped_files")
-    connection.exec_driver_sql("CREATE TEMPORARY TABLE kb_skipped_files (file_id INTEGER)")
+    connection.exec_driver_sql(
+        "CREATE TEMPORARY TABLE kb_skipped_files (file_id INTEGER PRIMARY KEY)"
+    )
     if reread or not files:
         return plan
     known = {

@@ -130,12 +130,14 @@ class Merger:
         change = TableChange()
         if empty:
             # Into an empty table, build its secondary indexes once after the insert (as a
-            # bulk load would) rather than entry by entry during it.
+            # bulk load would) rather than entry by entry during it. Nothing can be missing.
             indexes = self._drop_indexes(name) if staged else []
             self._insert(name, f"FROM {stage} s")
             for statement in indexes:
                 self._sql(statement)
             change.inserted = staged
+            self._sql(f"DROP TABLE IF EXISTS kb_missing_{name}")
+            self._sql(f"CREATE TEMPORARY TABLE kb_missing_{name} (id INTEGER, label TEXT)")
         else:
             self._plan(name)
             counts: dict[str, int] = dict(
@@ -146,6 +148,8 @@ class Merger:
             change.inserted = int(counts.get("i", 0))
             change.updated = int(counts.get("u", 0))
             change.unchanged = int(counts.get("s", 0))
+            # Before the insert: a row is missing when no staged row matched it.
+            change.missing = self._missing(name)
             if change.inserted:
                 self._insert(
                     name,
@@ -155,7 +159,6 @@ class Merger:
                 self._update(name)
         if name == "events":
             self._link_same_as()
-        change.missing = self._missing(name)
         change.unchanged += self._skipped_rows(name)
         return change
 
@@ -170,6 +173,9 @@ class Merger:
             f"FROM (SELECT s._seq, ({self._match(name)}) AS id FROM {stage} s) m "
             f"JOIN {stage} s ON s._seq = m._seq LEFT JOIN {name} r ON r.id = m.id"
         )
+        self._sql(f"CREATE INDEX kb_plan_{name}_id ON kb_plan_{name} (id)")
+        if self.postgresql:
+            self._sql(f"ANALYZE kb_plan_{name}")  # temporary tables get no statistics otherwise
 
     def _match(self, name: str) -> str:
         """A correlated subquery: the id of the real row with staged row `s`'s natural key."""
@@ -178,7 +184,10 @@ class Merger:
         for field in spec.key:
             if field in spec.refs:
                 column, target = spec.refs[field]
-                conditions.append(f"r.{column} {self._same} ({_id_of(target, f's.{field}')})")
+                # Null-safe only where the key may be null: PostgreSQL cannot use an index
+                # for IS NOT DISTINCT FROM.
+                same = self._same if spec.table.c[column].nullable else "="
+                conditions.append(f"r.{column} {same} ({_id_of(target, f's.{field}')})")
             else:
                 conditions.append(f"r.{field} = s.{field}")
         return f"SELECT r.id FROM {name} r WHERE {' AND '.join(conditions)}"
@@ -255,30 +264,21 @@ class Merger:
     # Missing rows ---------------------------------------------------------------------
 
     def _missing(self, name: str) -> list[str]:
-        """Rows no file restates and no skipped file defines: kept in kb_missing_<name>."""
-        spec, stage = SPECS[name], stage_name(name)
-        self._sql(f"DROP TABLE IF EXISTS kb_missing_{name}")
-        if "slug" in spec.key:
-            restated = f"SELECT 1 FROM {stage} x WHERE x.slug = r.slug"
+        """Rows no staged row matched and no skipped file defines: kept in kb_missing_<name>."""
+        if "slug" in SPECS[name].key:
             owner, slug = name, "r.slug"
         else:
-            parent, column = _PARENT[name]
-            conditions = " AND ".join(
-                f"x.{field} {self._same} (SELECT slug FROM {spec.refs[field][1]} "
-                f"WHERE id = r.{spec.refs[field][0]})"
-                if field in spec.refs
-                else f"x.{field} = r.{field}"
-                for field in spec.key
-            )
-            restated = f"SELECT 1 FROM {stage} x WHERE {conditions}"
-            owner, slug = parent, f"(SELECT slug FROM {parent} WHERE id = r.{column})"
+            owner, column = _PARENT[name]
+            slug = f"(SELECT slug FROM {owner} WHERE id = r.{column})"
         protected = (
             f"SELECT 1 FROM _kb_records k JOIN kb_skipped_files f ON f.file_id = k.file_id "
             f"WHERE k.tablename = '{owner}' AND k.slug = {slug}"
         )
+        self._sql(f"DROP TABLE IF EXISTS kb_missing_{name}")
         self._sql(
             f"CREATE TEMPORARY TABLE kb_missing_{name} AS SELECT r.id, {_label(name)} AS label "
-            f"FROM {name} r WHERE NOT EXISTS ({restated}) AND NOT EXISTS ({protected})"
+            f"FROM {name} r WHERE NOT EXISTS (SELECT 1 FROM kb_plan_{name} p WHERE p.id = r.id) "
+            f"AND NOT EXISTS ({protected})"
         )
         rows = self.connection.execute(text(f"SELECT label FROM kb_missing_{name} ORDER BY id"))
         return [row[0] for row in rows]

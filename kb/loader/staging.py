@@ -124,6 +124,10 @@ class Stage:
         for name in TABLES:
             if name != "sources":
                 self._create_index(name)
+            if self.dialect == "postgresql":
+                # Temporary tables get no statistics unless asked: without them the planner
+                # takes a million staged rows for a handful and picks nested scans.
+                self.connection.exec_driver_sql(f"ANALYZE {stage_name(name)}")
         self.indexed = True
 
     def _create_index(self, name: str) -> None:
