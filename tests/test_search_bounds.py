@@ -128,6 +128,12 @@ def test_the_note_says_how_many_matched_and_what_was_ranked() -> None:
         "most recently loaded are listed after the ranked hits. Add words or --type to narrow "
         "the search."
     )
+    unranked = Found([], {"quote": 20_000, "event": 0}, Bounds(1000, 10_000), frozenset({"quote"}))
+    assert ranking_note(unranked.summary()) == (
+        "More than 10,000 matches. The quotes were too many to rank, or a word is in too many "
+        "of them: the most recently loaded are listed unranked. Add words or --type to narrow "
+        "the search."
+    )
 
 
 def test_help_gives_the_bounds_the_command_uses() -> None:
@@ -177,7 +183,10 @@ def newest_quotes(path: Path) -> tuple[int, list[float]]:
         return cut, [row[0] for row in best]
 
 
-def test_the_command_ranks_the_newest_matches_and_says_so(synthetic: Path, kb: Kb) -> None:
+def test_the_command_ranks_the_newest_matches_and_says_so(
+    synthetic: Path, kb: Kb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
     result = kb(
         "search", "will", "--type", "quote", "--limit", "5", "--format", "json", db=synthetic
     )
@@ -200,9 +209,10 @@ def test_the_command_ranks_the_newest_matches_and_says_so(synthetic: Path, kb: K
     assert min(ids[hit["slug"]] for hit in found["hits"]) >= cut
     # JSON carries the counts; the other formats say it on stderr, or under the table.
     assert result.stderr == ""
+    # Wrapped to the terminal's width.
     note = (
         f"{SYNTHETIC_QUOTES:,} matches. Only the {RANKED:,} most recently loaded quotes were "
-        "ranked. Add words or --type to narrow the search.\n"
+        "ranked. Add words or --type to narrow\nthe search.\n"
     )
     jsonl = kb("search", "will", "--type", "quote", "--format", "jsonl", db=synthetic)
     assert (jsonl.exit_code, jsonl.stderr) == (0, note)

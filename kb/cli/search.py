@@ -77,12 +77,12 @@ def search(
     elif found.hits:
         click.echo(hits_text(found.hits, terminal_width()))
         if note:
-            click.echo(f"\n{note}")
+            click.echo("\n" + textwrap.fill(note, terminal_width()))
         return
     else:
         click.echo("no matches", err=True)
     if note and fmt != "json":
-        click.echo(note, err=True)
+        click.echo(textwrap.fill(note, terminal_width()), err=True)
 
 
 # What a note calls many records of each type.
@@ -115,9 +115,13 @@ def ranking_note(summary: Row) -> str | None:
         ranked = max(by_type[t]["ranked"] for t in partly)
         sentences.append(f"Only the {ranked:,} most recently loaded {_names(partly)} were ranked.")
     if unranked:
+        ranked_too = any(
+            counts["order"] == "relevance" and counts["matches"] for counts in by_type.values()
+        )
+        after = "after the ranked hits" if ranked_too else "unranked"
         sentences.append(
             f"The {_names(unranked)} were too many to rank, or a word is in too many of them: "
-            "the most recently loaded are listed after the ranked hits."
+            f"the most recently loaded are listed {after}."
         )
     sentences.append("Add words or --type to narrow the search.")
     return " ".join(sentences)
