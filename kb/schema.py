@@ -39,6 +39,7 @@ BOOKKEEPING_DOCS = {
             "id": "Row id.",
             "path": "Absolute path of the data file.",
             "sha256": "SHA-256 of the file's bytes when it was loaded.",
+            "counts": "JSON: how many rows of each table the file defines.",
         },
     ),
     "_kb_records": (
@@ -49,6 +50,16 @@ BOOKKEEPING_DOCS = {
             "slug": "The record's slug.",
             "file_id": "The file that defines it (_kb_files.id).",
             "line": "The line of the record in that file.",
+        },
+    ),
+    "_kb_texts": (
+        "Size, modification time and SHA-256 of each source text file loaded, so that a reload "
+        "rehashes only the texts whose size or time changed.",
+        {
+            "path": "Absolute path of the text file.",
+            "size": "Its size in bytes when it was loaded.",
+            "mtime_ns": "Its modification time (nanoseconds since the epoch).",
+            "sha256": "SHA-256 of its bytes.",
         },
     ),
 }

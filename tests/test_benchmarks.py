@@ -23,7 +23,7 @@ from helpers.expected import KB_TABLES
 
 REPO = Path(__file__).resolve().parent.parent
 BENCHMARKS = REPO / "benchmarks"
-BOOKKEEPING = ("_kb_files", "_kb_records")
+BOOKKEEPING = ("_kb_files", "_kb_records", "_kb_texts")
 
 
 def run(script: str, *args: str | Path) -> subprocess.CompletedProcess[str]:

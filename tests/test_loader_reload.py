@@ -6,6 +6,7 @@ Also the streaming order: records may cite sources and quotes that later files d
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -180,3 +181,25 @@ def test_records_may_cite_sources_and_quotes_of_later_files(tmp_path: Path, engi
             text("SELECT surface, surface_start, evidence_start FROM figures")
         ).one()
     assert tuple(spans) == ("doubled", 23, 15)
+
+
+def test_a_text_rewritten_to_the_same_size_is_rehashed(data: Path, engine: Engine) -> None:
+    load(engine, data)
+    seeds = data.parent / "seeds" / "example.txt"
+    content = seeds.read_text(encoding="utf-8")
+    # The same number of bytes, one letter different, and a new modification time.
+    seeds.write_text(content.replace("Ruritania", "Ruritanja", 1), encoding="utf-8")
+    stat = seeds.stat()
+    os.utime(seeds, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    # example.yaml is read again, and its event's evidence no longer matches the text.
+    with pytest.raises(LoadError, match="Closest passage: «Ruritanja and the Union"):
+        load(engine, data)
+
+
+def test_a_text_touched_but_unchanged_is_rehashed_and_skipped(data: Path, engine: Engine) -> None:
+    load(engine, data)
+    seeds = data.parent / "seeds" / "example.txt"
+    stat = seeds.stat()
+    os.utime(seeds, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    report = load(engine, data)
+    assert names(report.skipped) == ["example.yaml", "more.yaml"]

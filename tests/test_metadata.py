@@ -86,7 +86,9 @@ def test_internal_and_index_tables_are_hidden(document: dict[str, Any]) -> None:
     hidden = {name for name, entry in tables_of(document).items() if entry.get("hidden")}
     indexes = {f"{t}_fts" for t in FTS_TABLES}
     shadows = {f"{i}_{part}" for i in indexes for part in ("data", "idx", "docsize", "config")}
-    assert hidden == {"_alembic_version", "_kb_files", "_kb_records"} | indexes | shadows
+    assert (
+        hidden == {"_alembic_version", "_kb_files", "_kb_records", "_kb_texts"} | indexes | shadows
+    )
 
 
 def test_label_columns(document: dict[str, Any]) -> None:

@@ -65,7 +65,7 @@ def test_upgrade_creates_every_table(
     empty_db: str, engine_for: Callable[[str | Path], Engine]
 ) -> None:
     engine = engine_for(empty_db)
-    assert kb_tables(engine) == KB_TABLES | {VERSION_TABLE, "_kb_files", "_kb_records"}
+    assert kb_tables(engine) == KB_TABLES | {VERSION_TABLE, "_kb_files", "_kb_records", "_kb_texts"}
     assert current_revision(engine) == head_revision()
 
 
@@ -77,7 +77,7 @@ def test_downgrade_to_base_and_back_up(
     assert set(inspect(engine).get_table_names()) == {VERSION_TABLE}
     assert current_revision(engine) is None
     upgrade(engine)
-    assert kb_tables(engine) == KB_TABLES | {VERSION_TABLE, "_kb_files", "_kb_records"}
+    assert kb_tables(engine) == KB_TABLES | {VERSION_TABLE, "_kb_files", "_kb_records", "_kb_texts"}
     assert current_revision(engine) == head_revision()
 
 

@@ -64,7 +64,7 @@ def test_only_bookkeeping_tables_are_internal(
 ) -> None:
     relations = relations_of(empty_db, engine_for)
     underscored = [r.name for r in relations if r.name.startswith("_")]
-    assert sorted(underscored) == ["_alembic_version", "_kb_files", "_kb_records"]
+    assert sorted(underscored) == ["_alembic_version", "_kb_files", "_kb_records", "_kb_texts"]
     internal = {r.name for r in relations if r.kind == "internal"}
     kb_tables = set(Base.metadata.tables) | set(VIEWS)
     assert not internal & kb_tables
@@ -74,9 +74,9 @@ def test_only_bookkeeping_tables_are_internal(
             for t in ("sources", "people", "quotes", "figures", "events")
             for p in ("data", "idx", "docsize", "config")
         }
-        assert internal == {"_alembic_version", "_kb_files", "_kb_records"} | shadows
+        assert internal == {"_alembic_version", "_kb_files", "_kb_records", "_kb_texts"} | shadows
     else:
-        assert internal == {"_alembic_version", "_kb_files", "_kb_records"}
+        assert internal == {"_alembic_version", "_kb_files", "_kb_records", "_kb_texts"}
 
 
 def test_entity_tables_have_a_label_column() -> None:

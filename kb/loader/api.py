@@ -116,8 +116,8 @@ def _load(
             if problems:
                 raise problems.error(display_path(data), loading=True)
             progress(run.progress("writing"))
-            changes = Merger(connection, prune).run()
-            record_files(connection, run.plan)
+            changes = Merger(connection, prune, run.plan.skipped_rows).run()
+            record_files(connection, run.plan, run.stage.file_rows, seeds)
             run.stage.drop()
             progress(run.progress("done"))
     except DBAPIError as error:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, MetaData, String, Table, Text
 
 INTERNAL = MetaData()
 
@@ -12,6 +12,7 @@ files = Table(
     Column("id", Integer, primary_key=True),
     Column("path", Text, nullable=False, unique=True),
     Column("sha256", String(64), nullable=False),
+    Column("counts", Text, nullable=False),  # JSON: rows per table the file defines
 )
 
 records = Table(
@@ -21,4 +22,13 @@ records = Table(
     Column("slug", String(200), primary_key=True),
     Column("file_id", Integer, ForeignKey("_kb_files.id", ondelete="CASCADE"), nullable=False),
     Column("line", Integer, nullable=False),
+)
+
+texts = Table(
+    "_kb_texts",
+    INTERNAL,
+    Column("path", Text, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("mtime_ns", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
 )

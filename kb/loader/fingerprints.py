@@ -1,44 +1,52 @@
 """Recognise data files unchanged since the last load, by content hash, and record this load's.
 
-A file is skipped when its SHA-256 equals the one stored in `_kb_files` at the last load and
-the source texts its sources name (under the seeds directory) still have the SHA-256 the
-database holds. Its records stay as they are; everything else is read. After a load, the
-files read replace their old entries, and `_kb_records` says which file defines each record.
+A data file is skipped when its SHA-256 equals the one stored in `_kb_files` at the last load
+and the source texts its sources name (under the seeds directory) still have the SHA-256 the
+database holds. A text is rehashed only when its size or modification time differs from what
+`_kb_texts` remembers (git's stat cache, for the same reason: a reload of a large collection
+must not read every text). A skipped file's records stay as they are; its row counts (kept in
+`_kb_files`) count as unchanged. After a load, the files read replace their old entries, and
+`_kb_records` says which file defines each record.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.engine import Connection
 
 from kb.loader.bookkeeping import files as files_table
+from kb.loader.bookkeeping import texts as texts_table
 from kb.loader.staging import stage_name
 from kb.loader.tables import SPECS
 
 
 @dataclass
 class FilePlan:
-    """The data files of a load: each one's SHA-256, and which are skipped (by index)."""
+    """The data files of a load: each one's SHA-256, which are skipped (by index), and the rows
+    per table the skipped files define."""
 
     files: list[Path]
     digests: list[str]
     skipped: set[int]
+    skipped_rows: Counter[str] = field(default_factory=Counter)
 
     @property
     def bytes_to_read(self) -> int:
         """The size of the files that are read."""
-        return sum(
-            self.files[i].stat().st_size for i in range(len(self.files)) if i not in self.skipped
-        )
+        read = (path for i, path in enumerate(self.files) if i not in self.skipped)
+        return sum(path.stat().st_size for path in read)
 
 
-def digest(path: Path) -> str:
+def digest(path: Path | str) -> str:
     """The SHA-256 of a file's bytes."""
-    with path.open("rb") as stream:
+    with open(path, "rb") as stream:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
@@ -55,16 +63,16 @@ def plan_files(
     if reread or not files:
         return plan
     known = {
-        row.path: (row.id, row.sha256)
+        row.path: row
         for row in connection.execute(
-            select(files_table.c.id, files_table.c.path, files_table.c.sha256)
+            select(files_table.c.id, files_table.c.path, files_table.c.sha256, files_table.c.counts)
         )
     }
     candidates: dict[int, int] = {}  # file id -> index in `files`
     for index, (path, sha256) in enumerate(zip(files, digests, strict=True)):
         entry = known.get(_key(path))
-        if entry is not None and entry[1] == sha256:
-            candidates[entry[0]] = index
+        if entry is not None and entry.sha256 == sha256:
+            candidates[entry.id] = index
     for file_id in _changed_texts(connection, set(candidates), seeds_dir):
         del candidates[file_id]
     if candidates:
@@ -73,6 +81,8 @@ def plan_files(
             [{"file_id": file_id} for file_id in candidates],
         )
     plan.skipped = set(candidates.values())
+    for index in plan.skipped:
+        plan.skipped_rows.update(json.loads(known[_key(files[index])].counts))
     return plan
 
 
@@ -80,6 +90,10 @@ def _changed_texts(connection: Connection, file_ids: set[int], seeds_dir: Path) 
     """Files among `file_ids` with a source whose text file no longer has the stored hash."""
     if not file_ids:
         return set()
+    remembered = {
+        row.path: (row.size, row.mtime_ns, row.sha256)
+        for row in connection.execute(select(texts_table))
+    }
     rows = connection.execute(
         text(
             "SELECT k.file_id, s.path, s.sha256 FROM _kb_records k "
@@ -87,12 +101,17 @@ def _changed_texts(connection: Connection, file_ids: set[int], seeds_dir: Path) 
             "AND s.path IS NOT NULL"
         )
     )
+    root = str(seeds_dir.resolve())
     changed: set[int] = set()
     for file_id, path, sha256 in rows:
         if file_id not in file_ids or file_id in changed:
             continue
+        full = os.path.join(root, path)
         try:
-            if digest(seeds_dir / path) != sha256:
+            stat = os.stat(full)
+            # Where size or time differ (or the text was never seen), only the content can tell.
+            same_stat = remembered.get(full) == (stat.st_size, stat.st_mtime_ns, sha256)
+            if not same_stat and digest(full) != sha256:
                 changed.add(file_id)
         except OSError:
             changed.add(file_id)  # gone or unreadable: read the file, which reports it
@@ -104,8 +123,13 @@ def _key(path: Path) -> str:
     return str(path.resolve())
 
 
-def record_files(connection: Connection, plan: FilePlan) -> None:
-    """Replace the entries of every file but the skipped ones with this load's files."""
+def record_files(
+    connection: Connection, plan: FilePlan, counts: dict[int, Counter[str]], seeds_dir: Path
+) -> None:
+    """Replace the entries of every file but the skipped ones with this load's files.
+
+    `counts` gives, per file index, the rows of each table the file defines.
+    """
     keep = "SELECT file_id FROM kb_skipped_files"
     connection.exec_driver_sql(f"DELETE FROM _kb_records WHERE file_id NOT IN ({keep})")
     connection.exec_driver_sql(f"DELETE FROM _kb_files WHERE id NOT IN ({keep})")
@@ -114,8 +138,21 @@ def record_files(connection: Connection, plan: FilePlan) -> None:
         return
     connection.execute(
         insert(files_table),
-        [{"path": _key(plan.files[i]), "sha256": plan.digests[i]} for i in read],
+        [
+            {
+                "path": _key(plan.files[i]),
+                "sha256": plan.digests[i],
+                "counts": json.dumps(dict(counts.get(i, {}))),
+            }
+            for i in read
+        ],
     )
+    _record_attributions(connection, plan, read)
+    _remember_texts(connection, seeds_dir)
+
+
+def _record_attributions(connection: Connection, plan: FilePlan, read: list[int]) -> None:
+    """_kb_records: the file and line of every record staged in this load."""
     ids = dict(
         connection.execute(
             select(files_table.c.path, files_table.c.id).where(
@@ -139,3 +176,30 @@ def record_files(connection: Connection, plan: FilePlan) -> None:
             f"JOIN kb_file_ids m ON m.idx = s._file ORDER BY s.slug"
         )
     connection.exec_driver_sql("DROP TABLE kb_file_ids")
+
+
+def _remember_texts(connection: Connection, seeds_dir: Path) -> None:
+    """_kb_texts: size, time and hash of every source text file this load read."""
+    root = str(seeds_dir.resolve())
+    rows = connection.execute(
+        text(f"SELECT path, sha256 FROM {stage_name('sources')} WHERE path IS NOT NULL")
+    )
+    remembered: dict[str, dict[str, object]] = {}  # two sources may share a text file
+    for path, sha256 in rows.all():
+        full = os.path.join(root, path)
+        try:
+            stat = os.stat(full)
+        except OSError:
+            continue
+        remembered[full] = {
+            "path": full,
+            "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+            "sha256": sha256,
+        }
+    if remembered:
+        connection.execute(
+            texts_table.delete().where(texts_table.c.path == bindparam("old")),
+            [{"old": path} for path in remembered],
+        )
+        connection.execute(insert(texts_table), list(remembered.values()))

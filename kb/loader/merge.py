@@ -13,6 +13,7 @@ costs several times more.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -34,6 +35,7 @@ class Merger:
 
     connection: Connection
     prune: bool
+    skipped_rows: Counter[str]  # rows per table that skipped (unchanged) files define
 
     @property
     def postgresql(self) -> bool:
@@ -136,8 +138,7 @@ class Merger:
             for statement in indexes:
                 self._sql(statement)
             change.inserted = staged
-            self._sql(f"DROP TABLE IF EXISTS kb_missing_{name}")
-            self._sql(f"CREATE TEMPORARY TABLE kb_missing_{name} (id INTEGER, label TEXT)")
+            self._no_missing(name)
         else:
             self._plan(name)
             counts: dict[str, int] = dict(
@@ -148,8 +149,13 @@ class Merger:
             change.inserted = int(counts.get("i", 0))
             change.updated = int(counts.get("u", 0))
             change.unchanged = int(counts.get("s", 0))
-            # Before the insert: a row is missing when no staged row matched it.
-            change.missing = self._missing(name)
+            # Before the insert: a row is missing when no staged row matched it and no
+            # skipped file defines it. When the counts add up, no row can be: skip the scan.
+            matched = change.updated + change.unchanged
+            if self._scalar(f"SELECT count(*) FROM {name}") == matched + self.skipped_rows[name]:
+                self._no_missing(name)
+            else:
+                change.missing = self._missing(name)
             if change.inserted:
                 self._insert(
                     name,
@@ -159,8 +165,13 @@ class Merger:
                 self._update(name)
         if name == "events":
             self._link_same_as()
-        change.unchanged += self._skipped_rows(name)
+        change.unchanged += self.skipped_rows[name]
         return change
+
+    def _no_missing(self, name: str) -> None:
+        """An empty kb_missing_<name>: nothing of the table is missing."""
+        self._sql(f"DROP TABLE IF EXISTS kb_missing_{name}")
+        self._sql(f"CREATE TEMPORARY TABLE kb_missing_{name} (id INTEGER, label TEXT)")
 
     def _plan(self, name: str) -> None:
         """kb_plan_<name>: each staged row's real id and action (i insert, u update, s same)."""
@@ -282,20 +293,6 @@ class Merger:
         )
         rows = self.connection.execute(text(f"SELECT label FROM kb_missing_{name} ORDER BY id"))
         return [row[0] for row in rows]
-
-    def _skipped_rows(self, name: str) -> int:
-        """Rows defined by files skipped as unchanged: counted as unchanged."""
-        if "slug" in SPECS[name].key:
-            return self._scalar(
-                "SELECT count(*) FROM _kb_records k JOIN kb_skipped_files f "
-                f"ON f.file_id = k.file_id WHERE k.tablename = '{name}'"
-            )
-        parent, column = _PARENT[name]
-        return self._scalar(
-            f"SELECT count(*) FROM {name} r JOIN {parent} o ON o.id = r.{column} "
-            f"JOIN _kb_records k ON k.tablename = '{parent}' AND k.slug = o.slug "
-            "JOIN kb_skipped_files f ON f.file_id = k.file_id"
-        )
 
 
 def _id_of(table: str, slug: str) -> str:

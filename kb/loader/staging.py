@@ -14,6 +14,7 @@ role or participant: its place in the record, e.g. "roles[0]").
 from __future__ import annotations
 
 import json
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from typing import Any
@@ -76,6 +77,8 @@ class Stage:
         # A C-level getter per table: staging a row costs one call, not one per field.
         self.getters = {name: itemgetter(*SPECS[name].fields) for name in TABLES}
         self.seq = 0
+        # Rows per table each file defines (by file index), kept with the file's hash.
+        self.file_rows: defaultdict[int, Counter[str]] = defaultdict(Counter)
         self.indexed = False
         for table in self.tables.values():
             self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
@@ -87,6 +90,7 @@ class Stage:
         """Buffer one row: `meta` is (file, line, label, lines, path); values by field name,
         lists already as JSON text (json_text)."""
         self.seq += 1
+        self.file_rows[meta[0]][table] += 1
         row = (self.seq, *meta, *self.getters[table](values))
         buffer = self.buffers[table]
         buffer.append(row)

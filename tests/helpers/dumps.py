@@ -54,9 +54,10 @@ def postgres_dump(connection: Connection) -> dict[str, Any]:
 
 
 def without_bookkeeping(dumped: Any) -> Any:
-    """A dump without the rows of the loader's bookkeeping (`_kb_files`, `_kb_records`: file
-    hashes and ids), for comparing loads of files whose bytes differ but whose records agree."""
-    internal = ("_kb_files", "_kb_records")
+    """A dump without the rows of the loader's bookkeeping (`_kb_files`, `_kb_records`,
+    `_kb_texts`: file hashes, ids and times), for comparing loads of files whose bytes differ
+    but whose records agree."""
+    internal = ("_kb_files", "_kb_records", "_kb_texts")
     if isinstance(dumped, list):
         return [
             line
