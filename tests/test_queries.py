@@ -611,3 +611,22 @@ def test_reading_does_not_wait_for_a_writer(
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+def test_the_light_tables_match_the_models_column_for_column() -> None:
+    """kb.queries.common defines light tables (no ORM import on the read path): they must
+    stay what kb.models declares, with the same column types."""
+    from kb.models import Base
+    from kb.queries.common import TABLES
+
+    assert set(TABLES) == set(Base.metadata.tables)
+    for name, light in TABLES.items():
+        model = Base.metadata.tables[name]
+        assert list(light.c.keys()) == list(model.c.keys()), name
+        for key in model.c.keys():
+            assert (
+                type(light.c[key].type)._type_affinity is type(model.c[key].type)._type_affinity
+            ), (
+                name,
+                key,
+            )

@@ -19,7 +19,8 @@ REPO = Path(__file__).resolve().parent.parent
 # What a help screen must never import: the library, its database and file-format packages.
 LIBRARY = ("sqlalchemy", "alembic", "yaml", "kb.db", "kb.models", "kb.queries", "kb.loader")
 # What `kb quotes` must not import: migrations, YAML and the loader are for writing.
-WRITING = ("alembic", "yaml", "kb.loader")
+# What the read path must not import: the writing side, and the ORM with the models.
+WRITING = ("alembic", "yaml", "kb.loader", "sqlalchemy.orm", "kb.models")
 
 
 def imported_by(*args: str) -> list[str]:

@@ -5,31 +5,154 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sqlalchemy import ColumnElement, Select, Table, or_, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    String,
+    Text,
+    column,
+    or_,
+    select,
+    table,
+)
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import TableClause
+from sqlalchemy.types import TypeEngine
 
 from kb.errors import KbError
-from kb.models import Base, Event, EventParticipant, Figure, Party, Person, Quote, Role, Source
 
-Reader: TypeAlias = Connection | Session
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+Reader: TypeAlias = "Connection | Session"
 Row: TypeAlias = dict[str, Any]
 
 MAX_SUGGESTIONS = 3
 CLOSE_ENOUGH = 0.6  # difflib's usual cutoff for "close"
 CLOSE_MARGIN = 0.15  # suggest only names almost as close as the best: one typo, one name
 
-# The tables, for Core selects (rows come back as plain dicts, not ORM objects).
-SOURCES = Base.metadata.tables[Source.__tablename__]
-PARTIES = Base.metadata.tables[Party.__tablename__]
-PEOPLE = Base.metadata.tables[Person.__tablename__]
-ROLES = Base.metadata.tables[Role.__tablename__]
-QUOTES = Base.metadata.tables[Quote.__tablename__]
-FIGURES = Base.metadata.tables[Figure.__tablename__]
-EVENTS = Base.metadata.tables[Event.__tablename__]
-PARTICIPANTS = Base.metadata.tables[EventParticipant.__tablename__]
+
+def _table(name: str, /, **columns: type[TypeEngine[Any]]) -> TableClause:
+    """A light table for Core selects: its name and its columns with their types."""
+    return table(name, *(column(key, kind()) for key, kind in columns.items()))
+
+
+# kb's tables for Core selects, as light constructs rather than kb.models' tables: a read
+# command then imports neither the ORM nor the models, which are most of its start-up time.
+# tests/test_queries.py checks that they match kb.models column for column, type for type.
+SOURCES = _table(
+    "sources",
+    id=Integer,
+    slug=String,
+    status=String,
+    title=Text,
+    kind=String,
+    outlet=Text,
+    url=Text,
+    published=String,
+    published_precision=String,
+    published_inferred=Boolean,
+    author=Text,
+    language=String,
+    path=Text,
+    text=Text,
+    sha256=String,
+    retrieved=String,
+)
+PARTIES = _table(
+    "parties", id=Integer, slug=String, status=String, name=Text, kind=String, aliases=JSON
+)
+PEOPLE = _table("people", id=Integer, slug=String, status=String, name=Text, aliases=JSON)
+ROLES = _table(
+    "roles",
+    id=Integer,
+    person_id=Integer,
+    title=Text,
+    party_id=Integer,
+    source_id=Integer,
+    evidence=Text,
+    evidence_start=Integer,
+    evidence_end=Integer,
+)
+QUOTES = _table(
+    "quotes",
+    id=Integer,
+    slug=String,
+    status=String,
+    text=Text,
+    speaker_id=Integer,
+    source_id=Integer,
+    kind=String,
+    text_start=Integer,
+    text_end=Integer,
+    said_on=String,
+    said_on_precision=String,
+    said_on_inferred=Boolean,
+)
+FIGURES = _table(
+    "figures",
+    id=Integer,
+    slug=String,
+    status=String,
+    source_id=Integer,
+    quote_id=Integer,
+    subject_id=Integer,
+    metric=Text,
+    kind=String,
+    surface=Text,
+    value=Float,
+    unit=Text,
+    qualifier=String,
+    base=Text,
+    period_start=String,
+    period_start_precision=String,
+    period_start_inferred=Boolean,
+    period_end=String,
+    period_end_precision=String,
+    period_end_inferred=Boolean,
+    evidence=Text,
+    evidence_start=Integer,
+    evidence_end=Integer,
+    surface_start=Integer,
+    surface_end=Integer,
+)
+EVENTS = _table(
+    "events",
+    id=Integer,
+    slug=String,
+    status=String,
+    name=Text,
+    kind=String,
+    occurrence=String,
+    source_id=Integer,
+    same_as_id=Integer,
+    date=String,
+    date_precision=String,
+    date_inferred=Boolean,
+    evidence=Text,
+    evidence_start=Integer,
+    evidence_end=Integer,
+)
+PARTICIPANTS = _table(
+    "event_participants",
+    id=Integer,
+    event_id=Integer,
+    party_id=Integer,
+    person_id=Integer,
+    role=Text,
+)
+
+
+# Every light table by name.
+TABLES: dict[str, TableClause] = {
+    t.name: t for t in (SOURCES, PARTIES, PEOPLE, ROLES, QUOTES, FIGURES, EVENTS, PARTICIPANTS)
+}
 
 
 def fetch(reader: Reader, statement: Select[Any]) -> list[Row]:
@@ -135,7 +258,7 @@ def sources_called(reader: Reader, value: str) -> list[Named]:
     )
 
 
-def _slug_or_words(reader: Reader, table: Table, value: str) -> ColumnElement[bool]:
+def _slug_or_words(reader: Reader, table: TableClause, value: str) -> ColumnElement[bool]:
     """Rows of `table` whose slug is `value`, or whose full-text index holds its words in order.
 
     A superset of the rows `value` names: equal text (ignoring case) has the same words. (The
@@ -152,9 +275,9 @@ def _slug_or_words(reader: Reader, table: Table, value: str) -> ColumnElement[bo
 
 def _dialect(reader: Reader) -> str:
     """The name of the database dialect `reader` talks to."""
-    if isinstance(reader, Session):
-        return reader.get_bind().dialect.name
-    return reader.dialect.name
+    if isinstance(reader, Connection):
+        return reader.dialect.name
+    return reader.get_bind().dialect.name  # an ORM Session
 
 
 def person_ids(reader: Reader, value: str) -> list[int]:

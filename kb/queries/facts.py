@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, select
+from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.sql.expression import TableClause
 
 from kb.errors import KbError
 from kb.queries.common import (
@@ -58,7 +59,7 @@ def _limit(limit: int | None) -> int | None:
 
 
 def first_rows(
-    statement: Select[Any], table: Table, where: list[ColumnElement[bool]], limit: int | None
+    statement: Select[Any], table: TableClause, where: list[ColumnElement[bool]], limit: int | None
 ) -> Select[Any]:
     """`statement` filtered by `where`; with `limit`, cut to its first `limit` rows.
 
@@ -72,7 +73,7 @@ def first_rows(
     return statement.where(table.c.id.in_(ids.scalar_subquery()))
 
 
-def matching_ids(statement: Select[Any], table: Table, limit: int | None) -> Select[Any]:
+def matching_ids(statement: Select[Any], table: TableClause, limit: int | None) -> Select[Any]:
     """The ids of the rows of `table` that `statement` returns: the first `limit` of them in
     its order, or all of them (in no order) when `limit` is None."""
     ids = statement.with_only_columns(table.c.id)

@@ -27,7 +27,7 @@ from sqlalchemy import (
     Select,
     String,
     Subquery,
-    Table,
+    TableClause,
     Text,
     cast,
     func,
@@ -37,7 +37,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from kb.models import Base
+from kb.queries.common import TABLES as LIGHT_TABLES
 
 # How a snippet marks the words that matched, and where it cut the text.
 MARK_OPEN = "«"
@@ -51,16 +51,16 @@ HitSelect = Select[Any]
 Limit = int | BindParameter[int]
 
 
-def table_of(hit_type: str) -> Table:
+def table_of(hit_type: str) -> TableClause:
     """The table holding hits of `hit_type`."""
     from kb.search.index import HIT_TYPES
 
-    return Base.metadata.tables[HIT_TYPES[hit_type]]
+    return LIGHT_TABLES[HIT_TYPES[hit_type]]
 
 
 def hit_columns(
     hit_type: str,
-    table: Table,
+    table: TableClause,
     snippet: ColumnElement[str],
     rank: ColumnElement[float],
     recency: ColumnElement[int],
@@ -92,13 +92,13 @@ def no_recency() -> ColumnElement[int]:
     return cast(null(), Integer)
 
 
-def source_slug(table: Table) -> ColumnElement[str | None]:
+def source_slug(table: TableClause) -> ColumnElement[str | None]:
     """The slug of the source a row of `table` comes from, or NULL where there is none."""
     if table.name == "sources":
         return table.c.slug
     if "source_id" not in table.c:
         return cast(null(), String)
-    sources = Base.metadata.tables["sources"]
+    sources = LIGHT_TABLES["sources"]
     return select(sources.c.slug).where(sources.c.id == table.c.source_id).scalar_subquery()
 
 

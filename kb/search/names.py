@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Table, Text, func, literal
+from sqlalchemy import ColumnElement, Text, func, literal
+from sqlalchemy.sql.expression import TableClause
 
 from kb.search.terms import WORD, Term, fts5_query
 
 
-def holding_phrase(dialect: str, table: Table, text: str) -> ColumnElement[bool] | None:
+def holding_phrase(dialect: str, table: TableClause, text: str) -> ColumnElement[bool] | None:
     """Rows of `table` whose indexed text holds the words of `text` in sequence; None when
     `text` has no word to look for. Case (and, on SQLite, accents) do not matter."""
     if not WORD.search(text):

@@ -19,7 +19,6 @@ from sqlalchemy import (
     Float,
     Select,
     Subquery,
-    Table,
     Text,
     case,
     cast,
@@ -30,6 +29,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.expression import TableClause
 
 from kb.search.hits import (
     MARK_CLOSE,
@@ -77,7 +77,7 @@ def raw_tsquery(query: str) -> ColumnElement[str]:
     return func.to_tsquery(SIMPLE, literal(query, Text))
 
 
-def document(content: Table) -> ColumnElement[str]:
+def document(content: TableClause) -> ColumnElement[str]:
     """The text indexed for `content`: its FTS columns joined by spaces, JSON as its text.
 
     It must stay the expression of the index in migration 0002 (the indexed columns are all
@@ -87,7 +87,7 @@ def document(content: Table) -> ColumnElement[str]:
     return reduce(lambda left, right: left.concat(SPACE).concat(right), parts)
 
 
-def _column_text(content: Table, name: str) -> ColumnElement[str]:
+def _column_text(content: TableClause, name: str) -> ColumnElement[str]:
     """A column as indexed text; JSON goes through jsonb, whose text shows non-ASCII letters
     as themselves where the stored JSON may hold \\u escapes."""
     column = content.c[name]
@@ -149,7 +149,7 @@ def _spoken(query: CTE, limit: int, ranked: int) -> HitSelect:
     return best(arm, limit)
 
 
-def _matches(content: Table, query: CTE, limit: int, ranked: int) -> Subquery:
+def _matches(content: TableClause, query: CTE, limit: int, ranked: int) -> Subquery:
     """The best `limit` rows of `content` matching `query`, among its newest `ranked` matches:
     id, rank and recency (NULL). The newest are found through the GIN index without ranking;
     ts_rank_cd then scores only them."""
@@ -165,7 +165,7 @@ def _matches(content: Table, query: CTE, limit: int, ranked: int) -> Subquery:
     )
 
 
-def _newest_matches(content: Table, query: CTE, limit: int) -> Subquery:
+def _newest_matches(content: TableClause, query: CTE, limit: int) -> Subquery:
     """The newest `limit` rows of `content` matching `query`, unranked: id, rank (NULL) and
     recency (1 for the newest)."""
     newest = _newest(content, query, limit).subquery("newest")
@@ -175,7 +175,7 @@ def _newest_matches(content: Table, query: CTE, limit: int) -> Subquery:
     )
 
 
-def _newest(content: Table, query: CTE, count: int) -> Select[Any]:
+def _newest(content: TableClause, query: CTE, count: int) -> Select[Any]:
     """The ids of the newest `count` rows of `content` matching `query`."""
     return (
         select(content.c.id)
@@ -198,17 +198,17 @@ def counts(query: ColumnElement[str], hit_types: Sequence[str], cap: int) -> Sel
     return select(*found)
 
 
-def _matching(content: Table, query: CTE) -> ColumnElement[bool]:
+def _matching(content: TableClause, query: CTE) -> ColumnElement[bool]:
     """The row of `content` matches `query` (through the GIN index on its tsvector)."""
     return vector(content).op("@@", is_comparison=True)(query.c.tsq)
 
 
-def vector(content: Table) -> ColumnElement[str]:
+def vector(content: TableClause) -> ColumnElement[str]:
     """The indexed tsvector of `content` (the expression of its GIN index)."""
     return func.to_tsvector(SIMPLE, document(content))
 
 
-def _headline(content: Table, query: CTE) -> ColumnElement[str]:
+def _headline(content: TableClause, query: CTE) -> ColumnElement[str]:
     """The first column that matches by itself, cut around the match, matched words marked.
 
     Like FTS5's snippet(), it shows one column; when only the columns together match, it
