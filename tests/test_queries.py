@@ -623,10 +623,6 @@ def test_the_light_tables_match_the_models_column_for_column() -> None:
     for name, light in TABLES.items():
         model = Base.metadata.tables[name]
         assert list(light.c.keys()) == list(model.c.keys()), name
-        for key in model.c.keys():
-            assert (
-                type(light.c[key].type)._type_affinity is type(model.c[key].type)._type_affinity
-            ), (
-                name,
-                key,
-            )
+        for column in model.c:
+            light_type = type(light.c[column.key].type)
+            assert light_type._type_affinity is type(column.type)._type_affinity, column
