@@ -537,3 +537,17 @@ def test_default_database_is_in_the_working_directory(
     monkeypatch.chdir(seeded_db.parent)
     assert seeded_db.name == "kb.sqlite3"
     assert as_json(kb("people", "--format", "json"))[0]["slug"] == "alikhan-smailov"
+
+
+@pytest.mark.parametrize("command", ["quotes", "figures", "events"])
+def test_list_commands_show_at_most_limit_rows_and_say_so(
+    kb: Kb, seeded_db: str, command: str
+) -> None:
+    every = json.loads(kb(command, "--format", "json", db=seeded_db).stdout)
+    assert 1 < len(every) <= 100  # the default limit shows the whole bundled collection
+    shown = kb(command, "--format", "json", "--limit", "1", db=seeded_db)
+    assert json.loads(shown.stdout) == every[:1]
+    assert shown.stderr == "Showing the first 1 rows; --limit N shows more, --limit 0 all.\n"
+    table = kb(command, "--limit", "1", db=seeded_db).stdout
+    assert table.endswith("\nShowing the first 1 rows; --limit N shows more, --limit 0 all.\n")
+    assert json.loads(kb(command, "--format", "json", "--limit", "0", db=seeded_db).stdout) == every

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from kb.cli import views
-from kb.cli.common import examples, read_options, reading
+from kb.cli.common import cut, examples, fetch_limit, limit_option, read_options, reading
 from kb.cli.output import emit, emit_document
 
 
@@ -77,8 +77,9 @@ def person(slug: str, db: str | None, fmt: str) -> None:
 )
 @click.option("--by", metavar="PERSON", help="Speaker: slug, name or alias (any case).")
 @click.option("--source", metavar="SLUG", help="Only quotes printed in this source.")
+@limit_option
 @read_options
-def quotes(by: str | None, source: str | None, db: str | None, fmt: str) -> None:
+def quotes(by: str | None, source: str | None, limit: int, db: str | None, fmt: str) -> None:
     """List quotes verbatim, with speaker and source.
 
     Quotes come in the order their source prints them. JSON carries text_start/text_end: the
@@ -87,8 +88,9 @@ def quotes(by: str | None, source: str | None, db: str | None, fmt: str) -> None
     from kb import queries
 
     with reading(db) as connection:
-        rows = queries.quotes(connection, by=by, source=source)
-    emit(rows, fmt, views.QUOTES, empty="no quotes match")
+        rows = queries.quotes(connection, by=by, source=source, limit=fetch_limit(limit))
+    rows, more = cut(rows, limit)
+    emit(rows, fmt, views.QUOTES, empty="no quotes match", more=more)
 
 
 @click.command(
@@ -100,9 +102,15 @@ def quotes(by: str | None, source: str | None, db: str | None, fmt: str) -> None
 @click.option("--subject", metavar="PARTY", help="Party the figure is about: slug, name or alias.")
 @click.option("--metric", metavar="TEXT", help="Words in the metric (any case).")
 @click.option("--source", metavar="SLUG", help="Only figures stated in this source.")
+@limit_option
 @read_options
 def figures(
-    subject: str | None, metric: str | None, source: str | None, db: str | None, fmt: str
+    subject: str | None,
+    metric: str | None,
+    source: str | None,
+    limit: int,
+    db: str | None,
+    fmt: str,
 ) -> None:
     """List the figures (numbers) the sources state.
 
@@ -113,15 +121,21 @@ def figures(
     from kb import queries
 
     with reading(db) as connection:
-        rows = queries.figures(connection, subject=subject, metric=metric, source=source)
-    emit(rows, fmt, views.FIGURES, empty="no figures match")
+        rows = queries.figures(
+            connection, subject=subject, metric=metric, source=source, limit=fetch_limit(limit)
+        )
+    rows, more = cut(rows, limit)
+    emit(rows, fmt, views.FIGURES, empty="no figures match", more=more)
 
 
 @click.command(epilog=examples("kb events", "kb events --from 1995 --to 2005-06"))
 @click.option("--from", "date_from", metavar="DATE", help="Events on or after: YYYY[-MM[-DD]].")
 @click.option("--to", "date_to", metavar="DATE", help="Events on or before: YYYY[-MM[-DD]].")
+@limit_option
 @read_options
-def events(date_from: str | None, date_to: str | None, db: str | None, fmt: str) -> None:
+def events(
+    date_from: str | None, date_to: str | None, limit: int, db: str | None, fmt: str
+) -> None:
     """List events in date order.
 
     A date's form is its precision, and a coarse date sorts before finer ones in its period
@@ -132,9 +146,12 @@ def events(date_from: str | None, date_to: str | None, db: str | None, fmt: str)
     from kb import queries
 
     with reading(db) as connection:
-        rows = queries.events(connection, date_from=date_from, date_to=date_to)
+        rows = queries.events(
+            connection, date_from=date_from, date_to=date_to, limit=fetch_limit(limit)
+        )
+    rows, more = cut(rows, limit)
     note = views.inferred_note(rows, "date")
-    emit(rows, fmt, views.EVENTS, empty="no events match", note=note)
+    emit(rows, fmt, views.EVENTS, empty="no events match", note=note, more=more)
 
 
 @click.command(epilog=examples("kb stats", "kb stats --format json"))

@@ -68,3 +68,28 @@ def describe(engine: Engine) -> str:
     from kb.db import describe_url
 
     return describe_url(engine.url)
+
+
+# List commands show this many rows unless told otherwise: at a million facts a filter can
+# match thousands, and a terminal page is what a reader looks at first.
+DEFAULT_LIMIT = 100
+
+limit_option = click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=DEFAULT_LIMIT,
+    show_default=True,
+    help="Show at most this many rows (0: all of them).",
+)
+
+
+def fetch_limit(limit: int) -> int | None:
+    """How many rows to ask the library for: one more than shown, to know if there are more."""
+    return None if limit == 0 else limit + 1
+
+
+def cut(rows: list[Any], limit: int) -> tuple[list[Any], str | None]:
+    """The rows to show, and a note when some were left out."""
+    if limit == 0 or len(rows) <= limit:
+        return rows, None
+    return rows[:limit], f"Showing the first {limit:,} rows; --limit N shows more, --limit 0 all."

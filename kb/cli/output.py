@@ -45,8 +45,12 @@ def emit(
     *,
     empty: str,
     note: str | None = None,
+    more: str | None = None,
 ) -> None:
-    """Print `rows` in `fmt`; a table may end with a `note`, and says `empty` on stderr."""
+    """Print `rows` in `fmt`; a table may end with a `note`, and says `empty` on stderr.
+
+    `more` says rows were left out: under a table, or on stderr so that data stays clean.
+    """
     if fmt == "table":
         if not rows:
             click.echo(empty, err=True)
@@ -54,10 +58,15 @@ def emit(
         click.echo(table(rows, columns))
         if note:
             click.echo(f"\n{note}")
-    elif fmt == "json":
+        if more:
+            click.echo(f"\n{more}")
+        return
+    if fmt == "json":
         click.echo(to_json(list(rows)))
     else:
         emit_records(rows, fmt)
+    if more:
+        click.echo(more, err=True)
 
 
 def emit_document(
