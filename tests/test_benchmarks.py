@@ -12,7 +12,6 @@ import importlib
 import json
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -20,21 +19,11 @@ from typing import Any
 
 import pytest
 from helpers.expected import KB_TABLES
+from helpers.processes import run_benchmark
 
 REPO = Path(__file__).resolve().parent.parent
 BENCHMARKS = REPO / "benchmarks"
 BOOKKEEPING = ("_kb_files", "_kb_records", "_kb_texts")
-
-
-def run(script: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    """Run a benchmarks/ script with this interpreter."""
-    return subprocess.run(
-        [sys.executable, str(BENCHMARKS / script), *map(str, args)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
 
 
 def appended(results: Path) -> dict[str, Any]:
@@ -70,7 +59,7 @@ def test_benchmark_runs_every_phase_on_sqlite(tmp_path: Path) -> None:
     results = tmp_path / "results.jsonl"
     results.write_text('{"earlier": "run"}\n')
     work = tmp_path / "work"
-    done = run("load_bench.py", "--facts", "10000", "--seed", "3", "--keep", work,
+    done = run_benchmark("load_bench.py", "--facts", "10000", "--seed", "3", "--keep", work,
                "--results", results)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -134,7 +123,7 @@ def test_benchmark_runs_on_postgresql(tmp_path: Path, backend: str) -> None:
     url = os.environ["KB_TEST_POSTGRESQL_URL"]
     results = tmp_path / "results.jsonl"
     results.write_text('{"earlier": "run"}\n')
-    done = run("load_bench.py", "--facts", "1000", "--files", "10", "--postgresql", url,
+    done = run_benchmark("load_bench.py", "--facts", "1000", "--files", "10", "--postgresql", url,
                "--results", results)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -169,7 +158,7 @@ def existing_databases(url: str, names: list[str]) -> list[str]:
 def test_benchmark_keeps_only_into_an_empty_directory(tmp_path: Path) -> None:
     """--keep never writes over an earlier run's files."""
     (tmp_path / "old.txt").write_text("earlier run")
-    done = run("load_bench.py", "--facts", "100", "--keep", tmp_path, "--results",
+    done = run_benchmark("load_bench.py", "--facts", "100", "--keep", tmp_path, "--results",
                tmp_path / "r.jsonl")  # fmt: skip
     assert done.returncode == 2
     assert "the directory must be new or empty" in done.stderr
@@ -189,7 +178,7 @@ def test_benchmark_refuses_sizes_it_cannot_run(
 ) -> None:
     """reload-one edits a whole document's file, a file holds whole documents, and
     --postgresql wants a PostgreSQL URL: anything else is refused with the reason."""
-    done = run("load_bench.py", *options, "--results", tmp_path / "r.jsonl")
+    done = run_benchmark("load_bench.py", *options, "--results", tmp_path / "r.jsonl")
     assert done.returncode != 0
     assert message in done.stderr
     assert not (tmp_path / "r.jsonl").exists()

@@ -12,26 +12,16 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 from helpers.expected import KB_TABLES
+from helpers.processes import run_benchmark
 
 REPO = Path(__file__).resolve().parent.parent
 BENCHMARKS = REPO / "benchmarks"
 TABLES = KB_TABLES
 
 
-def run(script: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    """Run a benchmarks/ script with this interpreter."""
-    return subprocess.run(
-        [sys.executable, str(BENCHMARKS / script), *map(str, args)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-
-
 def generate(out: Path, facts: int, *options: str) -> Path:
     """Generate a collection under `out` and return its data directory."""
-    done = run("generate.py", out, "--facts", str(facts), *options)
+    done = run_benchmark("generate.py", out, "--facts", str(facts), *options)
     assert done.returncode == 0, done.stderr
     return out / "seeds_data"
 
@@ -88,7 +78,7 @@ def test_generated_yaml_validates(tmp_path: Path, kb: Callable[..., Result]) -> 
 
 def test_yaml_is_refused_for_bulk_collections(tmp_path: Path) -> None:
     """YAML is for small collections: past its limit the generator says to use JSON Lines."""
-    done = run("generate.py", tmp_path, "--facts", "20001", "--format", "yaml")
+    done = run_benchmark("generate.py", tmp_path, "--facts", "20001", "--format", "yaml")
     assert done.returncode == 2
     assert "YAML output is for small collections (at most 20,000 facts)" in done.stderr
     assert not (tmp_path / "seeds_data").exists()
@@ -177,7 +167,7 @@ def test_files_refuses_what_cannot_be_split(
 ) -> None:
     """A file holds whole documents, and only JSON Lines are split: anything else is refused
     before a file is written."""
-    done = run("generate.py", tmp_path, "--facts", "200", *options)
+    done = run_benchmark("generate.py", tmp_path, "--facts", "200", *options)
     assert done.returncode == 2
     assert message in done.stderr
     assert not (tmp_path / "seeds_data").exists()

@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Any
 
 import pytest
 from helpers.expected import KB_TABLES
+from helpers.processes import run_benchmark
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 
@@ -46,22 +45,11 @@ FTS_MATCH = re.compile(r" VIRTUAL TABLE INDEX \d+:[^M\s]*M")
 Statement = tuple[str, Any]
 
 
-def run(script: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    """Run a benchmarks/ script with this interpreter."""
-    return subprocess.run(
-        [sys.executable, str(BENCHMARKS / script), *map(str, args)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-
-
 @pytest.fixture(scope="session")
 def collection(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The data directory of a generated collection of FACTS facts."""
     out = tmp_path_factory.mktemp("plans")
-    done = run("generate.py", out, "--facts", str(FACTS))
+    done = run_benchmark("generate.py", out, "--facts", str(FACTS))
     assert done.returncode == 0, done.stderr
     return out / "seeds_data"
 
@@ -204,7 +192,7 @@ def test_the_benchmark_database_holds_what_kb_load_writes(collection: Path, tmp_
     engine = make_engine(f"sqlite:///{tmp_path / 'loaded.sqlite3'}")
     load(engine, collection)
     engine.dispose()
-    done = run("benchdb.py", tmp_path / "built.sqlite3", "--facts", str(FACTS))
+    done = run_benchmark("benchdb.py", tmp_path / "built.sqlite3", "--facts", str(FACTS))
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["facts"] == FACTS
     loaded, built = rows_of(tmp_path / "loaded.sqlite3"), rows_of(tmp_path / "built.sqlite3")
@@ -221,7 +209,7 @@ def test_the_benchmark_database_holds_what_kb_load_writes(collection: Path, tmp_
 
 def test_the_query_benchmark_runs(tmp_path: Path) -> None:
     results = tmp_path / "results.jsonl"
-    done = run(
+    done = run_benchmark(
         "query_bench.py", "--facts", "400", "--samples", "4", "--limit", "5",
         "--results", results,
     )  # fmt: skip

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from kb.loader.merge import row_label
 from kb.loader.problems import Problem, Problems, display_path
 from kb.loader.raw import suggest
 from kb.loader.spec import TABLE_OF_TYPE
@@ -223,7 +224,7 @@ class CrossCheck:
             )
             rows = self._rows(
                 f"SELECT s._file, s._line, s._label, s._lines, s.path, "
-                f"{_label_sql(table)} AS row_label, ({_skipped_file(table)}) AS kept_in "
+                f"{row_label(table)} AS row_label, ({_skipped_file(table)}) AS kept_in "
                 f"FROM {table} r "
                 f"JOIN sources old ON old.id = r.source_id "
                 f"JOIN {sources} s ON s.slug = old.slug AND s.text IS NOT NULL "
@@ -297,13 +298,3 @@ def _key_match(table: str) -> str:
             f"WHERE p.id = r.person_id AND src.id = r.source_id AND x.title = r.title"
         )
     return f"SELECT 1 FROM {stage} x WHERE x.slug = r.slug"
-
-
-def _label_sql(table: str) -> str:
-    """SQL for a readable label of real row `r` (see kb.loader.tables.label)."""
-    if table == "roles":
-        return (
-            "(SELECT p.slug FROM people p WHERE p.id = r.person_id) || ': ' || r.title || "
-            "' (' || old.slug || ')'"
-        )
-    return "r.slug"

@@ -287,7 +287,7 @@ class Merger:
         )
         self._sql(f"DROP TABLE IF EXISTS kb_missing_{name}")
         self._sql(
-            f"CREATE TEMPORARY TABLE kb_missing_{name} AS SELECT r.id, {_label(name)} AS label "
+            f"CREATE TEMPORARY TABLE kb_missing_{name} AS SELECT r.id, {row_label(name)} AS label "
             f"FROM {name} r WHERE NOT EXISTS (SELECT 1 FROM kb_plan_{name} p WHERE p.id = r.id) "
             f"AND NOT EXISTS ({protected})"
         )
@@ -300,7 +300,7 @@ def _id_of(table: str, slug: str) -> str:
     return f"SELECT id FROM {table} WHERE slug = {slug}"
 
 
-def _label(name: str) -> str:
+def row_label(name: str) -> str:
     """SQL for a readable key of real row `r` (as kb.loader.tables.label writes it)."""
     if name == "roles":
         return (

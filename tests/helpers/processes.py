@@ -14,6 +14,20 @@ WAIT_LIMIT_S = 60.0
 POLL_S = 0.002
 
 
+BENCHMARKS = Path(__file__).resolve().parent.parent.parent / "benchmarks"
+
+
+def run_benchmark(script: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run a benchmarks/ script with this interpreter (output captured, never raising)."""
+    return subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
 def kb_command(*args: str) -> list[str]:
     """The command line that runs kb with `args` in a fresh Python process."""
     return [sys.executable, "-c", "from kb.cli import main; main()", *args]
