@@ -204,4 +204,4 @@ def test_a_load_on_a_terminal_shows_the_line_then_erases_it(tmp_path: Path) -> N
     assert terminal.endswith("\r") and last[-2] == " " * len(last[-2])  # erased at the end
     quiet = run_on_a_terminal(["load", "--quiet", "--db", db], env)
     assert quiet[0] == 0 and quiet[2] == ""
-    assert quiet[1].startswith(f"Loaded 3 files into {db}.\n")
+    assert quiet[1].startswith(f"Loaded 3 files into {db}. Of these, 3 were unchanged")

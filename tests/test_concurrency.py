@@ -70,7 +70,7 @@ def kb_stats(url: str) -> Counts:
 
 def kb_quotes(url: str) -> list[dict[str, Any]]:
     """`kb quotes --format json` in another process: it must succeed; its rows."""
-    result = run_kb("quotes", "--format", "json", "--db", url)
+    result = run_kb("quotes", "--format", "json", "--limit", "0", "--db", url)
     assert result.returncode == 0, result.stderr
     rows: list[dict[str, Any]] = json.loads(result.stdout)
     return rows
