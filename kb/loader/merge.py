@@ -25,6 +25,8 @@ from kb.loader.staging import stage_name
 from kb.loader.tables import SPECS
 
 _PARENT = {"roles": ("people", "person_id"), "event_participants": ("events", "event_id")}
+# Rows changed in a PostgreSQL table past which the load refreshes its statistics.
+_ANALYZE_AFTER = 1_000
 # Columns stored as JSON text: compared and copied as text.
 _JSON = {"aliases"}
 
@@ -57,6 +59,12 @@ class Merger:
             self._sql(f"INSERT INTO {table}_fts({table}_fts) VALUES ('rebuild')")
         for statement in triggers:
             self._sql(statement)
+        if self.postgresql:
+            # After a bulk change, fresh statistics for the planner: autovacuum would get to
+            # them only later, and plans made on stale counts can be slower by orders.
+            for name, change in changes.items():
+                if change.inserted + change.updated + change.deleted >= _ANALYZE_AFTER:
+                    self._sql(f"ANALYZE {name}")
         for name in TABLES:
             self._sql(f"DROP TABLE IF EXISTS kb_plan_{name}")
             self._sql(f"DROP TABLE IF EXISTS kb_missing_{name}")
@@ -104,20 +112,25 @@ class Merger:
         return statements
 
     def _drop_indexes(self, table: str) -> list[str]:
-        """Drop a SQLite table's own CREATE INDEX indexes; return the statements to rebuild them.
+        """Drop a table's own secondary indexes; return the statements that rebuild them.
 
-        Indexes that back constraints (sqlite_autoindex_*, with no SQL) stay: they cannot be
-        dropped, and the unique slugs are what later tables' references look up.
+        Indexes that back constraints (primary keys, unique slugs) stay: they cannot be dropped
+        on their own, and the unique slugs are what later tables' references look up. On
+        PostgreSQL this includes the GIN full-text index, built once after the rows are in.
         """
         if self.postgresql:
-            return []
-        rows = self.connection.execute(
-            text(
+            query = (
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+                "WHERE i.schemaname = current_schema() AND i.tablename = :t AND NOT EXISTS "
+                "(SELECT 1 FROM pg_constraint c WHERE c.conindid = "
+                "to_regclass(quote_ident(i.schemaname) || '.' || quote_ident(i.indexname)))"
+            )
+        else:
+            query = (
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
                 "AND tbl_name = :t AND sql IS NOT NULL"
-            ),
-            {"t": table},
-        ).all()
+            )
+        rows = self.connection.execute(text(query), {"t": table}).all()
         for name, _ in rows:
             self._sql(f'DROP INDEX "{name}"')
         return [sql for _, sql in rows]
