@@ -203,3 +203,22 @@ def test_a_text_touched_but_unchanged_is_rehashed_and_skipped(data: Path, engine
     os.utime(seeds, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     report = load(engine, data)
     assert names(report.skipped) == ["example.yaml", "more.yaml"]
+
+
+def test_a_file_that_cannot_be_hashed_is_read_and_not_remembered(
+    data: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kb.loader.fingerprints as fingerprints
+
+    real = fingerprints.digest
+
+    def digest(path: Path | str) -> str:
+        if str(path).endswith("more.yaml"):
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(fingerprints, "digest", digest)
+    load(engine, data)
+    report = load(engine, data)
+    assert names(report.skipped) == ["example.yaml"]  # more.yaml is read every time
+    assert not report.changed

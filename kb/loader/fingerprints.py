@@ -33,7 +33,7 @@ class FilePlan:
     per table the skipped files define."""
 
     files: list[Path]
-    digests: list[str]
+    digests: list[str | None]  # None: the file could not be read (reading it reports why)
     skipped: set[int]
     skipped_rows: Counter[str] = field(default_factory=Counter)
 
@@ -50,11 +50,19 @@ def digest(path: Path | str) -> str:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
+def _digest_if_readable(path: Path) -> str | None:
+    """The SHA-256 of a data file, or None when it cannot be read (reported by the read)."""
+    try:
+        return digest(path)
+    except OSError:
+        return None
+
+
 def plan_files(
     connection: Connection, files: list[Path], seeds_dir: Path, *, reread: bool
 ) -> FilePlan:
     """Hash every file; choose those to skip (none when `reread`); fill kb_skipped_files."""
-    digests = [digest(path) for path in files]
+    digests = [_digest_if_readable(path) for path in files]
     plan = FilePlan(files, digests, set())
     connection.exec_driver_sql("DROP TABLE IF EXISTS kb_skipped_files")
     connection.exec_driver_sql(
@@ -71,7 +79,7 @@ def plan_files(
     candidates: dict[int, int] = {}  # file id -> index in `files`
     for index, (path, sha256) in enumerate(zip(files, digests, strict=True)):
         entry = known.get(_key(path))
-        if entry is not None and entry.sha256 == sha256:
+        if entry is not None and sha256 is not None and entry.sha256 == sha256:
             candidates[entry.id] = index
     for file_id in _changed_texts(connection, set(candidates), seeds_dir):
         del candidates[file_id]
@@ -133,7 +141,10 @@ def record_files(
     keep = "SELECT file_id FROM kb_skipped_files"
     connection.exec_driver_sql(f"DELETE FROM _kb_records WHERE file_id NOT IN ({keep})")
     connection.exec_driver_sql(f"DELETE FROM _kb_files WHERE id NOT IN ({keep})")
-    read = [i for i in range(len(plan.files)) if i not in plan.skipped]
+    # A file that could not be hashed is not remembered: the next load reads it again.
+    read = [
+        i for i in range(len(plan.files)) if i not in plan.skipped and plan.digests[i] is not None
+    ]
     if not read:
         return
     connection.execute(
