@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from operator import itemgetter
 from typing import Any
 
@@ -147,13 +147,6 @@ class Stage:
         result = self.connection.exec_driver_sql(f"SELECT count(*) FROM {stage_name(table)}")
         return int(result.scalar_one())
 
-    def rows(self, sql: str, params: dict[str, Any] | None = None) -> Iterator[Any]:
-        """The rows of a query over the staging tables (flushed first)."""
-        self.flush()
-        from sqlalchemy import text
-
-        yield from self.connection.execute(text(sql), params or {})
-
     def drop(self) -> None:
         """Drop the staging tables (a committed load leaves nothing behind)."""
         for name in TABLES:
@@ -176,15 +169,3 @@ def line_of(lines: str | None, path: str | None, line: int) -> int:
     if lines is None or path is None:
         return line
     return int(json.loads(lines).get(path, line))
-
-
-def chunks(items: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
-    """`items` in lists of at most `size`."""
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
