@@ -9,16 +9,15 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
+from helpers.dumps import kb_rows
 from helpers.expected import EXAMPLE_COUNTS
 from helpers.files import copy_example, edit, write
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from kb.loader import LoadError, LoadReport, TableChange, load, validate
-from kb.loader.spec import TABLES
 
 # A second data file that cites the example's source and person.
 MORE = """\
@@ -41,17 +40,6 @@ def engine(empty_db: str, engine_for: Callable[[str | Path], Engine]) -> Engine:
     return engine_for(empty_db)
 
 
-def rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every kb table, in id order."""
-    with engine.connect() as connection:
-        return {
-            table: [
-                tuple(r) for r in connection.execute(text(f"SELECT * FROM {table} ORDER BY id"))
-            ]
-            for table in TABLES
-        }
-
-
 def changed(report: LoadReport) -> dict[str, TableChange]:
     """The tables a report says change."""
     return {name: change for name, change in report.tables.items() if change.changed}
@@ -64,13 +52,13 @@ def names(paths: list[Path]) -> list[str]:
 
 def test_a_reload_skips_every_unchanged_file(data: Path, engine: Engine) -> None:
     load(engine, data)
-    before = rows(engine)
+    before = kb_rows(engine)
     report = load(engine, data)
     assert names(report.skipped) == ["example.yaml", "more.yaml"]
     assert not report.changed
     unchanged = {name: change.unchanged for name, change in report.tables.items()}
     assert unchanged == {**EXAMPLE_COUNTS, "quotes": EXAMPLE_COUNTS["quotes"] + 1}
-    assert rows(engine) == before
+    assert kb_rows(engine) == before
 
 
 def test_editing_one_file_rereads_only_that_file(data: Path, engine: Engine) -> None:

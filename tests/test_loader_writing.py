@@ -6,9 +6,9 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
+from helpers.dumps import kb_rows
 from helpers.expected import EXAMPLE_COUNTS
 from helpers.files import copy_example, edit, write
 from sqlalchemy import text
@@ -39,17 +39,6 @@ def data(tmp_path: Path) -> Path:
 def engine(empty_db: str, engine_for: Callable[[str | Path], Engine]) -> Engine:
     """An engine on a fresh migrated, empty database."""
     return engine_for(empty_db)
-
-
-def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every kb table, in id order."""
-    with engine.connect() as connection:
-        return {
-            table: [
-                tuple(row) for row in connection.execute(text(f"SELECT * FROM {table} ORDER BY id"))
-            ]
-            for table in TABLES
-        }
 
 
 def counts(report: LoadReport, kind: str) -> dict[str, int]:
@@ -125,12 +114,12 @@ def test_spans_count_code_points_beyond_the_bmp(tmp_path: Path, engine: Engine) 
 
 def test_reloading_the_same_files_changes_nothing(data: Path, engine: Engine) -> None:
     load(engine, data)
-    before = dump(engine)
+    before = kb_rows(engine)
     report = load(engine, data)
     assert counts(report, "unchanged") == EXAMPLE_COUNTS
     assert counts(report, "inserted") == counts(report, "updated") == ALL
     assert not report.changed
-    assert dump(engine) == before
+    assert kb_rows(engine) == before
 
 
 def test_editing_one_quote_updates_exactly_that_row(data: Path, engine: Engine) -> None:
@@ -142,11 +131,11 @@ def test_editing_one_quote_updates_exactly_that_row(data: Path, engine: Engine) 
         """,
     )
     load(engine, data)
-    before = dump(engine)
+    before = kb_rows(engine)
     edit(data / "example.yaml", "text: Trade will double,", "text: Trade will double")
     report = load(engine, data)
     assert only_change(report) == {"quotes": TableChange(updated=1, unchanged=1)}
-    after = dump(engine)
+    after = kb_rows(engine)
     assert {k: v for k, v in after.items() if k != "quotes"} == {
         k: v for k, v in before.items() if k != "quotes"
     }
@@ -192,7 +181,7 @@ def test_rows_missing_from_the_files_are_reported_and_kept(data: Path, engine: E
         "        evidence: Anna Berg, Trade Commissioner\n",
         "",
     )
-    before = dump(engine)
+    before = kb_rows(engine)
     report = load(engine, data)
     assert {name: change.missing for name, change in report.tables.items() if change.missing} == {
         "parties": ["zembla"],
@@ -201,7 +190,7 @@ def test_rows_missing_from_the_files_are_reported_and_kept(data: Path, engine: E
     }
     assert counts(report, "deleted") == ALL
     assert not report.changed
-    assert dump(engine) == before
+    assert kb_rows(engine) == before
 
 
 def test_prune_deletes_missing_rows_in_dependency_order(data: Path, engine: Engine) -> None:
@@ -220,7 +209,7 @@ def test_prune_deletes_missing_rows_in_dependency_order(data: Path, engine: Engi
     assert report.pruned
     assert counts(report, "deleted") == {**EXAMPLE_COUNTS, "parties": 0}
     assert report.tables["parties"] == TableChange(unchanged=2)
-    remaining = dump(engine)
+    remaining = kb_rows(engine)
     assert {t: len(rows) for t, rows in remaining.items()} == {**ALL, "parties": 2}
 
 
@@ -234,14 +223,14 @@ def test_prune_refuses_a_reference_to_a_row_it_would_delete(data: Path, engine: 
           - {slug: q, source: example-report, speaker: anna-berg, text: Trade will double}
         """,
     )
-    before = dump(engine)
+    before = kb_rows(engine)
     with pytest.raises(LoadError) as caught:
         load(engine, only_quotes, prune=True)
     assert [(p.field, p.message) for p in caught.value.problems] == [
         ("speaker", "person 'anna-berg' is only in the database, and pruning deletes it"),
         ("source", "source 'example-report' is only in the database, and pruning deletes it"),
     ]
-    assert dump(engine) == before
+    assert kb_rows(engine) == before
 
 
 def test_references_may_resolve_to_rows_already_in_the_database(data: Path, engine: Engine) -> None:
@@ -318,10 +307,10 @@ def test_same_as_may_name_an_event_inserted_in_the_same_load(data: Path, engine:
 
 
 def test_a_dry_run_reports_the_same_and_writes_nothing(data: Path, engine: Engine) -> None:
-    before = dump(engine)
+    before = kb_rows(engine)
     dry = load(engine, data, dry_run=True)
     assert dry.dry_run and dry.changed
-    assert dump(engine) == before
+    assert kb_rows(engine) == before
     real = load(engine, data)
     assert dry.tables == real.tables
     assert dry.to_dict() == {**real.to_dict(), "dry_run": True}
@@ -330,22 +319,22 @@ def test_a_dry_run_reports_the_same_and_writes_nothing(data: Path, engine: Engin
 def test_a_dry_run_prune_deletes_nothing(data: Path, engine: Engine) -> None:
     load(engine, data)
     empty = write(data.parent / "none" / "empty.yaml", "")
-    before = dump(engine)
+    before = kb_rows(engine)
     report = load(engine, empty.parent, dry_run=True, prune=True)
     assert counts(report, "deleted") == EXAMPLE_COUNTS
-    assert dump(engine) == before
+    assert kb_rows(engine) == before
 
 
 def test_any_problem_leaves_the_database_exactly_as_before(data: Path, engine: Engine) -> None:
     load(engine, data)
-    before = dump(engine)
+    before = kb_rows(engine)
     write(data / "more.yaml", "parties:\n  - {slug: zembla, name: Zembla, kind: country}\n")
     edit(data / "example.yaml", "name: Anna Berg\n", "name: Anna K. Berg\n")
     edit(data / "example.yaml", "on 3 May 2021.", "on 4 May 2021.")
     with pytest.raises(LoadError) as caught:
         load(engine, data)
     assert str(caught.value).startswith(f"1 problem in {data}; nothing was loaded\n")
-    assert dump(engine) == before
+    assert kb_rows(engine) == before
 
 
 def test_a_database_refusal_becomes_a_kb_error_and_rolls_back(
@@ -360,14 +349,14 @@ def test_a_database_refusal_becomes_a_kb_error_and_rolls_back(
                 " BEGIN SELECT RAISE(ABORT, 'quotes are closed'); END"
             )
         )
-    before = dump(engine)
+    before = kb_rows(engine)
     with pytest.raises(KbError) as caught:
         load(engine, data)
     assert not isinstance(caught.value, LoadError)
     assert str(caught.value) == (
         f"Cannot load into {engine.url.database}: quotes are closed. Nothing was written."
     )
-    assert dump(engine) == before
+    assert kb_rows(engine) == before
 
 
 def test_load_migrates_a_new_database_first(tmp_path: Path, data: Path) -> None:
@@ -401,7 +390,7 @@ def test_a_changed_text_must_still_hold_rows_only_the_database_has(
     assert report.tables["sources"] == TableChange(updated=1)
     # Inserting at the start moves every span: rows kept from before would point elsewhere.
     seeds_text.write_text("Breaking: " + seeds_text.read_text(encoding="utf-8"), encoding="utf-8")
-    before = dump(engine)
+    before = kb_rows(engine)
     with pytest.raises(LoadError) as caught:
         load(engine, sources_only)
     problems = caught.value.problems
@@ -412,7 +401,7 @@ def test_a_changed_text_must_still_hold_rows_only_the_database_has(
         "the new text no longer holds trade-will-double",
         "the new text no longer holds ruritania-union-trade-pact-signed",
     ]
-    assert dump(engine) == before
+    assert kb_rows(engine) == before
     # Loading the dependent records with it regrounds them.
     report = load(engine, data)
     assert counts(report, "updated") == {

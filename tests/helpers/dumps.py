@@ -7,7 +7,7 @@ from contextlib import closing
 from typing import Any
 
 from sqlalchemy import column, create_engine, literal_column, select, table, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 
 PRIMARY_KEY = """
     SELECT a.attname FROM pg_index i
@@ -66,3 +66,16 @@ def without_bookkeeping(dumped: Any) -> Any:
         ]
     rows = {name: found for name, found in dumped["rows"].items() if name not in internal}
     return {**dumped, "rows": rows}
+
+
+def kb_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every kb table (not the bookkeeping), in id order."""
+    from kb.loader.spec import TABLES
+
+    with engine.connect() as connection:
+        return {
+            table: [
+                tuple(row) for row in connection.execute(text(f"SELECT * FROM {table} ORDER BY id"))
+            ]
+            for table in TABLES
+        }
