@@ -253,3 +253,10 @@ def pytest_report_header(config: pytest.Config) -> str:
     if url:
         return f"PostgreSQL: {make_url(url).render_as_string(hide_password=True)}"
     return PG_HOW
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 100-column terminal and no database from the environment (CLI output tests)."""
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.delenv("KB_DATABASE_URL", raising=False)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from click.testing import Result
+from helpers.cli import ok
 
 Kb = Callable[..., Result]
 
@@ -146,18 +147,8 @@ date         name                          occurrence  source
 """
 
 
-@pytest.fixture(autouse=True)
-def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A 100-column terminal and no database from the environment, for every test."""
-    monkeypatch.setenv("COLUMNS", "100")
-    monkeypatch.delenv("KB_DATABASE_URL", raising=False)
-
-
-def ok(result: Result) -> str:
-    """The stdout of a command that must succeed, with nothing on stderr."""
-    assert result.exit_code == 0, result.output
-    assert result.stderr == ""
-    return result.stdout
+# A 100-column terminal and no database from the environment, for every test.
+pytestmark = pytest.mark.usefixtures("terminal")
 
 
 def as_json(result: Result) -> Any:

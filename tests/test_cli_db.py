@@ -6,19 +6,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import Result
+from helpers.cli import ok
 
 from kb.db import describe_url, head_revision, history
 
 Kb = Callable[..., Result]
 HEAD = head_revision()
 FIRST = history()[-1][0]  # the oldest revision
-
-
-def ok(result: Result) -> str:
-    """The stdout of a command that must succeed with nothing on stderr."""
-    assert result.exit_code == 0, result.output
-    assert result.stderr == ""
-    return result.stdout
 
 
 def test_upgrade_creates_and_migrates_a_new_database(kb: Kb, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from click.testing import Result
+from helpers.cli import ok
 
 Kb = Callable[..., Result]
 
@@ -134,13 +135,6 @@ def data(tmp_path: Path) -> Path:
 def db(tmp_path: Path) -> Path:
     """Where the database goes (not created yet)."""
     return tmp_path / "kb.sqlite3"
-
-
-def ok(result: Result) -> str:
-    """The stdout of a command that must succeed with nothing on stderr."""
-    assert result.exit_code == 0, result.output
-    assert result.stderr == ""
-    return result.stdout
 
 
 def quote_texts(kb: Kb, db: Path) -> dict[str, str]:

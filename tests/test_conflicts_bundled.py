@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from click.testing import Result
+from helpers.cli import ok
 from sqlalchemy.engine import Engine
 
 from kb import queries
@@ -86,13 +87,6 @@ TABLE = f"{FIGURE_BLOCK}\n{EVENT_BLOCK}\n2 conflicts: 1 figure, 1 event.\n{INFER
 def columns(monkeypatch: pytest.MonkeyPatch) -> None:
     """A 100-column terminal."""
     monkeypatch.setenv("COLUMNS", "100")
-
-
-def ok(result: Result) -> str:
-    """The stdout of a command that must succeed, with nothing on stderr."""
-    assert result.exit_code == 0, result.output
-    assert result.stderr == ""
-    return result.stdout
 
 
 def error(result: Result) -> str:

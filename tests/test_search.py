@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from helpers.cli import ok
 
 from kb.cli import cli
 
@@ -113,18 +114,8 @@ RAW_ERRORS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A 100-column terminal and no database from the environment, for every test."""
-    monkeypatch.setenv("COLUMNS", "100")
-    monkeypatch.delenv("KB_DATABASE_URL", raising=False)
-
-
-def ok(result: Result) -> str:
-    """The stdout of a command that must succeed, with nothing on stderr."""
-    assert result.exit_code == 0, result.output
-    assert result.stderr == ""
-    return result.stdout
+# A 100-column terminal and no database from the environment, for every test.
+pytestmark = pytest.mark.usefixtures("terminal")
 
 
 def result(kb: Kb, db: str, *args: str) -> dict[str, Any]:

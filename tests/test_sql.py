@@ -68,11 +68,8 @@ jankauskas-investment-77bn  Just in 30 years of our cooperation the countries of
 """
 
 
-@pytest.fixture(autouse=True)
-def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A 100-column terminal and no database from the environment."""
-    monkeypatch.setenv("COLUMNS", "100")
-    monkeypatch.delenv("KB_DATABASE_URL", raising=False)
+# A 100-column terminal and no database from the environment, for every test.
+pytestmark = pytest.mark.usefixtures("terminal")
 
 
 def ok(result: Result) -> str:
