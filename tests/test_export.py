@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from helpers.expected import KB_TABLES
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
@@ -20,20 +21,7 @@ from kb.errors import KbError
 from kb.export import export
 
 Kb = Callable[..., Result]
-EXPORTED = [
-    "sources",
-    "parties",
-    "people",
-    "roles",
-    "quotes",
-    "figures",
-    "events",
-    "event_participants",
-    "quotes_view",
-    "figures_view",
-    "events_view",
-    "timeline",
-]
+EXPORTED = [*KB_TABLES, "quotes_view", "figures_view", "events_view", "timeline"]
 PEOPLE_CSV = (
     "id,slug,status,name,aliases\n"
     '1,kestutis-jankauskas,reviewed,Kestutis Jankauskas,"[""Jankauskas""]"\n'
