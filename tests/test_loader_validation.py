@@ -589,3 +589,34 @@ def test_a_long_near_miss_is_found_from_its_start(data: Path) -> None:
     assert problem.hint is not None
     assert problem.hint.startswith("Closest passage: «")
     assert "Sentence 37 of the report. Sentence 38 of the report." in problem.hint[:100]
+
+
+def test_did_you_mean_among_thousands_of_slugs(tmp_path: Path) -> None:
+    # Past 5,000 slugs, "did you mean" looks only at those sharing the first two letters.
+    country = {"type": "party", "kind": "country"}
+    records = [{**country, "slug": f"country-{i:05d}", "name": f"C{i}"} for i in range(5001)]
+    records += [
+        {**country, "slug": "ruritania", "name": "Ruritania"},
+        {"type": "source", "slug": "s", "title": "T", "text": "The pact was signed."},
+        {
+            "type": "event",
+            "slug": "e",
+            "name": "Pact",
+            "kind": "signing",
+            "occurrence": "happened",
+            "source": "s",
+            "evidence": "The pact was signed.",
+            "participants": [{"party": "ruritanja"}],
+        },
+    ]
+    data = write(
+        tmp_path / "seeds_data" / "all.jsonl", "".join(json.dumps(r) + "\n" for r in records)
+    )
+    with pytest.raises(LoadError) as caught:
+        validate(data)
+    (problem,) = caught.value.problems
+    assert (problem.field, problem.message, problem.hint) == (
+        "participants[0].party",
+        "no party has the slug 'ruritanja'",
+        "did you mean 'ruritania'?",
+    )

@@ -21,7 +21,7 @@ from kb.db import describe_url, make_engine, migrate, writing
 from kb.errors import KbError
 from kb.loader.checking import check_record
 from kb.loader.crosscheck import CrossCheck
-from kb.loader.fingerprints import FilePlan, plan_files, record_files
+from kb.loader.fingerprints import FilePlan, plan_files, record_files, size
 from kb.loader.merge import Merger
 from kb.loader.problems import Problems, display_path
 from kb.loader.progress import Progress, ProgressCallback, ignore
@@ -55,7 +55,7 @@ def validate(path: Path | None = None, *, seeds_dir: Path | None = None) -> Vali
         files = data_files(data, problems)
         with writing(engine, commit=False) as connection:
             migrate(connection)
-            run = _Run(connection, files, seeds, problems, prune=False, reread=True)
+            run = _Run(connection, files, seeds, problems, prune=False, remember=False)
             run.read(ignore)
             if problems:
                 raise problems.error(display_path(data), loading=False)
@@ -153,13 +153,14 @@ class _Run:
         problems: Problems,
         *,
         prune: bool,
-        reread: bool,
+        reread: bool = False,
+        remember: bool = True,
     ) -> None:
         self.connection = connection
         self.files = files
         self.problems = problems
         self.prune = prune
-        self.plan: FilePlan = plan_files(connection, files, seeds, reread=reread)
+        self.plan: FilePlan = plan_files(connection, files, seeds, reread=reread, remember=remember)
         self.stage = Stage(connection)
         self.grounder = Grounder(
             connection,
@@ -213,7 +214,7 @@ class _Run:
                 counter.records += 1
                 if counter.records % PROGRESS_EVERY == 0:
                     progress(self.progress("reading"))
-            counter.bytes_done += _size(file)
+            counter.bytes_done += size(file)
         counter.files_done, counter.current = len(self.files), None
         progress(self.progress("reading"))
         self.stage.index()
@@ -229,14 +230,6 @@ class _Run:
     def counts(self) -> dict[str, int]:
         """Rows staged per table: records per type, roles and participants included."""
         return {name: self.stage.count(name) for name in TABLES}
-
-
-def _size(path: Path) -> int:
-    """A file's size (0 when it cannot be read: that is reported elsewhere)."""
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 @contextmanager

@@ -77,6 +77,8 @@ class CrossCheck:
         self.problems = problems
         self.prune = prune
         self.skipped = skipped
+        self.sizes: dict[str, int] = {}  # distinct slugs per table, files and database
+        self.candidates: dict[tuple[str, str], list[str]] = {}  # (table, prefix) -> slugs
 
     def run(self) -> None:
         """Every check, in the order a reader would fix them."""
@@ -181,19 +183,28 @@ class CrossCheck:
             )
 
     def _known(self, table: str, near: str) -> list[str]:
-        """Slugs of `table` (files and database) a misspelling of `near` may be."""
+        """Slugs of `table` (files and database) a misspelling of `near` may be.
+
+        Fetched once per table (or, for a large one, per two-letter prefix): a collection with
+        many bad references asks for the same candidates again and again.
+        """
         stage = stage_name(table)
         union = f"SELECT slug FROM {stage} WHERE slug IS NOT NULL UNION SELECT slug FROM {table}"
-        count = self._rows(f"SELECT count(*) FROM ({union}) u")[0][0]
-        if count <= _SUGGEST_ALL:
-            return [row[0] for row in self._rows(union)]
-        prefix = near[:2]
-        bounded = (
-            f"SELECT slug FROM {stage} WHERE slug >= :low AND slug < :high "
-            f"UNION SELECT slug FROM {table} WHERE slug >= :low AND slug < :high"
-        )
-        rows = self._rows(f"{bounded} LIMIT {_SUGGEST_ALL}", low=prefix, high=prefix + "\uffff")
-        return [row[0] for row in rows]
+        if table not in self.sizes:
+            self.sizes[table] = self._rows(f"SELECT count(*) FROM ({union}) u")[0][0]
+        prefix = near[:2] if self.sizes[table] > _SUGGEST_ALL else ""
+        if (table, prefix) not in self.candidates:
+            if prefix:
+                bounded = (
+                    f"SELECT slug FROM {stage} WHERE slug >= :low AND slug < :high UNION "
+                    f"SELECT slug FROM {table} WHERE slug >= :low AND slug < :high "
+                    f"LIMIT {_SUGGEST_ALL}"
+                )
+                rows = self._rows(bounded, low=prefix, high=prefix + "\uffff")
+            else:
+                rows = self._rows(union)
+            self.candidates[table, prefix] = [row[0] for row in rows]
+        return self.candidates[table, prefix]
 
     def same_source_same_as(self) -> None:
         """same_as links records of one happening in different sources."""

@@ -17,6 +17,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.engine import Connection
@@ -41,7 +42,15 @@ class FilePlan:
     def bytes_to_read(self) -> int:
         """The size of the files that are read."""
         read = (path for i, path in enumerate(self.files) if i not in self.skipped)
-        return sum(path.stat().st_size for path in read)
+        return sum(size(path) for path in read)
+
+
+def size(path: Path) -> int:
+    """A file's size (0 when it cannot be read: reading it reports why)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def digest(path: Path | str) -> str:
@@ -59,10 +68,16 @@ def _digest_if_readable(path: Path) -> str | None:
 
 
 def plan_files(
-    connection: Connection, files: list[Path], seeds_dir: Path, *, reread: bool
+    connection: Connection, files: list[Path], seeds_dir: Path, *, reread: bool, remember: bool
 ) -> FilePlan:
-    """Hash every file; choose those to skip (none when `reread`); fill kb_skipped_files."""
-    digests = [_digest_if_readable(path) for path in files]
+    """Hash every file; choose those to skip (none when `reread`); fill kb_skipped_files.
+
+    Without `remember` (a validation, which records nothing) no file is hashed or skipped.
+    """
+    if remember:
+        digests = [_digest_if_readable(path) for path in files]
+    else:
+        digests, reread = [None] * len(files), True
     plan = FilePlan(files, digests, set())
     connection.exec_driver_sql("DROP TABLE IF EXISTS kb_skipped_files")
     connection.exec_driver_sql(
@@ -209,8 +224,14 @@ def _remember_texts(connection: Connection, seeds_dir: Path) -> None:
             "sha256": sha256,
         }
     if remembered:
-        connection.execute(
-            texts_table.delete().where(texts_table.c.path == bindparam("old")),
-            [{"old": path} for path in remembered],
-        )
-        connection.execute(insert(texts_table), list(remembered.values()))
+        connection.execute(_upsert(connection), list(remembered.values()))
+
+
+def _upsert(connection: Connection) -> Any:
+    """INSERT into _kb_texts that replaces the row of a path already there (both dialects)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(texts_table)
+    replaced = {name: statement.excluded[name] for name in ("size", "mtime_ns", "sha256")}
+    return statement.on_conflict_do_update(index_elements=["path"], set_=replaced)
