@@ -210,3 +210,21 @@ def test_a_file_that_cannot_be_hashed_is_read_and_not_remembered(
     report = load(engine, data)
     assert names(report.skipped) == ["example.yaml"]  # more.yaml is read every time
     assert not report.changed
+
+
+def test_a_changed_text_must_still_hold_the_rows_of_skipped_files(
+    data: Path, engine: Engine
+) -> None:
+    load(engine, data)
+    seeds = data.parent / "seeds" / "example.txt"
+    # example.yaml's records are found again in the new text; more.yaml's quote, in a file
+    # that did not change, keeps offsets that now point at other words.
+    seeds.write_text("Today: " + seeds.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(LoadError) as caught:
+        load(engine, data)
+    (problem,) = caught.value.problems
+    assert problem.message == (
+        "the new text no longer holds berg-pact (quote in "
+        f"{data / 'more.yaml'}, which did not change and was not reread)"
+    )
+    assert problem.hint == "update that record too"
