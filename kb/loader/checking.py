@@ -8,34 +8,35 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from kb.loader.fastcheck import PLANS
 from kb.loader.problems import Problems, shown
 from kb.loader.raw import RawRecord, suggest
 from kb.loader.spec import (
     BOOL,
     CHOICE,
     DATE,
+    DATE_RE,
     DAY,
     LANGUAGE,
+    LANGUAGE_RE,
     NESTED_FIELDS,
     NUMBER,
+    PRECISION_OF_LENGTH,
     RECORD_FIELDS,
     REF,
     SHA256,
+    SHA256_RE,
     SLUG,
+    SLUG_MAX,
+    SLUG_RE,
     TEXT,
     TEXTS,
+    UNSTORABLE_RE,
     Field,
 )
 from kb.loader.yamlnodes import Invalid
 
-SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-SLUG_MAX = 200  # the slug columns are VARCHAR(200)
-LANGUAGE_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
-SHA256_RE = re.compile(r"[0-9a-fA-F]{64}")
-DATE_RE = re.compile(r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?")
-PRECISION_OF_LENGTH = {4: "year", 7: "month", 10: "day"}
 CURRENCY_RE = re.compile(r"[A-Z]{3}")
-UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
 UNIT_OF_KIND = {"share": "percent", "multiplier": "times"}
 
 
@@ -70,7 +71,9 @@ class _Bad(Exception):
 def check_record(raw: RawRecord, problems: Problems) -> Record:
     """Check `raw` against its type's fields; every problem found goes into `problems`."""
     checker = _Checker(raw, problems)
-    values = checker.fields(raw.data, RECORD_FIELDS[raw.type], "")
+    values = None if raw.may_hold_invalid else PLANS[raw.type].values(raw.data)
+    if values is None:
+        values = checker.fields(raw.data, RECORD_FIELDS[raw.type], "")
     checker.together(values)
     return Record(raw, values)
 
@@ -141,12 +144,10 @@ class _Checker:
 
     def together(self, values: dict[str, Any]) -> None:
         """Checks that involve more than one field of the record."""
-        for name in list(values):
-            if name.endswith("_inferred") and values[name]:
-                base = name.removesuffix("_inferred")
-                if values.get(base) is None and self.raw.data.get(base) is None:
-                    self.report(name, f"is true but '{base}' is not given")
         record_type = self.raw.type
+        for name, base in PLANS[record_type].inferred:
+            if values[name] and values[base] is None and self.raw.data.get(base) is None:
+                self.report(name, f"is true but '{base}' is not given")
         if record_type == "source":
             given = [name for name in ("path", "text") if self.raw.data.get(name) is not None]
             if len(given) != 1:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from kb.models import (
@@ -29,6 +30,17 @@ SHA256 = "sha256"
 LANGUAGE = "language"
 ROLES = "roles"
 PARTICIPANTS = "participants"
+
+
+# What well-formed values look like (kb.loader.checking and kb.loader.fastcheck check them).
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SLUG_MAX = 200  # the slug columns are VARCHAR(200)
+LANGUAGE_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+SHA256_RE = re.compile(r"[0-9a-fA-F]{64}")
+DATE_RE = re.compile(r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?")
+PRECISION_OF_LENGTH = {4: "year", 7: "month", 10: "day"}
+# No NUL (PostgreSQL refuses it) and no unpaired surrogate (no encoding can store one).
+UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,209 @@
+"""The common case of check_record(), fast: a record whose every field is well formed.
+
+Bulk collections are almost all good records, and checking_record()'s general path (a problem
+report at every step, nested paths, hints) costs several times the rest of a record's load. So
+a JSON record is first tried here: each field's value is checked by one small function that
+either returns the normalised value or gives up (NO). Any doubt — an unknown field, a missing
+required one, a value of the wrong kind — sends the whole record down the general path, which
+finds and words the problems. The values returned are exactly those the general path would
+store; tests compare the two on every field kind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from typing import Any
+
+from kb.loader.spec import (
+    BOOL,
+    CHOICE,
+    DATE,
+    DATE_RE,
+    DAY,
+    LANGUAGE,
+    LANGUAGE_RE,
+    NESTED_FIELDS,
+    NUMBER,
+    PRECISION_OF_LENGTH,
+    RECORD_FIELDS,
+    REF,
+    SHA256,
+    SHA256_RE,
+    SLUG,
+    SLUG_MAX,
+    SLUG_RE,
+    TEXT,
+    TEXTS,
+    UNSTORABLE_RE,
+    Field,
+)
+
+NO: Any = object()  # "not the common case": the general path decides
+
+Check = Callable[[Any], Any]
+# Calendar dates seen, by text: a collection names the same few thousand dates again and again.
+_DATES: dict[str, tuple[str, str]] = {}
+_DATES_MAX = 100_000
+# The day a date's text stands for, to check it is on the calendar: '1995-02' -> 1995-02-01.
+_FIRST_DAY = {4: "-01-01", 7: "-01", 10: ""}
+
+
+class Plan:
+    """How to check one record type (or nested item) fast: its fields, in order."""
+
+    def __init__(self, fields: tuple[Field, ...]) -> None:
+        self.known = frozenset(field.name for field in fields)
+        self.required = tuple(field.name for field in fields if field.required)
+        self.defaults: dict[str, Any] = {}
+        for field in fields:
+            self.defaults[field.name] = field.default
+            if field.kind == DATE:
+                self.defaults[f"{field.name}_precision"] = None
+        self.steps = tuple(
+            (field.name, field.kind, _check_of(field))
+            for field in fields
+            if field.kind not in NESTED_FIELDS
+        )
+        self.nested = tuple(
+            (field.name, Plan(NESTED_FIELDS[field.kind]))
+            for field in fields
+            if field.kind in NESTED_FIELDS
+        )
+        self.inferred = tuple(
+            (f"{field.name}_inferred", field.name) for field in fields if field.kind == DATE
+        )
+
+    def values(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        """The normalised values of `data`, or None when anything is not the common case."""
+        if not self.known.issuperset(data):
+            return None
+        values = dict(self.defaults)
+        for name, kind, check in self.steps:
+            value = data.get(name)
+            if value is None:
+                continue
+            checked = check(value)
+            if checked is NO:
+                return None
+            if kind == DATE:
+                values[name], values[f"{name}_precision"] = checked
+            else:
+                values[name] = checked
+        for name in self.required:
+            if data.get(name) is None:
+                return None
+        for name, plan in self.nested:
+            value = data.get(name)
+            if value is not None:
+                items = plan.items(value, name)
+                if items is None:
+                    return None
+                values[name] = items
+        return values
+
+    def items(self, value: Any, name: str) -> list[dict[str, Any]] | None:
+        """Nested items (roles, participants) as the general path stores them, or None."""
+        if type(value) is not list:
+            return None
+        items = []
+        for index, item in enumerate(value):
+            if type(item) is not dict:
+                return None
+            checked = self.values(item)
+            if checked is None:
+                return None
+            checked["_path"] = f"{name}[{index}]"
+            checked["_given"] = {key for key, v in item.items() if v is not None}
+            items.append(checked)
+        return items
+
+
+def _check_of(field: Field) -> Check:
+    """The fast check of one field: the normalised value, or NO."""
+    kind = field.kind
+    if kind == TEXT:
+        return lambda v: v if type(v) is str and _text_ok(v) else NO
+    if kind in (SLUG, REF):
+        return lambda v: v if type(v) is str and len(v) <= SLUG_MAX and _slug(v) else NO
+    if kind == CHOICE:
+        choices = frozenset(field.choices)
+        return lambda v: v if type(v) is str and v in choices else NO
+    if kind == DATE:
+        return _date
+    if kind == DAY:
+        return _day
+    if kind == BOOL:
+        return lambda v: v if type(v) is bool else NO
+    if kind == NUMBER:
+        return _number
+    if kind == TEXTS:
+        return _texts
+    if kind == SHA256:
+        return lambda v: v.lower() if type(v) is str and _sha256(v) else NO
+    if kind == LANGUAGE:
+        return lambda v: v if type(v) is str and _language(v) else NO
+    raise ValueError(f"no fast check for field kind {kind!r}")  # pragma: no cover
+
+
+_slug = SLUG_RE.fullmatch
+_sha256 = SHA256_RE.fullmatch
+_language = LANGUAGE_RE.fullmatch
+_unstorable = UNSTORABLE_RE.search
+
+
+def _text_ok(value: str) -> bool:
+    """Non-blank text a database can store."""
+    return bool(value) and not value.isspace() and _unstorable(value) is None
+
+
+def _texts(value: Any) -> Any:
+    """A list of non-blank, storable texts (copied), or NO."""
+    if type(value) is not list:
+        return NO
+    for item in value:
+        if type(item) is not str or not _text_ok(item):
+            return NO
+    return list(value)
+
+
+def _number(value: Any) -> Any:
+    """A finite float, or NO (bools, text, huge integers go the general way)."""
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else NO
+    if kind is int and -(10**300) < value < 10**300:
+        return float(value)
+    return NO
+
+
+def _date(value: Any) -> Any:
+    """(date, precision) of a well-formed calendar date given as text, or NO."""
+    if type(value) is int and 1000 <= value <= 9999:
+        value = str(value)  # a bare year, written as a number
+    if type(value) is not str:
+        return NO
+    known = _DATES.get(value)
+    if known is not None:
+        return known
+    if not DATE_RE.fullmatch(value):
+        return NO
+    try:
+        dt.date.fromisoformat(value + _FIRST_DAY[len(value)])
+    except ValueError:
+        return NO
+    found = (value, PRECISION_OF_LENGTH[len(value)])
+    if len(_DATES) < _DATES_MAX:
+        _DATES[value] = found
+    return found
+
+
+def _day(value: Any) -> Any:
+    """A well-formed date at day precision, or NO."""
+    found = _date(value)
+    return found[0] if found is not NO and found[1] == "day" else NO
+
+
+# A plan per record type, built once.
+PLANS = {record_type: Plan(fields) for record_type, fields in RECORD_FIELDS.items()}
