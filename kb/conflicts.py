@@ -31,6 +31,7 @@ quote whose span holds the event's evidence. Otherwise the narration (speaker No
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Collection, Sequence
@@ -44,6 +45,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    bindparam,
     case,
     exists,
     func,
@@ -132,26 +134,11 @@ def figure_partners(reader: Reader, figures: Sequence[Row]) -> dict[int, list[st
     them.
 
     Partners measure the same thing, so they share the subject: only the figures about the
-    subjects of `figures` are read, through the index on subject_id. They are paired here,
-    group by group (same subject, metric, kind and unit), by the rules figure_pairs() states
-    in SQL: a self-join in SQL compares every figure read with every other, where grouping
-    compares only those that measure the same thing.
+    subjects of `figures` are read (FiguresAbout), then paired in Python.
     """
-    shown = {figure["id"] for figure in figures}
     subjects = {figure["subject_id"] for figure in figures}
-    groups: dict[tuple[Any, ...], list[_Side]] = defaultdict(list)
-    # In the order `kb figures` lists them, so each group's members are too.
-    for kind, unit, subject, metric, *side in reader.execute(_comparable_about(subjects)):
-        groups[(kind, unit, subject, metric)].append(_Side(*side))
-    tolerance = DEFAULT_TOLERANCE / 100
-    found: dict[int, list[str]] = {}
-    for members in groups.values():
-        for figure in members:
-            if figure.id in shown:
-                others = [o.slug for o in members if _disagree(figure, o, tolerance)]
-                if others:
-                    found[figure.id] = others
-    return found
+    about = FiguresAbout.read(reader, subjects)
+    return about.partners(reader, [figure["id"] for figure in figures])
 
 
 def event_partners(reader: Reader, among: Select[Any]) -> dict[int, list[str]]:
@@ -215,48 +202,192 @@ def figure_pairs(tolerance: float, parties: list[int] | None) -> Select[Any]:
     )
 
 
-class _Side(NamedTuple):
-    """What deciding a conflict needs of a figure (see _comparable_select())."""
+class _Figure(NamedTuple):
+    """The layout of a row FiguresAbout reads (rows are unpacked by position: reading a
+    field of a database row by name costs more than the comparisons themselves)."""
 
     id: int
     slug: str
-    first_day: str | None
-    last_day: str | None
-    low: float | None
-    high: float | None
+    subject_id: int | None
+    kind: str
+    unit: str
+    metric: str
+    qualifier: str
+    value: float
+    period_start: str | None
+    period_end: str | None
+    listed: int  # 1 when the listing asks for the figure, else 0
 
 
-def _comparable_about(subjects: Collection[int | None]) -> Select[Any]:
-    """The keys of what each figure about `subjects` (None: figures without one) measures,
-    then the fields of _Side, in the order `kb figures` lists the figures.
+# What decides a conflict of a figure: id, slug, first day, last day, low, high (_deciding()).
+_Side = tuple[int, str, str | None, str | None, float | None, float | None]
+
+
+class FiguresAbout:
+    """Every figure about some subjects, in the order `kb figures` lists them: enough to
+    choose the figures a listing shows and to find which of them conflict.
+
+    One read, of the index ix_figures_by_subject (and of the sources, for the order). The
+    figures are then paired here, group by group (same subject, metric, kind and unit), by
+    the rules figure_pairs() states in SQL: a self-join in SQL compares every figure read
+    with every other, where grouping compares only those that measure the same thing, and
+    only for the figures shown.
+    """
+
+    def __init__(self, figures: Sequence[Sequence[Any]]) -> None:
+        self.figures = figures
+
+    @classmethod
+    def read(
+        cls,
+        reader: Reader,
+        subjects: Collection[int | None],
+        listed: ColumnElement[bool] | None = None,
+    ) -> FiguresAbout:
+        """The figures about `subjects` (None: figures without one); `listed` says which of
+        them the listing asks for (None: all of them)."""
+        if not subjects:
+            return cls([])
+        about = sorted(subject for subject in subjects if subject is not None)
+        if listed is None:
+            statement = _about(bool(about), None in subjects)
+        else:
+            statement = _about_select(bool(about), None in subjects, listed)
+        return cls(reader.execute(statement, {"subjects": about}).all())
+
+    def listed(self, limit: int | None) -> list[int]:
+        """The ids of the figures the listing asks for: the first `limit` (None: all)."""
+        ids = [figure[0] for figure in self.figures if figure[-1]]
+        return ids if limit is None else ids[:limit]
+
+    def partners(self, reader: Reader, shown: Collection[int]) -> dict[int, list[str]]:
+        """For each figure of `shown` (ids of figures read) in conflict, at the default
+        tolerance: the slugs of the figures it conflicts with, in the order `kb figures`
+        lists them."""
+        shown = set(shown)
+        comparable = [figure for figure in self.figures if figure[4] != "unknown"]
+        keys = metric_keys(reader, {figure[5] for figure in comparable})
+        groups: dict[tuple[Any, ...], list[Sequence[Any]]] = defaultdict(list)
+        for figure in comparable:
+            # kind, unit, subject and metric_key(metric): what the figure measures.
+            groups[(figure[3], figure[4], figure[2], keys[figure[5]])].append(figure)
+        tolerance = DEFAULT_TOLERANCE / 100
+        found: dict[int, list[str]] = {}
+        for members in groups.values():
+            if shown.isdisjoint(figure[0] for figure in members):
+                continue
+            sides = _deciding(members)
+            for side in sides:
+                if side[0] in shown and (others := _disagreeing(side, sides, tolerance)):
+                    found[side[0]] = others
+        return found
+
+
+# The select FiguresAbout runs, by which arms it has: figures about given subjects (the
+# expanding parameter `subjects`) and figures without one. Built once: building it again
+# costs more than running it on a small database.
+@functools.cache
+def _about(about: bool, without: bool) -> Select[Any]:
+    """_about_select() of every figure: the listing asks for all of them."""
+    return _about_select(about, without, None)
+
+
+def _about_select(about: bool, without: bool, listed: ColumnElement[bool] | None) -> Select[Any]:
+    """The _Figure fields of the figures about the subjects in the parameter `subjects`
+    (`about`) and of those without a subject (`without`), in the order `kb figures` lists
+    them; `listed` says which of them the listing asks for (None: all).
 
     The subjects are values, not a subquery, so the planner sees how few rows that is.
     """
-    about = [subject for subject in subjects if subject is not None]
-    arms = [_comparable_select().where(FIGURES.c.subject_id.in_(about))]
-    if None in subjects:
-        arms.append(_comparable_select().where(FIGURES.c.subject_id.is_(None)))
-    found = union_all(*arms).subquery("comparable")
-    keys = ("kind", "unit", "subject_key", "metric_key")
-    return select(*(found.c[name] for name in (*keys, *_Side._fields))).order_by(
+    f, s = FIGURES, SOURCES
+    flag = literal(1) if listed is None else case((listed, 1), else_=0)
+    columns = (
+        *(f.c[name] for name in _Figure._fields[:-1]),
+        flag.label("listed"),
+        s.c.slug.label("source_slug"),
+        f.c.surface_start.label("position"),
+    )
+    arms = [f.c.subject_id.in_(bindparam("subjects", expanding=True))] if about else []
+    if without:
+        arms.append(f.c.subject_id.is_(None))
+    found = union_all(
+        *(select(*columns).join_from(f, s, f.c.source_id == s.c.id).where(arm) for arm in arms)
+    ).subquery("about")
+    return select(*(found.c[name] for name in _Figure._fields)).order_by(
         found.c.source_slug, found.c.position, found.c.id
     )
 
 
-def _disagree(a: _Side, b: _Side, tolerance: float) -> bool:
-    """Whether two figures of a group conflict: _periods_overlap() and _gap() of
-    figure_pairs() in Python (a None bound is open, or unbounded)."""
-    if a.id == b.id:
-        return False
-    if a.first_day is not None and b.last_day is not None and a.first_day > b.last_day:
-        return False
-    if b.first_day is not None and a.last_day is not None and b.first_day > a.last_day:
-        return False
-    if a.high is not None and b.low is not None and a.high < b.low:
-        return (b.low - a.high) / max(abs(a.high), abs(b.low)) > tolerance
-    if b.high is not None and a.low is not None and b.high < a.low:
-        return (a.low - b.high) / max(abs(b.high), abs(a.low)) > tolerance
-    return False
+def _deciding(figures: list[Sequence[Any]]) -> list[_Side]:
+    """What decides a conflict of each figure read: first_day(), last_day() and the range
+    of values it allows as _comparable_select() computes them (None: open, or unbounded).
+    Dates are 4, 7 or 10 characters long (a CHECK says so)."""
+    return [
+        (
+            id_,
+            slug,
+            None if start is None else start + "-01-01"[len(start) - 4 :],
+            None if end is None else end + "-12-31"[len(end) - 4 :],
+            None if qualifier in AT_MOST else value,
+            None if qualifier in AT_LEAST else value,
+        )
+        for id_, slug, _, _, _, _, qualifier, value, start, end, _ in figures
+    ]
+
+
+def _disagreeing(figure: _Side, members: list[_Side], tolerance: float) -> list[str]:
+    """The slugs of the members of its group that a figure conflicts with, in their order:
+    _periods_overlap() and _gap() of figure_pairs() in Python (a None bound is open, or
+    unbounded). A figure never conflicts with itself: its range meets itself."""
+    _, _, first, last, low, high = figure
+    return [
+        slug
+        for _, slug, other_first, other_last, other_low, other_high in members
+        if (first is None or other_last is None or first <= other_last)
+        and (other_first is None or last is None or other_first <= last)
+        and (
+            (
+                high is not None
+                and other_low is not None
+                and high < other_low
+                and (other_low - high) / max(abs(high), abs(other_low)) > tolerance
+            )
+            or (
+                other_high is not None
+                and low is not None
+                and other_high < low
+                and (low - other_high) / max(abs(other_high), abs(low)) > tolerance
+            )
+        )
+    ]
+
+
+# SQLite joins at most 500 selects into one compound select: metrics go by chunks of up to
+# KEYS_PER_SELECT, padded to a power of two so that few distinct selects are ever built.
+KEYS_PER_SELECT = 256
+
+
+def metric_keys(reader: Reader, metrics: Collection[str]) -> dict[str, str]:
+    """metric_key() of each of `metrics`, computed by the database as kb conflicts' SQL
+    computes it (its lower() folds case), but once per distinct metric, not once per figure."""
+    ordered = sorted(metrics)
+    keys: dict[str, str] = {}
+    for start in range(0, len(ordered), KEYS_PER_SELECT):
+        chunk = ordered[start : start + KEYS_PER_SELECT]
+        size = 1 << (len(chunk) - 1).bit_length()
+        padded = chunk + chunk[-1:] * (size - len(chunk))
+        parameters = {f"metric_{n}": metric for n, metric in enumerate(padded)}
+        keys.update(reader.execute(_keys_select(size), parameters).all())
+    return keys
+
+
+@functools.cache
+def _keys_select(size: int) -> Select[Any]:
+    """(metric, metric_key(metric)) of the parameters metric_0 … metric_<size - 1>."""
+    given = union_all(
+        *(select(bindparam(f"metric_{n}", type_=String()).label("metric")) for n in range(size))
+    ).subquery("given")
+    return select(given.c.metric, metric_key(given.c.metric))
 
 
 def _comparable_figures(parties: list[int] | None) -> CTE:

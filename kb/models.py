@@ -16,6 +16,7 @@ from sqlalchemy import (
     CheckConstraint,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -300,6 +301,24 @@ class Figure(Base):
         ),
         *date_checks("period_start"),
         *date_checks("period_end"),
+        # A subject's figures with every column that `kb figures --subject` sorts by (but the
+        # source's slug) and kb.conflicts compares: both read this index alone, not the
+        # scattered table rows (migration 0005).
+        Index(
+            "ix_figures_by_subject",
+            "subject_id",
+            "source_id",
+            "surface_start",
+            "id",
+            "kind",
+            "unit",
+            "metric",
+            "qualifier",
+            "value",
+            "period_start",
+            "period_end",
+            "slug",
+        ),
         {"comment": "Numbers stated in a source, parsed, with subject, metric and span."},
     )
 
@@ -314,10 +333,9 @@ class Figure(Base):
         index=True,
         comment="The quote that states it; NULL when the narration does.",
     )
+    # Indexed by ix_figures_by_subject (its first column), not on its own.
     subject_id: Mapped[int | None] = mapped_column(
-        ForeignKey("parties.id", ondelete="RESTRICT"),
-        index=True,
-        comment="Party the figure is about.",
+        ForeignKey("parties.id", ondelete="RESTRICT"), comment="Party the figure is about."
     )
     metric: Mapped[str] = mapped_column(Text, comment="What is measured, e.g. 'EU investment'.")
     kind: Mapped[str] = mapped_column(

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import String, insert, literal, select
 from sqlalchemy.engine import Connection, Engine
 
 from kb import queries
-from kb.conflicts import conflicts
+from kb.conflicts import KEYS_PER_SELECT, conflicts, metric_key, metric_keys
 from kb.errors import KbError
 from kb.models import PRECISION_LENGTHS, Base
 from kb.queries.common import matching, people_named, person_ids, source_ids, sources_named
@@ -187,3 +187,49 @@ def test_marks_on_the_bundled_collection(seeded: Connection) -> None:
         (row["slug"], other) for row in queries.events(seeded) for other in row["conflicts_with"]
     } == events
     assert events
+
+
+def test_a_subject_page_is_the_page_of_its_filtered_list(
+    empty_db: str, engine_for: EngineFor
+) -> None:
+    # About a subject, one read of its figures chooses the page and marks it; without a
+    # subject, SQL chooses the page: both give the same rows, marks and order.
+    engine = engine_for(empty_db)
+    build_figures(engine, random_figures(160, seed=7))
+    with engine.connect() as connection:
+        for subject, party_id in (("ruritania", 1), ("freedonia", 2)):
+            for options in ({}, {"metric": "INVEST"}, {"metric": "\t"}, {"source": "alpha"},
+                            {"metric": "trade", "source": "beta"}):  # fmt: skip
+                whole = queries.figures(connection, subject=subject, **options)
+                expected = [
+                    row for row in queries.figures(connection, **options)
+                    if row["subject_id"] == party_id
+                ]  # fmt: skip
+                assert whole == expected, options
+                for limit in (1, 7, 50):
+                    page = queries.figures(connection, subject=subject, limit=limit, **options)
+                    assert page == whole[:limit], (options, limit)
+
+
+def test_a_subject_without_figures_lists_none(empty_db: str, engine_for: EngineFor) -> None:
+    engine = engine_for(empty_db)
+    build_figures(engine, [row for row in random_figures(40, seed=3) if row["subject_id"] != 2])
+    with engine.connect() as connection:
+        assert queries.figures(connection, subject="ruritania")
+        assert queries.figures(connection, subject="freedonia") == []
+        assert queries.figures(connection, subject="freedonia", limit=5) == []
+
+
+def test_metric_keys_are_what_sql_computes_for_each_row(
+    empty_db: str, engine_for: EngineFor
+) -> None:
+    # More distinct metrics than one select takes, spelled with every kind of whitespace.
+    spellings = ["EU investment", "eu  INVESTMENT", " Trade\t", "trade", "a\u00a0b\r\nc", "x"]
+    metrics = spellings + [f"Metric  {n}\n" for n in range(KEYS_PER_SELECT + 30)]
+    with engine_for(empty_db).connect() as connection:
+        keys = metric_keys(connection, metrics)
+        for metric in metrics:
+            per_row = connection.execute(select(metric_key(literal(metric, String())))).scalar()
+            assert keys[metric] == per_row, metric
+    assert keys["EU investment"] == keys["eu  INVESTMENT"] == "eu investment"
+    assert keys[" Trade\t"] == "trade"

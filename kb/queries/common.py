@@ -155,9 +155,10 @@ TABLES: dict[str, TableClause] = {
 }
 
 
-def fetch(reader: Reader, statement: Select[Any]) -> list[Row]:
-    """Run a select and return its rows as dicts keyed by column label."""
-    return [dict(row._mapping) for row in reader.execute(statement)]
+def fetch(reader: Reader, statement: Select[Any], parameters: Row | None = None) -> list[Row]:
+    """Run a select (with the values of its bound `parameters`, if any) and return its rows
+    as dicts keyed by column label."""
+    return [dict(row._mapping) for row in reader.execute(statement, parameters)]
 
 
 @dataclass(frozen=True)

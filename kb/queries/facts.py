@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select
 from sqlalchemy.sql.expression import TableClause
 
 from kb.errors import KbError
@@ -125,18 +126,42 @@ def figures(
     `conflicts_with`), at kb.conflicts' default tolerance. With `limit`, only the first
     `limit` figures.
     """
+    parties = party_ids(reader, subject) if subject is not None else None
     where: list[ColumnElement[bool]] = []
-    if subject is not None:
-        where.append(FIGURES.c.subject_id.in_(party_ids(reader, subject)))
     if metric is not None:
         where.append(FIGURES.c.metric.icontains(_metric_filter(metric), autoescape=True))
     if source is not None:
         where.append(FIGURES.c.source_id.in_(source_ids(reader, source)))
+    if parties is not None:
+        return _figures_about(reader, parties, where, _limit(limit))
     rows = fetch(reader, first_rows(figure_select(), FIGURES, where, limit))
     # Imported here: kb.conflicts builds on this module.
     from kb import conflicts
 
     return conflicts.mark(rows, conflicts.figure_partners(reader, rows))
+
+
+def _figures_about(
+    reader: Reader, parties: list[int], where: list[ColumnElement[bool]], limit: int | None
+) -> list[Row]:
+    """figures() about `parties`, also matching `where`: one read of every figure about them
+    (kb.conflicts.FiguresAbout) says both which of them the page shows and what they conflict
+    with, so that neither reads them again."""
+    from kb import conflicts
+
+    about = conflicts.FiguresAbout.read(reader, parties, and_(*where) if where else None)
+    if limit is None:
+        rows = fetch(reader, figure_select().where(FIGURES.c.subject_id.in_(parties), *where))
+    else:
+        rows = fetch(reader, _figures_by_id(), {"ids": about.listed(limit)})
+    return conflicts.mark(rows, about.partners(reader, [row["id"] for row in rows]))
+
+
+@functools.cache
+def _figures_by_id() -> Select[Any]:
+    """figure_select() of the figures whose ids are in the parameter `ids`. Built once:
+    building it again costs about as much as running it."""
+    return figure_select().where(FIGURES.c.id.in_(bindparam("ids", expanding=True)))
 
 
 # Aliases: a figure reaches its speaker through its quote.
