@@ -117,7 +117,7 @@ def _load(
                 raise problems.error(display_path(data), loading=True)
             progress(run.progress("writing"))
             changes = Merger(connection, prune, run.plan.skipped_rows).run()
-            record_files(connection, run.plan, run.stage.file_rows, seeds)
+            record_files(connection, run.plan, run.stage.rows_per_file(), seeds)
             run.stage.drop()
             progress(run.progress("done"))
     except DBAPIError as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kb.loader.fastcheck import PLANS
@@ -40,17 +40,17 @@ CURRENCY_RE = re.compile(r"[A-Z]{3}")
 UNIT_OF_KIND = {"share": "percent", "multiplier": "times"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """A checked record: normalised values (dates split into value and precision)."""
 
     raw: RawRecord
     values: dict[str, Any]
+    # The record type (source, party, ...), read often enough to keep at hand.
+    type: str = field(init=False)
 
-    @property
-    def type(self) -> str:
-        """The record type (source, party, ...)."""
-        return self.raw.type
+    def __post_init__(self) -> None:
+        self.type = self.raw.type
 
     @property
     def slug(self) -> str | None:

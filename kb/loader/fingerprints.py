@@ -147,7 +147,7 @@ def _key(path: Path) -> str:
 
 
 def record_files(
-    connection: Connection, plan: FilePlan, counts: dict[int, Counter[str]], seeds_dir: Path
+    connection: Connection, plan: FilePlan, counts: dict[int, dict[str, int]], seeds_dir: Path
 ) -> None:
     """Replace the entries of every file but the skipped ones with this load's files.
 
@@ -168,7 +168,7 @@ def record_files(
             {
                 "path": _key(plan.files[i]),
                 "sha256": plan.digests[i],
-                "counts": json.dumps(dict(counts.get(i, {}))),
+                "counts": json.dumps(counts.get(i, {})),
             }
             for i in read
         ],

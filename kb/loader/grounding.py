@@ -31,8 +31,12 @@ _LONGEST = 500
 
 
 def normalise(text: str) -> str:
-    """The normalised form of a passage: whitespace runs as one space, straight quotes, stripped."""
-    return _straight(_WHITESPACE.sub(" ", text)).strip()
+    """The normalised form of a passage: whitespace runs as one space, straight quotes, stripped.
+
+    str.split() splits at exactly the characters the pattern \\s matches (both use
+    Py_UNICODE_ISSPACE), several times faster than a regex substitution.
+    """
+    return _straight(" ".join(text.split()))
 
 
 def _straight(text: str) -> str:
@@ -95,7 +99,8 @@ class Text:
         needle = normalise(passage)
         if not needle:
             return None
-        low = self.index.first_at(start)
+        # Most passages are looked for in the whole text: no offsets to map.
+        low = self.index.first_at(start) if start else 0
         high = len(self.index) if end is None else self.index.first_at(end)
         found = self.normal.find(needle, low, high)
         if found < 0:

@@ -14,7 +14,7 @@ role or participant: its place in the record, e.g. "roles[0]").
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from operator import itemgetter
 from typing import Any
@@ -77,8 +77,6 @@ class Stage:
         # A C-level getter per table: staging a row costs one call, not one per field.
         self.getters = {name: itemgetter(*SPECS[name].fields) for name in TABLES}
         self.seq = 0
-        # Rows per table each file defines (by file index), kept with the file's hash.
-        self.file_rows: defaultdict[int, Counter[str]] = defaultdict(Counter)
         self.indexed = False
         for table in self.tables.values():
             self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
@@ -90,10 +88,8 @@ class Stage:
         """Buffer one row: `meta` is (file, line, label, lines, path); values by field name,
         lists already as JSON text (json_text)."""
         self.seq += 1
-        self.file_rows[meta[0]][table] += 1
-        row = (self.seq, *meta, *self.getters[table](values))
         buffer = self.buffers[table]
-        buffer.append(row)
+        buffer.append((self.seq, *meta, *self.getters[table](values)))
         if len(buffer) >= BATCH:
             self.flush(table)
 
@@ -141,6 +137,22 @@ class Stage:
             f"CREATE INDEX {stage_name(name)}_key ON {stage_name(name)} ({', '.join(columns)})"
         )
 
+    def rows_per_file(self) -> dict[int, dict[str, int]]:
+        """Rows of each table each file defines (by file index), kept with the file's hash.
+
+        Counted once at the end in SQL: a counter per staged row would cost more than the
+        count itself.
+        """
+        self.flush()
+        found: defaultdict[int, dict[str, int]] = defaultdict(dict)
+        for name in TABLES:
+            result = self.connection.exec_driver_sql(
+                f"SELECT _file, count(*) FROM {stage_name(name)} GROUP BY _file"
+            )
+            for file, rows in result:
+                found[file][name] = rows
+        return dict(found)
+
     def count(self, table: str) -> int:
         """How many rows a staging table holds."""
         self.flush(table)
@@ -160,6 +172,8 @@ def json_text(items: Iterable[str] | None) -> str:
 
 def lines_json(lines: dict[str, int], line: int) -> str | None:
     """The `_lines` column: field lines that differ from the record's line, as JSON."""
+    if not lines:  # JSON Lines: every field is on the record's line
+        return None
     differing = {path: number for path, number in lines.items() if number != line}
     return json.dumps(differing) if differing else None
 

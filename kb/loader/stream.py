@@ -29,6 +29,11 @@ TEXT_CACHE_CHARS = 8 * 1024 * 1024
 # Quote spans kept for the figures that name them (a figure usually follows its quote).
 QUOTE_CACHE = 20_000
 
+# The columns of each kind of span: its verbatim text, start and end.
+_SPAN_COLUMNS = {
+    name: (name, f"{name}_start", f"{name}_end") for name in ("text", "evidence", "surface")
+}
+
 Span = tuple[int, int]
 QuoteSpan = tuple[str, int, int]
 
@@ -164,12 +169,13 @@ class Grounder:
 
     def spans(self, name: str, source: str, span: Span | None) -> dict[str, Any]:
         """Columns of a span: the verbatim text and its offsets (None when not grounded)."""
+        keys = _SPAN_COLUMNS[name]
         if span is None:
-            return {name: None, f"{name}_start": None, f"{name}_end": None}
+            return dict.fromkeys(keys)
         text = self.text_of(source)
         assert text is not None  # grounded spans always have a text
         start, end = span
-        return {name: text.text[start:end], f"{name}_start": start, f"{name}_end": end}
+        return dict(zip(keys, (text.text[start:end], start, end), strict=True))
 
     # Record types --------------------------------------------------------------------
 
