@@ -55,53 +55,16 @@ class Plan:
 
     def __init__(self, fields: tuple[Field, ...]) -> None:
         self.known = frozenset(field.name for field in fields)
-        self.required = tuple(field.name for field in fields if field.required)
         self.defaults: dict[str, Any] = {}
         for field in fields:
             self.defaults[field.name] = field.default
             if field.kind == DATE:
                 self.defaults[f"{field.name}_precision"] = None
-        self.steps = tuple(
-            (field.name, field.kind, _check_of(field))
-            for field in fields
-            if field.kind not in NESTED_FIELDS
-        )
-        self.nested = tuple(
-            (field.name, Plan(NESTED_FIELDS[field.kind]))
-            for field in fields
-            if field.kind in NESTED_FIELDS
-        )
         self.inferred = tuple(
             (f"{field.name}_inferred", field.name) for field in fields if field.kind == DATE
         )
-
-    def values(self, data: dict[str, Any]) -> dict[str, Any] | None:
-        """The normalised values of `data`, or None when anything is not the common case."""
-        if not self.known.issuperset(data):
-            return None
-        values = dict(self.defaults)
-        for name, kind, check in self.steps:
-            value = data.get(name)
-            if value is None:
-                continue
-            checked = check(value)
-            if checked is NO:
-                return None
-            if kind == DATE:
-                values[name], values[f"{name}_precision"] = checked
-            else:
-                values[name] = checked
-        for name in self.required:
-            if data.get(name) is None:
-                return None
-        for name, plan in self.nested:
-            value = data.get(name)
-            if value is not None:
-                items = plan.items(value, name)
-                if items is None:
-                    return None
-                values[name] = items
-        return values
+        # (data) -> the normalised values, or None when anything is not the common case.
+        self.values = _compile(fields, self)
 
     def items(self, value: Any, name: str) -> list[dict[str, Any]] | None:
         """Nested items (roles, participants) as the general path stores them, or None."""
@@ -118,6 +81,44 @@ class Plan:
             checked["_given"] = {key for key, v in item.items() if v is not None}
             items.append(checked)
         return items
+
+
+def _compile(fields: tuple[Field, ...], plan: Plan) -> Callable[[dict[str, Any]], Any]:
+    """The function that checks one mapping of `fields`: (data) -> values, or None.
+
+    Written out field by field and compiled once per record type, as dataclasses writes its
+    __init__: a loop over field descriptions costs a call and several lookups per field, which
+    for bulk loads is most of the check.
+    """
+    names: dict[str, Any] = {"NO": NO, "plan": plan}
+    lines = [
+        "def values(data):",
+        "    if not plan.known.issuperset(data):",
+        "        return None",
+        "    values = dict(plan.defaults)",
+    ]
+    for number, field in enumerate(fields):
+        name = repr(field.name)
+        lines.append(f"    v = data.get({name})")
+        lines.append("    if v is None:")
+        lines.append("        return None" if field.required else "        pass")
+        if field.kind in NESTED_FIELDS:
+            names[f"nested{number}"] = Plan(NESTED_FIELDS[field.kind])
+            lines.append(f"    elif (v := nested{number}.items(v, {name})) is None:")
+            lines.append("        return None")
+        else:
+            names[f"check{number}"] = _check_of(field)
+            lines.append(f"    elif (v := check{number}(v)) is NO:")
+            lines.append("        return None")
+        lines.append("    else:")
+        if field.kind == DATE:
+            lines.append(f"        values[{name}], values[{field.name + '_precision'!r}] = v")
+        else:
+            lines.append(f"        values[{name}] = v")
+    lines.append("    return values")
+    exec("\n".join(lines), names)  # our own code, written above from the field specs
+    function: Callable[[dict[str, Any]], Any] = names["values"]
+    return function
 
 
 def _check_of(field: Field) -> Check:
