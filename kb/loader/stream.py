@@ -91,13 +91,14 @@ class Grounder:
     def ready(self, record: Record) -> bool:
         """Whether everything `record` needs to be grounded is known now."""
         values = record.values
-        sources = [values.get("source")]
         if record.type == "person":
-            sources = [role["source"] for role in values.get("roles") or ()]
+            sources = [role["source"] for role in values["roles"] or ()]
+        else:
+            sources = [values.get("source")]
         for source in sources:
             if isinstance(source, str) and not self.known_source(source):
                 return False
-        quote = values.get("quote") if record.type == "figure" else None
+        quote = values["quote"] if record.type == "figure" else None
         return not isinstance(quote, str) or quote in self.quotes
 
     def known_source(self, slug: str) -> bool:
@@ -157,25 +158,21 @@ class Grounder:
             _, old = self.texts.popitem(last=False)
             self.cached_chars -= len(old.text) if old is not None else 0
 
-    def ground(self, record: Record, path: str, source: str, passage: Any) -> Span | None:
+    def usable_text(self, source: Any) -> Text | None:
+        """The text of a source named by a valid slug, when it can be used for grounding
+        (otherwise the reference is reported by the cross-checks)."""
+        return self.text_of(source) if isinstance(source, str) else None
+
+    def ground(
+        self, record: Record, path: str, text: Text | None, source: str, passage: Any
+    ) -> Span | None:
         """Offsets of `passage` in the source's text; a miss shows the closest passage."""
-        text = self.text_of(source) if isinstance(passage, str) else None
-        if text is None:
+        if text is None or not isinstance(passage, str):
             return None
         span = text.find(passage)
         if span is None:
             self.report(record, path, f"not found in source '{source}'", text.miss_hint(passage))
         return span
-
-    def spans(self, name: str, source: str, span: Span | None) -> dict[str, Any]:
-        """Columns of a span: the verbatim text and its offsets (None when not grounded)."""
-        keys = _SPAN_COLUMNS[name]
-        if span is None:
-            return dict.fromkeys(keys)
-        text = self.text_of(source)
-        assert text is not None  # grounded spans always have a text
-        start, end = span
-        return dict(zip(keys, (text.text[start:end], start, end), strict=True))
 
     # Record types --------------------------------------------------------------------
 
@@ -212,60 +209,48 @@ class Grounder:
         self.put("people", record, {**values, "aliases": json_text(values["aliases"])}, None)
         for role in values.get("roles") or ():
             path, source = role["_path"], role["source"]
-            span = None
-            if isinstance(source, str) and self.resolvable(source):
-                span = self.ground(record, f"{path}.evidence", source, role["evidence"])
+            text = self.usable_text(source)
+            span = self.ground(record, f"{path}.evidence", text, source, role["evidence"])
             row = {
                 "person": values["slug"],
                 "source": source,
                 "title": role["title"],
                 "party": role["party"],
-                **self.spans("evidence", source, span),
+                **spans("evidence", text, span),
             }
             self.put("roles", record, row, path)
-
-    def resolvable(self, source: str) -> bool:
-        """Whether a source's text can be used for grounding (else its reference is reported)."""
-        return self.text_of(source) is not None
 
     def quote(self, record: Record) -> None:
         """A quote: its text found verbatim in the source."""
         values = record.values
-        source, span = values["source"], None
-        if isinstance(source, str) and self.resolvable(source):
-            span = self.ground(record, "text", source, values["text"])
+        source = values["source"]
+        text = self.usable_text(source)
+        span = self.ground(record, "text", text, source, values["text"])
         slug = record.slug
         if slug is not None and slug not in self.quotes:
             self.quotes[slug] = (source, *span) if span is not None else None
             if len(self.quotes) > QUOTE_CACHE:
                 self.quotes.popitem(last=False)
-        self.put("quotes", record, {**values, **self.spans("text", source, span)}, None)
+        self.put("quotes", record, {**values, **spans("text", text, span)}, None)
 
     def figure(self, record: Record) -> None:
         """A figure: evidence in the source, surface in the evidence (and in the quote)."""
         values = record.values
         source = values["source"]
+        text = self.usable_text(source)
         evidence = surface = None
-        if self._quote_agrees(record) and isinstance(source, str) and self.resolvable(source):
-            evidence = self.ground(record, "evidence", source, values["evidence"])
-            text = self.text_of(source)
-            if evidence is not None and text is not None and isinstance(values["surface"], str):
+        if text is not None and self._quote_agrees(record, source):
+            evidence = self.ground(record, "evidence", text, source, values["evidence"])
+            if evidence is not None and isinstance(values["surface"], str):
                 surface = self._surface(record, text, evidence)
-        row = {**values, **self.spans("evidence", source, evidence)}
-        row.update(self.spans("surface", source, surface))
+        row = {**values, **spans("evidence", text, evidence), **spans("surface", text, surface)}
         self.put("figures", record, row, None)
 
-    def _quote_agrees(self, record: Record) -> bool:
-        """A figure's quote, when named and known, must come from the figure's source."""
+    def _quote_agrees(self, record: Record, source: str) -> bool:
+        """A figure's quote, when named and known, must come from the figure's (usable) source."""
         values = record.values
         quote_source = self._quote_source(values["quote"])
-        source = values["source"]
-        if (
-            quote_source is not None
-            and isinstance(source, str)
-            and self.resolvable(source)
-            and quote_source != source
-        ):
+        if quote_source is not None and quote_source != source:
             self.report(
                 record,
                 "quote",
@@ -356,10 +341,10 @@ class Grounder:
         values = record.values
         if values["same_as"] is not None and values["same_as"] == record.slug:
             self.report(record, "same_as", "names the event itself", None)
-        source, span = values["source"], None
-        if isinstance(source, str) and self.resolvable(source):
-            span = self.ground(record, "evidence", source, values["evidence"])
-        self.put("events", record, {**values, **self.spans("evidence", source, span)}, None)
+        source = values["source"]
+        text = self.usable_text(source)
+        span = self.ground(record, "evidence", text, source, values["evidence"])
+        self.put("events", record, {**values, **spans("evidence", text, span)}, None)
         for item in values.get("participants") or ():
             row = {
                 "event": values["slug"],
@@ -376,3 +361,12 @@ class Grounder:
         "figure": figure,
         "event": event,
     }
+
+
+def spans(name: str, text: Text | None, span: Span | None) -> dict[str, Any]:
+    """Columns of a span: the verbatim text and its offsets (None when not grounded)."""
+    keys = _SPAN_COLUMNS[name]
+    if span is None or text is None:
+        return dict.fromkeys(keys)
+    start, end = span
+    return dict(zip(keys, (text.text[start:end], start, end), strict=True))
