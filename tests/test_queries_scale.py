@@ -15,12 +15,14 @@ from sqlalchemy import String, insert, literal, select
 from sqlalchemy.engine import Connection, Engine
 
 from kb import queries
-from kb.conflicts import KEYS_PER_SELECT, conflicts, metric_key, metric_keys
+from kb.conflicts import KEYS_PER_SELECT, _disagreeing, conflicts, metric_key, metric_keys
 from kb.errors import KbError
 from kb.models import PRECISION_LENGTHS, Base
 from kb.queries.common import matching, people_named, person_ids, source_ids, sources_named
 
 EngineFor = Callable[[str | Path], Engine]
+# What decides a conflict of a figure: id, slug, first day, last day, low, high.
+Side = tuple[int, str, str | None, str | None, float | None, float | None]
 
 
 @pytest.fixture
@@ -233,3 +235,42 @@ def test_metric_keys_are_what_sql_computes_for_each_row(
             assert keys[metric] == per_row, metric
     assert keys["EU investment"] == keys["eu  INVESTMENT"] == "eu investment"
     assert keys[" Trade\t"] == "trade"
+
+
+def disagree(a: Side, b: Side, tolerance: float) -> bool:
+    """The conflict rule between two figures of a group, written plainly (as figure_pairs()
+    states it in SQL): periods that overlap, ranges whose nearest values are too far apart."""
+    _, _, a_first, a_last, a_low, a_high = a
+    _, _, b_first, b_last, b_low, b_high = b
+    if a_first is not None and b_last is not None and a_first > b_last:
+        return False
+    if b_first is not None and a_last is not None and b_first > a_last:
+        return False
+    if a_high is not None and b_low is not None and a_high < b_low:
+        return (b_low - a_high) / max(abs(a_high), abs(b_low)) > tolerance
+    if b_high is not None and a_low is not None and b_high < a_low:
+        return (a_low - b_high) / max(abs(b_high), abs(a_low)) > tolerance
+    return False
+
+
+def test_pairing_in_python_is_the_plain_rule() -> None:
+    rng = random.Random(11)
+    # Zeros, infinities, extremes, and pairs on either side of a tolerance (1 and 2 are
+    # 50 % apart; 1 and 2.0000001 just more).
+    values = (0.0, -0.0, 1.0, -1.0, 2.0, 2.0000001, -2.0000001, 90.0, 100.0, -100.0, -111.1,
+              1e-300, -1e300, float("inf"), -float("inf"), 5e-324, 0.1 + 0.2, 0.3)  # fmt: skip
+    days = (None, "1995-01-01", "1995-12-31", "1996-06-15")
+    sides: list[Side] = []
+    for n in range(400):
+        value = rng.choice(values) if n % 2 else rng.uniform(-1e6, 1e6)
+        low, high = value, value
+        if rng.random() < 0.3:
+            low = None
+        elif rng.random() < 0.3:
+            high = None
+        first, last = sorted((rng.choice(days) or "", rng.choice(days) or ""))
+        sides.append((n, f"f{n}", first or None, last or None, low, high))
+    for tolerance in (0.0, 0.1, 0.5, 1.5):
+        for side in sides:
+            expected = [o[1] for o in sides if o[0] != side[0] and disagree(side, o, tolerance)]
+            assert _disagreeing(side, sides, tolerance) == expected, (side, tolerance)
