@@ -65,6 +65,7 @@ from kb.queries.common import (
     PARTICIPANTS,
     PEOPLE,
     QUOTES,
+    SOURCE_SLUGS,
     SOURCES,
     Reader,
     Row,
@@ -307,7 +308,7 @@ def _about_select(about: bool, without: bool, listed: ColumnElement[bool] | None
 
     The subjects are values, not a subquery, so the planner sees how few rows that is.
     """
-    f, s = FIGURES, SOURCES
+    f, s = FIGURES, SOURCE_SLUGS
     flag = literal(1) if listed is None else case((listed, 1), else_=0)
     columns = (
         *(f.c[name] for name in _Figure._fields[:-1]),

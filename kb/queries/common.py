@@ -22,7 +22,10 @@ from sqlalchemy import (
     table,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import TableClause
+from sqlalchemy.sql.visitors import InternalTraversal, _TraverseInternalsType
 from sqlalchemy.types import TypeEngine
 
 from kb.errors import KbError
@@ -65,9 +68,40 @@ SOURCES = _table(
     sha256=String,
     retrieved=String,
 )
+
+
+class IndexedTable(TableClause):
+    """A light table that SQLite reads through the named index (`FROM name INDEXED BY index`);
+    other databases choose their own way.
+
+    SQLite looks a row up by id in the table itself even when an index holds every column
+    wanted, and a table whose rows are long (sources: their texts) then costs a page per row.
+    """
+
+    __visit_name__ = "table"
+    # The index is part of the statement: SQLAlchemy's cache of compiled statements keys on it.
+    _traverse_internals: _TraverseInternalsType = [  # noqa: RUF012 (SQLAlchemy's own form)
+        *TableClause._traverse_internals,
+        ("index", InternalTraversal.dp_string),
+    ]
+
+    def __init__(self, table: TableClause, index: str) -> None:
+        super().__init__(table.name, *(column(c.key, c.type) for c in table.c))
+        self.index = index
+
+
+@compiles(IndexedTable, "sqlite")
+def _indexed_by(element: IndexedTable, compiler: SQLCompiler, **kw: Any) -> str:
+    """The table's name, and in a FROM clause the index SQLite must read it through."""
+    name = compiler.visit_table(element, **kw)  # type: ignore[no-untyped-call]
+    return f"{name} INDEXED BY {element.index}" if kw.get("asfrom") else name
+
+
 PARTIES = _table(
     "parties", id=Integer, slug=String, status=String, name=Text, kind=String, aliases=JSON
 )
+# Sources for their slugs only, looked up by id in ix_sources_id_slug (see IndexedTable).
+SOURCE_SLUGS = IndexedTable(SOURCES, "ix_sources_id_slug")
 PEOPLE = _table("people", id=Integer, slug=String, status=String, name=Text, aliases=JSON)
 ROLES = _table(
     "roles",
