@@ -122,6 +122,8 @@ def _bad(field: Field) -> st.SearchStrategy[Any]:
     }.get(kind, AWKWARD_TEXT)
     if kind in NESTED_FIELDS:
         near = st.lists(ANY_JSON | _records(NESTED_FIELDS[kind], broken=True), max_size=2)
+    if field.max_length is not None:
+        near = near | st.sampled_from(["x" * (field.max_length + n) for n in (0, 1)])
     return near | ANY_JSON
 
 
@@ -161,7 +163,8 @@ FIELDS = [
     (record_type, field)
     for record_type, fields in RECORD_FIELDS.items()
     for field in fields
-    if field.kind not in (TEXT, SLUG, REF, CHOICE)  # their failures are AWKWARD_TEXT's few
+    # Plain texts' failures are AWKWARD_TEXT's few, unless they have a length limit.
+    if field.kind not in (TEXT, SLUG, REF, CHOICE) or field.max_length is not None
 ]
 
 

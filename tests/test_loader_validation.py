@@ -352,6 +352,22 @@ def test_a_person_states_a_role_once_per_source(data: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(("field", "limit"), [("metric", 300), ("unit", 100)])
+def test_a_figures_metric_and_unit_have_a_length_limit(data: Path, field: str, limit: int) -> None:
+    yaml = data / "example.yaml"
+    old = "metric: trade between Ruritania and the Union" if field == "metric" else "unit: times"
+    edit(yaml, "kind: multiplier", "kind: count")
+    edit(yaml, old, f"{field}: {'x' * limit}")
+    validate(data)
+    edit(yaml, f"{field}: {'x' * limit}", f"{field}: {'x' * (limit + 1)}")
+    problem = only(problems_of(data))
+    assert (problem.field, problem.message) == (
+        field,
+        f"is {limit + 1:,} characters long; it may be at most {limit:,}",
+    )
+    assert problem.hint is not None and problem.hint.startswith("write ")
+
+
 def test_figure_units_suit_their_kind(data: Path) -> None:
     edit(data / "example.yaml", "unit: times", "unit: fold")
     assert only(problems_of(data)).message == "a multiplier's unit must be 'times', not 'fold'"

@@ -112,6 +112,21 @@ def test_spans_count_code_points_beyond_the_bmp(tmp_path: Path, engine: Engine) 
     assert row[1] == len("🇪🇺 𝔘nion\u00a0and Ruritania: ") == 24  # UTF-16 would say 26
 
 
+def test_the_longest_metric_and_unit_fit_the_figure_index(data: Path, engine: Engine) -> None:
+    """A metric and a unit at their length limits, in 4-byte characters, are indexed on both
+    databases (PostgreSQL refuses index entries over 2,704 bytes)."""
+    metric, unit = "𝔪" * 300, "𝔲" * 100
+    edit(
+        data / "example.yaml", "metric: trade between Ruritania and the Union", f"metric: {metric}"
+    )
+    edit(data / "example.yaml", "kind: multiplier", "kind: count")
+    edit(data / "example.yaml", "unit: times", f"unit: {unit}")
+    load(engine, data)
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT metric, unit FROM figures")).one()
+    assert tuple(row) == (metric, unit)
+
+
 def test_reloading_the_same_files_changes_nothing(data: Path, engine: Engine) -> None:
     load(engine, data)
     before = kb_rows(engine)

@@ -299,6 +299,11 @@ def _text(spec: Field, value: Any) -> str:
     if not value.strip():
         raise _Bad("is empty", "leave the field out instead")
     _storable(value)
+    if spec.max_length is not None and len(value) > spec.max_length:
+        raise _Bad(
+            f"is {len(value):,} characters long; it may be at most {spec.max_length:,}",
+            f"write {spec.about}" if spec.about else "shorten it",
+        )
     return value
 
 

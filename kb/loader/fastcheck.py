@@ -125,6 +125,9 @@ def _check_of(field: Field) -> Check:
     """The fast check of one field: the normalised value, or NO."""
     kind = field.kind
     if kind == TEXT:
+        longest = field.max_length
+        if longest is not None:
+            return lambda v: v if type(v) is str and len(v) <= longest and _text_ok(v) else NO
         return lambda v: v if type(v) is str and _text_ok(v) else NO
     if kind in (SLUG, REF):
         return lambda v: v if type(v) is str and len(v) <= SLUG_MAX and _slug(v) else NO

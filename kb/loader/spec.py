@@ -48,6 +48,7 @@ class Field:
     """A field of a record: its name, kind, whether required, and kind-specific details.
 
     `about` says what to write in a required field, for the hint when it is missing.
+    `max_length` bounds a text's characters where the database indexes it (see FIGURE).
     """
 
     name: str
@@ -57,6 +58,7 @@ class Field:
     choices: tuple[str, ...] = ()
     default: object = None
     about: str = ""
+    max_length: int | None = None
 
 
 # Every record type may say whether it was reviewed; `kb draft` writes `status: draft`.
@@ -139,7 +141,15 @@ FIGURE = (
     _source("stating the figure"),
     Field("quote", REF, ref="quote"),
     Field("subject", REF, ref="party"),
-    Field("metric", TEXT, required=True, about="what is measured, e.g. 'trade turnover'"),
+    # The metric and the unit are columns of a figure index, and PostgreSQL refuses an index
+    # entry over 2,704 bytes: these bounds (4 bytes a character at most) keep entries below it.
+    Field(
+        "metric",
+        TEXT,
+        required=True,
+        about="what is measured, e.g. 'trade turnover'",
+        max_length=300,
+    ),
     Field("kind", CHOICE, required=True, choices=FIGURE_KINDS),
     Field("surface", TEXT, required=True, about="the number as printed, e.g. 'US$160 billion'"),
     Field("value", NUMBER, required=True, about="the number with its scale applied, e.g. 1.6e11"),
@@ -149,6 +159,7 @@ FIGURE = (
         required=True,
         about="an ISO 4217 code (or 'unknown') for an amount, 'percent' for a share, "
         "'times' for a multiplier, the thing counted for a count",
+        max_length=100,
     ),
     Field("qualifier", CHOICE, choices=QUALIFIERS, default="exact"),
     Field("base", TEXT),
