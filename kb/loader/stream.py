@@ -146,7 +146,8 @@ class Grounder:
 
     def _first(self, statement: str, slug: str) -> Any:
         """The first column of the first row of a query by slug, or None."""
-        self.stage.flush()
+        # Only staged sources are read here: the other tables' buffers may stay full.
+        self.stage.flush("sources")
         row = self.connection.execute(sql(statement), {"slug": slug}).first()
         return None if row is None else row[0]
 
@@ -281,7 +282,7 @@ class Grounder:
 
     def _quote_row(self, slug: str) -> tuple[Any, ...] | None:
         """(source, start, end) of a quote staged in this load or else in the database."""
-        self.stage.flush()
+        self.stage.flush("quotes")
         staged = self.connection.execute(
             sql(
                 f"SELECT source, text_start, text_end FROM {stage_name('quotes')} "
