@@ -452,6 +452,26 @@ def test_a_symlink_inside_the_seeds_directory_is_fine(data: Path) -> None:
     assert validate(data).counts["sources"] == 1
 
 
+def test_links_in_and_out_of_directories_and_loops(data: Path, tmp_path: Path) -> None:
+    # Directories are resolved once per load, files only when they are links: a link to a
+    # directory inside is fine, a file link inside a linked directory is followed, and a loop
+    # of links is a problem, not a crash.
+    seeds = data.parent / "seeds"
+    (seeds / "texts").mkdir()
+    os.symlink(seeds / "example.txt", seeds / "texts" / "linked.txt")
+    os.symlink(seeds / "texts", seeds / "alias")
+    os.symlink("b.txt", seeds / "a.txt")
+    os.symlink("a.txt", seeds / "b.txt")
+    edit(data / "example.yaml", "path: example.txt", "path: alias/linked.txt")
+    assert validate(data).counts["sources"] == 1
+    edit(data / "example.yaml", "path: alias/linked.txt", "path: a.txt")
+    problem = only(problems_of(data))
+    assert (problem.field, problem.message) == (
+        "path",
+        "'a.txt' cannot be used as a path (a loop of symbolic links)",
+    )
+
+
 def test_a_missing_source_file_says_where_it_looked(data: Path, tmp_path: Path) -> None:
     edit(data / "example.yaml", "path: example.txt", "path: exmaple.txt")
     problem = only(problems_of(data))

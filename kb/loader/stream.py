@@ -22,7 +22,7 @@ from kb.loader.checking import Record
 from kb.loader.grounding import Text
 from kb.loader.problems import Problems, shown
 from kb.loader.staging import Stage, json_text, lines_json, stage_name
-from kb.loader.texts import TextProblem, file_text, inline_text
+from kb.loader.texts import SeedFiles, TextProblem, inline_text
 
 # Source texts kept in memory for grounding, in characters; older ones are read again.
 TEXT_CACHE_CHARS = 8 * 1024 * 1024
@@ -53,8 +53,7 @@ class Grounder:
     ) -> None:
         self.connection = connection
         self.stage = stage
-        self.seeds_dir = seeds_dir
-        self.seeds_root = seeds_dir.resolve()
+        self.seed_files = SeedFiles(seeds_dir)
         self.problems = problems
         self.prune = prune
         # Sources whose text is final before the end of the read: defined by skipped files.
@@ -185,7 +184,7 @@ class Grounder:
         if (path is None) != (inline is None):
             try:
                 if path is not None:
-                    source_text = file_text(self.seeds_dir, path, values["sha256"], self.seeds_root)
+                    source_text = self.seed_files.text(path, values["sha256"])
                 else:
                     source_text = inline_text(inline, values["sha256"])
             except TextProblem as problem:

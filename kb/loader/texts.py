@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -35,43 +38,89 @@ def inline_text(text: str, sha256: str | None) -> SourceText:
     return SourceText(text, digest)
 
 
-def file_text(
-    seeds_dir: Path, relative: str, sha256: str | None, root: Path | None = None
-) -> SourceText:
-    """The text of `relative` under `seeds_dir`, checked to stay inside it and to be UTF-8.
+class SeedFiles:
+    """The source text files under one seeds directory, as one load reads them.
 
-    The SHA-256 is that of the file's raw bytes (what `sha256sum` prints). A byte-order mark
-    is not part of the text; line endings are kept as they are, so offsets match the file.
-    `root` is seeds_dir resolved, when the caller has it (a load resolves it once).
+    Each directory's real path is resolved once (a load reads thousands of texts from a few
+    directories, and resolving a path costs a system call per component); a file is then
+    resolved again only when it is itself a symbolic link.
     """
-    _check_relative(relative)
-    root = seeds_dir.resolve() if root is None else root
-    candidate = seeds_dir / relative
-    try:
-        resolved = candidate.resolve()
-        is_file = resolved.is_file()
-    except (OSError, ValueError) as error:  # e.g. an embedded NUL, a symlink loop
-        raise TextProblem("path", f"{shown(relative)} cannot be used as a path ({error})") from None
-    if not resolved.is_relative_to(root):
-        raise TextProblem(
-            "path",
-            f"{shown(relative)} leads outside the seeds directory {display_path(seeds_dir)}",
-            "source texts must be files inside the seeds directory (no links out of it)",
-        )
-    if not is_file:
-        raise TextProblem(
-            "path",
-            f"no file {display_path(candidate)}",
-            "paths are relative to the seeds directory; choose it with --seeds DIR",
-        )
-    length = resolved.stat().st_size
+
+    def __init__(self, seeds_dir: Path) -> None:
+        self.seeds_dir = seeds_dir
+        self.base = os.fspath(seeds_dir)
+        self.root = os.path.realpath(seeds_dir)
+        self.directories: dict[str, str] = {}
+
+    def text(self, relative: str, sha256: str | None) -> SourceText:
+        """The text of `relative`, checked to stay inside the seeds directory and to be UTF-8.
+
+        The SHA-256 is that of the file's raw bytes (what `sha256sum` prints). A byte-order
+        mark is not part of the text; line endings are kept as they are, so offsets match the
+        file.
+        """
+        _check_relative(relative)
+        try:
+            resolved = self._real_path(relative)
+        except (OSError, ValueError) as error:  # e.g. an embedded NUL, a symlink loop
+            raise TextProblem(
+                "path", f"{shown(relative)} cannot be used as a path ({error})"
+            ) from None
+        if resolved != self.root and not resolved.startswith(self.root.rstrip(os.sep) + os.sep):
+            raise TextProblem(
+                "path",
+                f"{shown(relative)} leads outside the seeds directory "
+                f"{display_path(self.seeds_dir)}",
+                "source texts must be files inside the seeds directory (no links out of it)",
+            )
+        try:
+            status: os.stat_result | None = os.stat(resolved)
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise TextProblem(
+                    "path",
+                    f"{shown(relative)} cannot be used as a path (a loop of symbolic links)",
+                    "point the link at the text file itself",
+                ) from None
+            status = None
+        if status is None or not stat.S_ISREG(status.st_mode):
+            raise TextProblem(
+                "path",
+                f"no file {display_path(self.seeds_dir / relative)}",
+                "paths are relative to the seeds directory; choose it with --seeds DIR",
+            )
+        return _read_text(resolved, relative, status.st_size, sha256)
+
+    def _real_path(self, relative: str) -> str:
+        """The real path of `relative`: its directory's (resolved once), then the file's own
+        name, resolved only when it is a link."""
+        directory, name = os.path.split(relative)
+        if name in ("", "."):
+            return os.path.realpath(os.path.join(self.base, relative))
+        real = self.directories.get(directory)
+        if real is None:
+            real = self.directories[directory] = os.path.realpath(
+                os.path.join(self.base, directory)
+            )
+        candidate = os.path.join(real, name)
+        try:
+            is_link = stat.S_ISLNK(os.lstat(candidate).st_mode)
+        except FileNotFoundError:
+            is_link = False  # reported as "no file"
+        return os.path.realpath(candidate) if is_link else candidate
+
+
+def _read_text(resolved: str, relative: str, length: int, sha256: str | None) -> SourceText:
+    """The text of a regular file of `length` bytes, which must be small enough, UTF-8, not
+    blank and free of NUL characters, and match `sha256` when given."""
     if length > MAX_SOURCE_BYTES:
         raise TextProblem(
             "path",
             f"{relative} is {size(length)}; a source text may be at most {size(MAX_SOURCE_BYTES)}",
             "split the document into several sources",
         )
-    raw = resolved.read_bytes()
+    with open(resolved, "rb") as stream:
+        raw = stream.read()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -81,7 +130,7 @@ def file_text(
             f"{relative} is not UTF-8 (byte {raw[error.start]:#04x} on line {line})",
             "convert the file to UTF-8",
         ) from None
-    if not text.strip():
+    if not text or text.isspace():
         raise TextProblem("path", f"{relative} is empty")
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
@@ -97,6 +146,13 @@ def file_text(
 
 def _check_relative(relative: str) -> None:
     """Reject absolute paths and any '..' before touching the file system."""
+    if (
+        "\\" not in relative
+        and ":" not in relative
+        and not relative.startswith("/")
+        and ".." not in relative.split("/")
+    ):
+        return  # the common case, plainly relative: no path objects to build
     posix, windows = PurePosixPath(relative), PureWindowsPath(relative)
     if posix.is_absolute() or windows.is_absolute() or windows.drive or windows.root:
         raise TextProblem(
