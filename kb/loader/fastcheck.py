@@ -1,6 +1,6 @@
 """The common case of check_record(), fast: a record whose every field is well formed.
 
-Bulk collections are almost all good records, and checking_record()'s general path (a problem
+Bulk collections are almost all good records, and check_record()'s general path (a problem
 report at every step, nested paths, hints) costs several times the rest of a record's load. So
 a JSON record is first tried here: each field's value is checked by one small function that
 either returns the normalised value or gives up (NO). Any doubt — an unknown field, a missing
