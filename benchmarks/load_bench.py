@@ -28,7 +28,6 @@ commits.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import signal
@@ -40,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from generate import FACTS_PER_DOCUMENT, QUALIFIER_WORDS, Plan, Summary, generate
-from machine import describe, git_commit
+from machine import add_results_option, append_result, provenance
 
 HERE = Path(__file__).resolve().parent
 SQLITE_PHASES = ("kb", "floor", "peer")
@@ -283,9 +282,7 @@ def figures(
     if "peer" in seconds:
         ratios["peer_over_kb"] = round(seconds["peer"] / seconds["kb"], 3)
     return {
-        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "git": git_commit(),
-        "machine": describe(),
+        **provenance(),
         "backend": backend,
         "seed": seed,
         "sizes": {**summary.as_dict(), "rows": rows},
@@ -356,9 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--keep", type=Path, help="write the collection and databases here and keep them"
     )
-    parser.add_argument(
-        "--results", type=Path, default=HERE / "results.jsonl", help="JSON Lines file to append to"
-    )
+    add_results_option(parser, HERE / "results.jsonl")
     parser.add_argument(
         "--postgresql",
         metavar="URL",
@@ -383,9 +378,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="kb-bench-") as work:
             result = run(Path(work), args.facts, args.seed, files, args.postgresql)
     print(report(result))
-    with args.results.open("a", encoding="utf-8") as results:
-        results.write(json.dumps(result, ensure_ascii=False) + "\n")
-    print(f"\nAppended to {args.results}")
+    append_result(args.results, result)
     return 0 if result["valid"] else 1
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
+import json
 import os
 import platform
 import sqlite3
@@ -26,6 +29,29 @@ def describe() -> dict[str, Any]:
         "sqlalchemy": _version("SQLAlchemy"),
         "sqlite_utils": _version("sqlite-utils"),
     }
+
+
+def provenance() -> dict[str, Any]:
+    """When, on which commit and on which machine a result was measured: its first fields."""
+    return {
+        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "git": git_commit(),
+        "machine": describe(),
+    }
+
+
+def add_results_option(parser: argparse.ArgumentParser, default: Path) -> None:
+    """The --results option every benchmark takes: the JSON Lines file to append to."""
+    parser.add_argument(
+        "--results", type=Path, default=default, help="JSON Lines file to append to"
+    )
+
+
+def append_result(path: Path, result: dict[str, Any]) -> None:
+    """Append one result as a JSON line to `path`, and say so."""
+    with path.open("a", encoding="utf-8") as results:
+        results.write(json.dumps(result, ensure_ascii=False) + "\n")
+    print(f"\nAppended to {path}")
 
 
 def git_commit() -> dict[str, Any] | None:

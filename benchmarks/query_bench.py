@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
-import json
 import random
 import re
 import sqlite3
@@ -41,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from benchdb import build
-from machine import describe, git_commit
+from machine import add_results_option, append_result, provenance
 
 HERE = Path(__file__).resolve().parent
 WORD = re.compile(r"[^\W_]+")
@@ -244,12 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=200, help="random arguments per command")
     parser.add_argument("--limit", type=int, default=100, help="rows of a limited list")
     parser.add_argument("--seed", type=int, default=1, help="random seed")
-    parser.add_argument(
-        "--results",
-        type=Path,
-        default=HERE / "results-queries.jsonl",
-        help="JSON Lines file to append to",
-    )
+    add_results_option(parser, HERE / "results-queries.jsonl")
     args = parser.parse_args(argv)
     if args.db is not None and not args.db.exists():
         parser.error(f"--db {args.db}: no such file")
@@ -258,9 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     with database_for(args) as (database, built):
         measured = benchmark(database, args.samples, args.limit, args.seed)
     result = {
-        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "git": git_commit(),
-        "machine": describe(),
+        **provenance(),
         "database": str(database) if built is None else None,
         "built": built,
         "seed": args.seed,
@@ -269,9 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         "timing": "in-process, one open connection; wall-clock and process CPU milliseconds",
     }
     print(report(result))
-    with args.results.open("a", encoding="utf-8") as results:
-        results.write(json.dumps(result, ensure_ascii=False) + "\n")
-    print(f"\nAppended to {args.results}")
+    append_result(args.results, result)
     return 0
 
 

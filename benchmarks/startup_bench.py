@@ -18,8 +18,6 @@ Prints a table and appends one JSON line with the machine and the figures to the
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import os
 import shutil
 import statistics
@@ -30,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from machine import describe, git_commit
+from machine import add_results_option, append_result, provenance
 
 HERE = Path(__file__).resolve().parent
 PERSON = "kestutis-jankauskas"
@@ -123,9 +121,7 @@ def benchmark(repeat: int, warmup: int) -> dict[str, Any]:
         for name, measured, baseline, _target in RATIOS
     }
     return {
-        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "git": git_commit(),
-        "machine": describe(),
+        **provenance(),
         "repeat": repeat,
         "warmup": warmup,
         "commands": figures,
@@ -160,20 +156,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=15, help="measured runs of each command")
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured runs first")
-    parser.add_argument(
-        "--results",
-        type=Path,
-        default=HERE / "results-startup.jsonl",
-        help="JSON Lines file to append to",
-    )
+    add_results_option(parser, HERE / "results-startup.jsonl")
     args = parser.parse_args(argv)
     if args.repeat < 1 or args.warmup < 0:
         parser.error("--repeat must be at least 1 and --warmup at least 0")
     result = benchmark(args.repeat, args.warmup)
     print(report(result))
-    with args.results.open("a", encoding="utf-8") as results:
-        results.write(json.dumps(result, ensure_ascii=False) + "\n")
-    print(f"\nAppended to {args.results}")
+    append_result(args.results, result)
     return 0
 
 
