@@ -472,6 +472,21 @@ def test_links_in_and_out_of_directories_and_loops(data: Path, tmp_path: Path) -
     )
 
 
+def test_a_source_file_that_cannot_be_read_is_a_problem(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tests run as root, whom permissions do not stop: the read itself is made to fail.
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(texts, "open", refuse, raising=False)
+    problem = only(problems_of(data))
+    assert (problem.field, problem.message) == (
+        "path",
+        "example.txt cannot be read (Permission denied)",
+    )
+
+
 def test_a_missing_source_file_says_where_it_looked(data: Path, tmp_path: Path) -> None:
     edit(data / "example.yaml", "path: example.txt", "path: exmaple.txt")
     problem = only(problems_of(data))

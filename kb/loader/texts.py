@@ -119,8 +119,13 @@ def _read_text(resolved: str, relative: str, length: int, sha256: str | None) ->
             f"{relative} is {size(length)}; a source text may be at most {size(MAX_SOURCE_BYTES)}",
             "split the document into several sources",
         )
-    with open(resolved, "rb") as stream:
-        raw = stream.read()
+    try:
+        with open(resolved, "rb") as stream:
+            raw = stream.read()
+    except OSError as error:  # permissions, an I/O error, a file removed meanwhile
+        raise TextProblem(
+            "path", f"{relative} cannot be read ({error.strerror or error})"
+        ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
