@@ -138,25 +138,31 @@ def commands(found: dict[str, str]) -> dict[str, Callable[[Connection], Any]]:
     return calls
 
 
-def whole_table_reads(engine: Engine, sql: str, parameters: Any) -> list[str]:
-    """The tables (other than READ_WHOLE) that the plan of `sql` reads whole."""
-    derived = {name for pair in DERIVED.findall(sql) for name in pair if name}
+def plan_lines(engine: Engine, sql: str, parameters: Any) -> list[str]:
+    """The lines of the database's plan of `sql` (PostgreSQL: with sequential scans off, as
+    small tables make them the right choice: the plan then shows which indexes serve)."""
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
             plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters).all()
-            scans = [SQLITE_SCAN.match(row[3]) for row in plan]
-            return [
-                scan["name"]
-                for scan in scans
-                if scan
-                and scan["name"] not in derived | READ_WHOLE | {"CONSTANT"}
-                and not FTS_MATCH.match(scan["rest"])
-            ]
-        # Small tables make sequential scans the right choice: ask for the indexes' plans.
+            return [row[3] for row in plan]
         connection.execute(text("SET enable_seqscan = off"))
-        plan = connection.exec_driver_sql(f"EXPLAIN {sql}", parameters).all()
-        lines = [row[0] for row in plan]
-        return [s["name"] for s in map(PG_SCAN.search, lines) if s and s["name"] not in READ_WHOLE]
+        return [row[0] for row in connection.exec_driver_sql(f"EXPLAIN {sql}", parameters)]
+
+
+def whole_table_reads(engine: Engine, sql: str, parameters: Any) -> list[str]:
+    """The tables (other than READ_WHOLE) that the plan of `sql` reads whole."""
+    derived = {name for pair in DERIVED.findall(sql) for name in pair if name}
+    lines = plan_lines(engine, sql, parameters)
+    if engine.dialect.name == "sqlite":
+        scans = [SQLITE_SCAN.match(line) for line in lines]
+        return [
+            scan["name"]
+            for scan in scans
+            if scan
+            and scan["name"] not in derived | READ_WHOLE | {"CONSTANT"}
+            and not FTS_MATCH.match(scan["rest"])
+        ]
+    return [s["name"] for s in map(PG_SCAN.search, lines) if s and s["name"] not in READ_WHOLE]
 
 
 def test_no_filtered_list_reads_a_whole_table(loaded: Engine) -> None:
@@ -171,22 +177,14 @@ def test_no_filtered_list_reads_a_whole_table(loaded: Engine) -> None:
     assert problems == {}
 
 
-def plan_of(engine: Engine, sql: str, parameters: Any) -> str:
-    """The database's plan of `sql`, as one text (PostgreSQL: without sequential scans)."""
-    with engine.connect() as connection:
-        if engine.dialect.name == "sqlite":
-            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters).all()
-            return "\n".join(row[3] for row in plan)
-        connection.execute(text("SET enable_seqscan = off"))
-        return "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {sql}", parameters))
-
-
 def test_a_subjects_figures_are_read_from_their_index(loaded: Engine) -> None:
     # The figures about a subject lie scattered across the table: kb figures --subject reads
     # the index that holds every column it needs of them, and the table only for the page.
     subject = names(loaded)["party"]
     caught = statements_of(loaded, lambda c: queries.figures(c, subject=subject, limit=20))
-    plans = [plan_of(loaded, sql, p) for sql, p in caught if "figures.subject_id IN" in sql]
+    plans = [
+        "\n".join(plan_lines(loaded, sql, p)) for sql, p in caught if "figures.subject_id IN" in sql
+    ]
     assert plans
     # SQLite reads the indexes alone (the sources' slugs too: their rows hold the texts);
     # PostgreSQL's choice of scan depends on the table's size.
