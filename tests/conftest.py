@@ -182,6 +182,19 @@ def empty_db(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> It
 
 
 @pytest.fixture
+def other_empty_db(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path, migrated_template: Path
+) -> Iterator[str]:
+    """URL of a second fresh, migrated, empty database on empty_db's backend (to compare)."""
+    yield from _database(
+        request,
+        backend,
+        "empty",
+        lambda: Path(shutil.copy(migrated_template, tmp_path / "other.sqlite3")),
+    )
+
+
+@pytest.fixture
 def seeded_db(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[str]:
     """URL of a fresh database holding the bundled collection (once per backend)."""
     yield from _database(

@@ -18,6 +18,14 @@ seeds_option = click.option(
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Directory of the source texts.  [default: PATH's ../seeds]",
 )
+jobs_option = click.option(
+    "--jobs",
+    "-j",
+    metavar="N",
+    type=click.IntRange(min=1),
+    help="Processes that read, check and ground the files; 1 reads them in kb's own process.  "
+    "[default: one per CPU when there are 32 MB or more to read, else 1]",
+)
 
 
 @click.command(
@@ -25,10 +33,12 @@ seeds_option = click.option(
         "kb load",
         "kb load seeds_data/ --dry-run",
         "kb load my_data/ --seeds my_texts/ --prune --db my.sqlite3",
+        "kb load --jobs 2",
     )
 )
 @path_argument
 @seeds_option
+@jobs_option
 @click.option("--dry-run", is_flag=True, help="Report what would change; write no records.")
 @click.option("--prune", is_flag=True, help="Delete records that are no longer in the files.")
 @click.option(
@@ -44,6 +54,7 @@ seeds_option = click.option(
 def load(
     path: Path | None,
     seeds_dir: Path | None,
+    jobs: int | None,
     dry_run: bool,
     prune: bool,
     reread: bool,
@@ -76,6 +87,7 @@ def load(
                 prune=prune,
                 reread=reread,
                 progress=line or ignore,
+                jobs=jobs,
             )
         finally:
             if line is not None:
@@ -87,11 +99,14 @@ def load(
         click.echo(views.load_text(report, where))
 
 
-@click.command(epilog=examples("kb validate", "kb validate my_data/ --seeds my_texts/"))
+@click.command(
+    epilog=examples("kb validate", "kb validate my_data/ --seeds my_texts/", "kb validate --jobs 2")
+)
 @path_argument
 @seeds_option
+@jobs_option
 @format_option("table", "json")
-def validate(path: Path | None, seeds_dir: Path | None, fmt: str) -> None:
+def validate(path: Path | None, seeds_dir: Path | None, jobs: int | None, fmt: str) -> None:
     """Check data files without touching a database.
 
     Checks fields, slugs, references and grounding (every span is in its source). PATH is a data
@@ -100,7 +115,7 @@ def validate(path: Path | None, seeds_dir: Path | None, fmt: str) -> None:
     """
     from kb.loader import validate as validate_files
 
-    summary = validate_files(path, seeds_dir=seeds_dir)
+    summary = validate_files(path, seeds_dir=seeds_dir, jobs=jobs)
     if fmt == "json":
         click.echo(to_json({**summary.to_dict(), "ok": True}))
     else:

@@ -23,6 +23,7 @@ from kb.loader.checking import check_record
 from kb.loader.crosscheck import CrossCheck
 from kb.loader.fingerprints import FilePlan, plan_files, record_files, size
 from kb.loader.merge import Merger
+from kb.loader.parallel import Task, default_jobs, read_in_workers, tasks
 from kb.loader.problems import Problems, display_path
 from kb.loader.progress import Progress, ProgressCallback, ignore
 from kb.loader.reading import data_files, read_file
@@ -44,10 +45,12 @@ def locations(path: Path | None, seeds_dir: Path | None) -> tuple[Path, Path]:
     return data, Path(seeds_dir)
 
 
-def validate(path: Path | None = None, *, seeds_dir: Path | None = None) -> ValidationSummary:
+def validate(
+    path: Path | None = None, *, seeds_dir: Path | None = None, jobs: int | None = None
+) -> ValidationSummary:
     """Read, check and ground every file without a database; raise LoadError listing problems.
 
-    The checks run in a scratch SQLite file that is deleted afterwards.
+    The checks run in a scratch SQLite file that is deleted afterwards. `jobs` as for load().
     """
     data, seeds = locations(path, seeds_dir)
     with _scratch() as engine:
@@ -55,7 +58,7 @@ def validate(path: Path | None = None, *, seeds_dir: Path | None = None) -> Vali
         files = data_files(data, problems)
         with writing(engine, commit=False) as connection:
             migrate(connection)
-            run = _Run(connection, files, seeds, problems, prune=False, remember=False)
+            run = _Run(connection, files, seeds, problems, prune=False, remember=False, jobs=jobs)
             run.read(ignore)
             if problems:
                 raise problems.error(display_path(data), loading=False)
@@ -71,6 +74,7 @@ def load(
     prune: bool = False,
     reread: bool = False,
     progress: ProgressCallback | None = None,
+    jobs: int | None = None,
 ) -> LoadReport:
     """Migrate the database, validate, ground and write the collection, all in one transaction.
 
@@ -78,16 +82,18 @@ def load(
     load are skipped, unless `reread` or `prune` is given. With `dry_run` the report is
     computed (and the writes tried) but rolled back; with `prune`, rows absent from the files
     are deleted. On any problem nothing is written and LoadError lists every problem found.
-    `progress` hears where the load is (see kb.loader.progress).
+    `progress` hears where the load is (see kb.loader.progress). `jobs` is how many worker
+    processes read, check and ground the files (1: none, all in this process); by default one
+    per CPU for a large load, none for a small one.
     """
     progress = progress or ignore
     if dry_run and _missing_sqlite_file(engine):
         # A dry run must not create the database: rehearse on an empty scratch one.
         with _scratch() as scratch:
-            return _load(scratch, path, seeds_dir, dry_run, prune, reread, progress)
+            return _load(scratch, path, seeds_dir, dry_run, prune, reread, progress, jobs)
     new_file = _missing_sqlite_file(engine)
     try:
-        return _load(engine, path, seeds_dir, dry_run, prune, reread, progress)
+        return _load(engine, path, seeds_dir, dry_run, prune, reread, progress, jobs)
     except Exception:
         if new_file:
             # The database was "as before" when it did not exist: leave no empty file behind.
@@ -103,6 +109,7 @@ def _load(
     prune: bool,
     reread: bool,
     progress: ProgressCallback,
+    jobs: int | None,
 ) -> LoadReport:
     """The load itself (see load())."""
     data, seeds = locations(path, seeds_dir)
@@ -111,7 +118,9 @@ def _load(
     try:
         with writing(engine, commit=not dry_run) as connection:
             migrate(connection)
-            run = _Run(connection, files, seeds, problems, prune=prune, reread=reread or prune)
+            run = _Run(
+                connection, files, seeds, problems, prune=prune, reread=reread or prune, jobs=jobs
+            )
             run.read(progress)
             if problems:
                 raise problems.error(display_path(data), loading=True)
@@ -155,9 +164,12 @@ class _Run:
         prune: bool,
         reread: bool = False,
         remember: bool = True,
+        jobs: int | None = None,
     ) -> None:
         self.connection = connection
         self.files = files
+        self.seeds = seeds
+        self.jobs = jobs
         self.problems = problems
         self.prune = prune
         self.plan: FilePlan = plan_files(connection, files, seeds, reread=reread, remember=remember)
@@ -202,6 +214,26 @@ class _Run:
     def read(self, progress: ProgressCallback) -> None:
         """Stream every file that is not skipped into the stage, then cross-check."""
         shown = [display_path(file) for file in self.files]
+        jobs = self.jobs if self.jobs is not None else default_jobs(self.counter.bytes_total)
+        if jobs > 1:
+            self._read_in_workers(jobs, shown, progress)
+        else:
+            self._read_here(shown, progress)
+        counter = self.counter
+        counter.files_done, counter.current = len(self.files), None
+        progress(self.progress("reading"))
+        self.stage.index()
+        self.grounder.finish()
+        CrossCheck(
+            self.connection,
+            shown,
+            self.problems,
+            prune=self.prune,
+            skipped=bool(self.plan.skipped),
+        ).run()
+
+    def _read_here(self, shown: list[str], progress: ProgressCallback) -> None:
+        """Read, check, ground and stage the files one record at a time, in this process."""
         counter = self.counter
         for index, file in enumerate(self.files):
             counter.files_done = index
@@ -215,17 +247,21 @@ class _Run:
                 if counter.records % PROGRESS_EVERY == 0:
                     progress(self.progress("reading"))
             counter.bytes_done += size(file)
-        counter.files_done, counter.current = len(self.files), None
-        progress(self.progress("reading"))
-        self.stage.index()
-        self.grounder.finish()
-        CrossCheck(
-            self.connection,
-            shown,
-            self.problems,
-            prune=self.prune,
-            skipped=bool(self.plan.skipped),
-        ).run()
+
+    def _read_in_workers(self, jobs: int, shown: list[str], progress: ProgressCallback) -> None:
+        """Read, check and ground the files in worker processes; stage their rows in order."""
+        counter = self.counter
+
+        def done(task: Task, records: int) -> None:
+            last = task[-1]
+            counter.bytes_done += sum(piece.size for piece in task)
+            counter.records += records
+            counter.files_done = last.file + (last.part.end is None)
+            counter.current = shown[last.file]
+            progress(self.progress("reading"))
+
+        work = tasks(self.files, self.plan.skipped)
+        read_in_workers(jobs, self.grounder, self.problems, self.seeds, work, done)
 
     def counts(self) -> dict[str, int]:
         """Rows staged per table: records per type, roles and participants included."""

@@ -37,6 +37,11 @@ class FilePlan:
     digests: list[str | None]  # None: the file could not be read (reading it reports why)
     skipped: set[int]
     skipped_rows: Counter[str] = field(default_factory=Counter)
+    # How _kb_files names each file: its absolute, resolved path.
+    keys: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.keys = resolved(self.files)
 
     @property
     def bytes_to_read(self) -> int:
@@ -92,8 +97,8 @@ def plan_files(
         )
     }
     candidates: dict[int, int] = {}  # file id -> index in `files`
-    for index, (path, sha256) in enumerate(zip(files, digests, strict=True)):
-        entry = known.get(_key(path))
+    for index, (key, sha256) in enumerate(zip(plan.keys, digests, strict=True)):
+        entry = known.get(key)
         if entry is not None and sha256 is not None and entry.sha256 == sha256:
             candidates[entry.id] = index
     for file_id in _changed_texts(connection, set(candidates), seeds_dir):
@@ -105,7 +110,7 @@ def plan_files(
         )
     plan.skipped = set(candidates.values())
     for index in plan.skipped:
-        plan.skipped_rows.update(json.loads(known[_key(files[index])].counts))
+        plan.skipped_rows.update(json.loads(known[plan.keys[index]].counts))
     return plan
 
 
@@ -141,9 +146,18 @@ def _changed_texts(connection: Connection, file_ids: set[int], seeds_dir: Path) 
     return changed
 
 
-def _key(path: Path) -> str:
-    """How `_kb_files` names a file: its absolute, resolved path."""
-    return str(path.resolve())
+def resolved(paths: list[Path]) -> list[str]:
+    """The absolute, resolved path of each file (what Path.resolve() gives), each directory
+    resolved once: resolving costs a system call per component of the path."""
+    directories: dict[Path, str] = {}
+    found = []
+    for path in paths:
+        directory = directories.get(path.parent)
+        if directory is None:
+            directory = directories[path.parent] = os.path.realpath(path.parent)
+        candidate = os.path.join(directory, path.name)
+        found.append(os.path.realpath(candidate) if os.path.islink(candidate) else candidate)
+    return found
 
 
 def record_files(
@@ -166,7 +180,7 @@ def record_files(
         insert(files_table),
         [
             {
-                "path": _key(plan.files[i]),
+                "path": plan.keys[i],
                 "sha256": plan.digests[i],
                 "counts": json.dumps(counts.get(i, {})),
             }
@@ -184,14 +198,14 @@ def _record_attributions(connection: Connection, plan: FilePlan, read: list[int]
             select(files_table.c.path, files_table.c.id).where(
                 files_table.c.path.in_(bindparam("paths", expanding=True))
             ),
-            {"paths": [_key(plan.files[i]) for i in read]},
+            {"paths": [plan.keys[i] for i in read]},
         ).all()
     )
     connection.exec_driver_sql("DROP TABLE IF EXISTS kb_file_ids")
     connection.exec_driver_sql("CREATE TEMPORARY TABLE kb_file_ids (idx INTEGER, file_id INTEGER)")
     connection.execute(
         text("INSERT INTO kb_file_ids (idx, file_id) VALUES (:idx, :file_id)"),
-        [{"idx": i, "file_id": ids[_key(plan.files[i])]} for i in read],
+        [{"idx": i, "file_id": ids[plan.keys[i]]} for i in read],
     )
     for name, spec in SPECS.items():
         if "slug" not in spec.key:

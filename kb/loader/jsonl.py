@@ -10,7 +10,7 @@ import codecs
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from kb.loader.limits import MAX_LINE_BYTES, size
 from kb.loader.problems import Problem, Problems, shown
@@ -23,28 +23,51 @@ _MAX_INT_DIGITS = 400
 _SKIP_CHUNK = 1 << 20
 
 
-def read_jsonl(path: Path, file: str, problems: Problems) -> Iterator[RawRecord]:
-    """Records of a JSON Lines file (shown as `file`): one object per line with a "type"."""
+class Part(NamedTuple):
+    """A stretch of whole lines of a file: bytes [start, end) (end None: to the end of the
+    file), the first of them being line `first_line`."""
+
+    start: int = 0
+    end: int | None = None
+    first_line: int = 1
+
+
+WHOLE = Part()
+
+
+def read_jsonl(
+    path: Path, file: str, problems: Problems, part: Part = WHOLE
+) -> Iterator[RawRecord]:
+    """Records of a JSON Lines file (shown as `file`), or of a part of it: one object per line
+    with a "type"."""
     # One decoder for the whole file: json.loads() with options builds a new one per call.
     repeated: list[str] = []
     decoder = json.JSONDecoder(object_pairs_hook=_pairs_hook(repeated), parse_int=_int)
     with path.open("rb") as stream:
-        for number, text in _lines(stream, file, problems):
+        stream.seek(part.start)
+        for number, text in _lines(stream, file, problems, part):
             repeated.clear()
             record = _record(decoder, repeated, text, number, file, problems)
             if record is not None:
                 yield record
 
 
-def _lines(stream: BinaryIO, file: str, problems: Problems) -> Iterator[tuple[int, str]]:
-    """(line number, text) of each non-blank line that is short enough and UTF-8."""
-    number = 0
-    while raw := stream.readline(MAX_LINE_BYTES + 2):  # room for the content and "\r\n"
+def _lines(
+    stream: BinaryIO, file: str, problems: Problems, part: Part
+) -> Iterator[tuple[int, str]]:
+    """(line number, text) of each non-blank line of the part that is short enough and UTF-8."""
+    number = part.first_line - 1
+    # Bytes left in the part (-1: all), which begins and ends at the start of a line.
+    left = -1 if part.end is None else part.end - part.start
+    while left != 0 and (raw := stream.readline(MAX_LINE_BYTES + 2)):  # content and "\r\n"
         number += 1
+        length = len(raw)
         body = raw.removesuffix(b"\n").removesuffix(b"\r")
+        if len(body) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            length += _skip_line(stream)
+        if left > 0:
+            left = max(left - length, 0)
         if len(body) > MAX_LINE_BYTES:
-            if not raw.endswith(b"\n"):
-                _skip_line(stream)
             problems.add(
                 file_problem(
                     file,
@@ -73,11 +96,14 @@ def _lines(stream: BinaryIO, file: str, problems: Problems) -> Iterator[tuple[in
             yield number, text
 
 
-def _skip_line(stream: BinaryIO) -> None:
-    """Read past the end of the current line, a chunk at a time."""
+def _skip_line(stream: BinaryIO) -> int:
+    """Read past the end of the current line, a chunk at a time; the bytes skipped."""
+    skipped = 0
     while chunk := stream.readline(_SKIP_CHUNK):
+        skipped += len(chunk)
         if chunk.endswith(b"\n"):
-            return
+            break
+    return skipped
 
 
 def _record(

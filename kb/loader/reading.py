@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from kb.loader.jsonl import read_jsonl
+from kb.loader.jsonl import WHOLE, Part, read_jsonl
 from kb.loader.problems import Problems, display_path
 from kb.loader.raw import RawRecord, file_problem
 from kb.loader.yamlfile import read_yaml
@@ -39,12 +39,18 @@ def data_files(path: Path, problems: Problems) -> list[Path]:
     return [path]
 
 
-def read_file(path: Path, problems: Problems) -> Iterator[RawRecord]:
-    """The records of one data file, one at a time; what cannot be read becomes a problem."""
+def is_jsonl(path: Path) -> bool:
+    """Whether a data file is JSON Lines (else YAML)."""
+    return path.suffix.lower() in JSONL_SUFFIXES
+
+
+def read_file(path: Path, problems: Problems, part: Part = WHOLE) -> Iterator[RawRecord]:
+    """The records of one data file (or of a part of a JSON Lines file), one at a time; what
+    cannot be read becomes a problem."""
     shown = display_path(path)
     try:
-        if path.suffix.lower() in JSONL_SUFFIXES:
-            yield from read_jsonl(path, shown, problems)
+        if is_jsonl(path):
+            yield from read_jsonl(path, shown, problems, part)
         else:
             yield from read_yaml(path, shown, problems)
     except OSError as error:  # unreadable: permissions, a directory named *.yaml, I/O error

@@ -5,10 +5,11 @@ memory holds a batch, not the collection. Cross-record checks (duplicate slugs, 
 and the merge into the real tables are then set-based SQL over these tables. On SQLite rows go
 in by the driver's executemany; on PostgreSQL by COPY.
 
-Each staged row carries where it came from: `_seq` (its order in the load), `_file` (an index
-into the load's list of files), `_line` (the record's line), `_label` (the record's slug or
-#N), `_lines` (JSON of field path -> line, for YAML files; NULL otherwise) and `_path` (for a
-role or participant: its place in the record, e.g. "roles[0]").
+Each staged row carries where it came from: `_seq` (its order in its table, numbered by the
+database as rows go in), `_file` (an index into the load's list of files), `_line` (the
+record's line), `_label` (the record's slug or #N), `_lines` (JSON of field path -> line, for
+YAML files; NULL otherwise) and `_path` (for a role or participant: its place in the record,
+e.g. "roles[0]").
 """
 
 from __future__ import annotations
@@ -35,14 +36,20 @@ _INDEXED = {
 }
 
 
+def row_fields() -> dict[str, Any]:
+    """Per table, a function from a row's values (by field name) to its fields in order."""
+    # A C-level getter per table: staging a row costs one call, not one per field.
+    return {name: itemgetter(*SPECS[name].fields) for name in TABLES}
+
+
 def stage_name(table: str) -> str:
     """The staging table of a kb table."""
     return f"kb_stage_{table}"
 
 
 def staged_columns(table: str) -> tuple[str, ...]:
-    """The columns of a staging table, in insert order."""
-    return (*META, *SPECS[table].fields)
+    """The columns a row of a staging table gives, in order (all but `_seq`)."""
+    return (*META[1:], *SPECS[table].fields)
 
 
 def _stage_table(metadata: MetaData, name: str) -> Table:
@@ -50,7 +57,8 @@ def _stage_table(metadata: MetaData, name: str) -> Table:
     spec = SPECS[name]
     real = spec.table
     columns: list[Column[Any]] = [
-        Column("_seq", Integer, primary_key=True, autoincrement=False),
+        # Numbered by the database in insert order, so rows come in without it.
+        Column("_seq", Integer, primary_key=True, autoincrement=True),
         Column("_file", Integer, nullable=False),
         Column("_line", Integer, nullable=False),
         Column("_label", Text, nullable=False),
@@ -74,9 +82,7 @@ class Stage:
         self.metadata = MetaData()
         self.tables = {name: _stage_table(self.metadata, name) for name in TABLES}
         self.buffers: dict[str, list[tuple[Any, ...]]] = {name: [] for name in TABLES}
-        # A C-level getter per table: staging a row costs one call, not one per field.
-        self.getters = {name: itemgetter(*SPECS[name].fields) for name in TABLES}
-        self.seq = 0
+        self.getters = row_fields()
         self.indexed = False
         for table in self.tables.values():
             self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
@@ -87,9 +93,19 @@ class Stage:
     def add(self, table: str, meta: tuple[Any, ...], values: dict[str, Any]) -> None:
         """Buffer one row: `meta` is (file, line, label, lines, path); values by field name,
         lists already as JSON text (json_text)."""
-        self.seq += 1
+        self.add_row(table, meta, self.getters[table](values))
+
+    def add_row(self, table: str, meta: tuple[Any, ...], fields: tuple[Any, ...]) -> None:
+        """Buffer one row whose fields are already in the table's order (row_fields())."""
         buffer = self.buffers[table]
-        buffer.append((self.seq, *meta, *self.getters[table](values)))
+        buffer.append((*meta, *fields))
+        if len(buffer) >= BATCH:
+            self.flush(table)
+
+    def add_rows(self, table: str, rows: list[tuple[Any, ...]]) -> None:
+        """Buffer whole rows of a table: meta, then the fields in order (staged_columns())."""
+        buffer = self.buffers[table]
+        buffer.extend(rows)
         if len(buffer) >= BATCH:
             self.flush(table)
 
@@ -114,7 +130,9 @@ class Stage:
                         copy.write_row(row)
             return
         marks = ", ".join("?" * len(columns))
-        self.connection.exec_driver_sql(f"INSERT INTO {target} VALUES ({marks})", rows)
+        self.connection.exec_driver_sql(
+            f"INSERT INTO {target} ({', '.join(columns)}) VALUES ({marks})", rows
+        )
 
     def index(self) -> None:
         """Index the staged keys, once every row is in (the checks and the merge join on them)."""

@@ -1,0 +1,328 @@
+"""Read, check and ground data files in worker processes; stage their rows in file order.
+
+Most of a large load's time is Python work per record: decoding, checking, finding each
+passage in its source text. Worker processes do that work for whole files, or parts of large
+JSON Lines files; the loading process stages what they send back in file order, so the staged
+rows, the problems found and their order are those of a load without workers.
+
+A worker grounds what its own part can ground alone: records whose sources (and, for a figure,
+whose quote) come earlier in the same part. Any other record it sends back checked but not
+grounded, and the loading process grounds it exactly as it would without workers
+(kb.loader.stream.Grounder), deferring it when it must wait. A part that defines a source
+already defined earlier in the load is read again by the loading process, so that, as without
+workers, the first definition is the one used.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from kb.errors import KbError
+from kb.loader.checking import Record, check_record
+from kb.loader.fingerprints import size
+from kb.loader.grounding import Text
+from kb.loader.jsonl import WHOLE, Part
+from kb.loader.problems import Problem, Problems
+from kb.loader.reading import is_jsonl, read_file
+from kb.loader.spec import TABLES
+from kb.loader.staging import row_fields
+from kb.loader.stream import Grounder, Grounding
+from kb.loader.texts import SeedFiles
+
+# Below this many bytes to read, a load does its work in its own process: starting workers
+# (a fresh interpreter each, importing the loader) costs about half a second.
+PARALLEL_MIN_BYTES = 32 * 1024 * 1024
+# JSON Lines files larger than this are read in parts of about this size, cut at line starts.
+PART_BYTES = 4 * 1024 * 1024
+# Smaller files go to a worker together, about this many bytes at a time: each task sent costs
+# the loading process a little, whatever its size.
+TASK_BYTES = 1024 * 1024
+# More workers than this gain little: the loading process stages every row itself.
+MAX_JOBS = 8
+# Tasks sent ahead per worker: enough to keep every worker busy, few enough that results
+# waiting for their turn stay small.
+AHEAD = 4
+_BLOCK = 1 << 20
+
+# What a worker sends back besides rows, in order: a problem, or a record left to the loading
+# process; each with how many rows of each table came before it.
+PROBLEM, RECORD = 0, 1
+Event = tuple[int, Any, int, tuple[int, ...]]
+Rows = dict[str, list[tuple[Any, ...]]]
+
+
+class Piece(NamedTuple):
+    """A data file, or a part of one: its index in the load's list of files, path, part, and
+    size in bytes."""
+
+    file: int
+    path: str
+    part: Part
+    size: int
+
+
+# What a worker is given at a time: pieces in load order.
+Task = tuple[Piece, ...]
+
+
+class Result(NamedTuple):
+    """What a worker made of a part: its rows per table, in order (as Stage.add_rows takes
+    them); problems and records left to the loading process, in order; the slugs of the
+    sources it defines; how many records it read."""
+
+    rows: Rows
+    events: list[Event]
+    sources: list[str]
+    records: int
+
+
+def default_jobs(bytes_to_read: int) -> int:
+    """Worker processes for a load of this many bytes: one per CPU, or none (1) when small."""
+    if bytes_to_read < PARALLEL_MIN_BYTES:
+        return 1
+    return max(1, min(available_cpus(), MAX_JOBS))
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def tasks(files: list[Path], skipped: set[int]) -> Iterator[Task]:
+    """The work of a load in tasks of about TASK_BYTES or more, in load order."""
+    task: list[Piece] = []
+    gathered = 0
+    for piece in pieces(files, skipped):
+        task.append(piece)
+        gathered += piece.size
+        if gathered >= TASK_BYTES:
+            yield tuple(task)
+            task, gathered = [], 0
+    if task:
+        yield tuple(task)
+
+
+def pieces(files: list[Path], skipped: set[int]) -> Iterator[Piece]:
+    """The files to read, in load order: whole, or in parts when large JSON Lines."""
+    for index, file in enumerate(files):
+        if index in skipped:
+            continue
+        length = size(file)
+        if is_jsonl(file) and length > PART_BYTES:
+            for part in split(file, PART_BYTES):
+                end = length if part.end is None else part.end
+                yield Piece(index, str(file), part, end - part.start)
+        else:
+            yield Piece(index, str(file), WHOLE, length)
+
+
+def split(path: Path, part_bytes: int) -> Iterator[Part]:
+    """Parts of `part_bytes` or a little more covering a file, each cut at the start of a
+    line; the file is read a block at a time, counting lines."""
+    start, line, newlines = 0, 1, 0  # the part's start, its first line, its line ends so far
+    offset = 0  # where the block read last begins in the file
+    try:
+        with path.open("rb") as stream:
+            while block := stream.read(_BLOCK):
+                scanned = 0  # where the current part's bytes not yet counted begin, in block
+                while (wanted := start + part_bytes - offset) <= len(block):
+                    # The part ends after the first line end at or past its wanted size.
+                    cut = block.find(b"\n", max(wanted - 1, scanned)) + 1
+                    if cut == 0:
+                        break
+                    newlines += block.count(b"\n", scanned, cut)
+                    yield Part(start, offset + cut, line)
+                    start, line, newlines, scanned = offset + cut, line + newlines, 0, cut
+                newlines += block.count(b"\n", scanned)
+                offset += len(block)
+    except OSError:
+        pass  # the read of the rest reports it
+    if start < offset or start == 0:
+        yield Part(start, None, line)
+
+
+def read_in_workers(
+    jobs: int,
+    grounder: Grounder,
+    problems: Problems,
+    seeds_dir: Path,
+    work: Iterator[Task],
+    done: Callable[[Task, int], None],
+) -> None:
+    """Read, check and ground every task in `jobs` workers, staging the results in order;
+    `done(task, records)` hears of each task once its rows are staged."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=_start, initargs=(str(seeds_dir), grounder.prune)
+    ) as pool:
+        pending: deque[tuple[Task, Future[Result]]] = deque()
+
+        def send() -> None:
+            task = next(work, None)
+            if task is not None:
+                pending.append((task, pool.submit(ground_task, task)))
+
+        for _ in range(jobs * AHEAD):
+            send()
+        while pending:
+            task, future = pending.popleft()
+            try:
+                result = future.result()
+            except BrokenProcessPool as error:
+                raise KbError(_BROKEN) from error
+            send()
+            records = _stage(task, result, grounder, problems)
+            done(task, records)
+
+
+_BROKEN = (
+    "A worker process reading the files stopped unexpectedly (it was killed, or ran out of "
+    "memory). Nothing was written. Run the load again with --jobs 1 to read in one process; "
+    'a script that calls kb.loader.load() must do so under `if __name__ == "__main__":`, '
+    "because each worker imports the script that started it"
+)
+
+
+def _stage(task: Task, result: Result, grounder: Grounder, problems: Problems) -> int:
+    """Stage a worker's result (or read the part here when it redefines a source); the
+    records read."""
+    if any(slug in grounder.file_sources for slug in result.sources):
+        return read_here(task, grounder, problems)
+    rows = result.rows
+    done = dict.fromkeys(rows, 0)
+
+    def stage_before(counts: tuple[int, ...]) -> None:
+        # Rows a worker made before an event are staged before the loading process handles it.
+        for table, count in zip(rows, counts, strict=True):
+            if count > done[table]:
+                grounder.staged(table, rows[table][done[table] : count])
+                done[table] = count
+
+    for kind, item, file, counts in result.events:
+        stage_before(counts)
+        if kind == PROBLEM:
+            problems.add(item)
+        else:
+            grounder.add(item, file)
+    stage_before(tuple(len(table_rows) for table_rows in rows.values()))
+    return result.records
+
+
+def read_here(task: Task, grounder: Grounder, problems: Problems) -> int:
+    """Read, check and ground a task in this process; the records read."""
+    records = 0
+    for piece in task:
+        for raw in read_file(Path(piece.path), problems, piece.part):
+            grounder.add(check_record(raw, problems), piece.file)
+            records += 1
+    return records
+
+
+# In a worker -------------------------------------------------------------------------------
+
+_worker: dict[str, Any] = {}
+
+
+def _start(seeds_dir: str, prune: bool) -> None:
+    """Set a worker up: its view of the seeds directory; Ctrl-C is the loading process's."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker["seed_files"] = SeedFiles(Path(seeds_dir))
+    _worker["prune"] = prune
+
+
+def ground_task(task: Task) -> Result:
+    """Read, check and ground one task in a worker."""
+    rows = _Rows()
+    grounder = LocalGrounder(rows, _worker["seed_files"], prune=_worker["prune"])
+    records = 0
+    for piece in task:
+        for raw in read_file(Path(piece.path), grounder.problems, piece.part):
+            grounder.add(check_record(raw, grounder.problems), piece.file)
+            records += 1
+    return Result(rows.rows, rows.events, list(grounder.file_sources), records)
+
+
+class _Rows:
+    """A worker's rows per table, whole (meta and fields in staging order), and its events."""
+
+    def __init__(self) -> None:
+        self.rows: Rows = {name: [] for name in TABLES}
+        self.fields = row_fields()
+        self.events: list[Event] = []
+
+    def add(self, table: str, meta: tuple[Any, ...], values: dict[str, Any]) -> None:
+        """Keep a row of `table`."""
+        self.rows[table].append((*meta, *self.fields[table](values)))
+
+    def event(self, kind: int, item: Any, file: int) -> None:
+        """Keep a problem or a record (of a file), after the rows made so far."""
+        counts = tuple(len(rows) for rows in self.rows.values())
+        self.events.append((kind, item, file, counts))
+
+
+class _Problems(Problems):
+    """A worker's problems, as events, all of them (the loading process keeps the first)."""
+
+    def __init__(self, rows: _Rows) -> None:
+        super().__init__(limit=sys.maxsize)
+        self.rows = rows
+
+    def add(self, problem: Problem) -> None:
+        """Keep a problem."""
+        self.rows.event(PROBLEM, problem, -1)
+
+
+class LocalGrounder(Grounding):
+    """Grounds the records of one part that the part alone can ground; sends the rest back."""
+
+    def __init__(self, rows: _Rows, seed_files: SeedFiles, *, prune: bool) -> None:
+        super().__init__(rows, seed_files, _Problems(rows), prune=prune)
+        self.rows = rows
+        # The source of each quote of this part (first definition), grounded or not.
+        self.quote_sources: dict[str, Any] = {}
+
+    def add(self, record: Record, file: int) -> None:
+        """Ground a record here when the part holds all it needs, else send it back."""
+        self.file = file
+        if record.type != "source" and not self.ready(record):
+            self.rows.event(RECORD, record, file)
+            return
+        if record.type == "quote" and record.slug is not None:
+            self.quote_sources.setdefault(record.slug, record.values["source"])
+        self.handle(record)
+
+    def ready(self, record: Record) -> bool:
+        """Whether the record's sources (and a figure's quote) are in this part, in memory."""
+        values = record.values
+        if record.type == "person":
+            sources = [role["source"] for role in values["roles"] or ()]
+        else:
+            sources = [values.get("source")]
+        if any(isinstance(source, str) and source not in self.texts for source in sources):
+            return False
+        # A quote of this part has its source in this part too, or none that is valid.
+        quote = values["quote"] if record.type == "figure" else None
+        return not isinstance(quote, str) or quote in self.quotes
+
+    def text_of(self, slug: str) -> Text | None:
+        """The text of a source of this part (ready() has made sure it is in memory)."""
+        self.texts.move_to_end(slug)
+        return self.texts[slug]
+
+    def _quote_row(self, slug: str) -> tuple[Any, ...] | None:
+        """(source, None, None) of a quote of this part that was not grounded, as the staged
+        row would give it; None when its source is not valid."""
+        source = self.quote_sources[slug]
+        known = isinstance(source, str) and source in self.file_sources
+        return (source, None, None) if known else None

@@ -1,0 +1,346 @@
+"""Loading with worker processes gives exactly what loading in one process gives.
+
+A load with `jobs` > 1 reads, checks and grounds its files in worker processes and stages
+their rows in file order (kb.loader.parallel). Whatever the layout of the collection, the
+database it writes, or the problems it reports, must be those of the same load with jobs=1.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import Result
+from helpers.dumps import dump
+from helpers.files import write
+from helpers.processes import run_benchmark
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import kb.loader.jsonl
+import kb.loader.parallel
+from kb.db import make_engine
+from kb.errors import KbError
+from kb.loader import load, validate
+from kb.loader.jsonl import WHOLE, Part
+from kb.loader.parallel import default_jobs, split
+from kb.loader.problems import LoadError, Problems
+from kb.loader.progress import Progress
+from kb.loader.reading import read_file
+
+
+@pytest.fixture
+def small_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parts and tasks of a few kilobytes, so that small collections make many of each."""
+    monkeypatch.setattr(kb.loader.parallel, "PART_BYTES", 3_000)
+    monkeypatch.setattr(kb.loader.parallel, "TASK_BYTES", 2_000)
+
+
+def generate(out: Path, facts: int, *options: str) -> Path:
+    """A generated collection's data directory (benchmarks/generate.py)."""
+    done = run_benchmark("generate.py", out, "--facts", str(facts), *options)
+    assert done.returncode == 0, done.stderr
+    return out / "seeds_data"
+
+
+def load_both(data: Path, url: str, other_url: str, **options: Any) -> tuple[Any, Any]:
+    """Load `data` with jobs=1 into one database and jobs=2 into the other; both outcomes
+    (the report as a dict, or the LoadError's text)."""
+    outcomes = []
+    for jobs, target in ((1, url), (2, other_url)):
+        engine = make_engine(target)
+        try:
+            outcomes.append(load(engine, data, jobs=jobs, **options).to_dict())
+        except LoadError as error:
+            outcomes.append(str(error))
+        finally:
+            engine.dispose()
+    return outcomes[0], outcomes[1]
+
+
+def assert_same_load(data: Path, url: str, other_url: str, **options: Any) -> Any:
+    """Both loads report the same and leave the same database; the report."""
+    serial, parallel = load_both(data, url, other_url, **options)
+    assert parallel == serial
+    assert dump(other_url) == dump(url)
+    return serial
+
+
+# Whole loads, one process against two ----------------------------------------------------
+
+
+def test_split_collection_loads_the_same(
+    tmp_path: Path, empty_db: str, other_empty_db: str, small_tasks: None
+) -> None:
+    """Documents over several files, people and roles after them (forward references)."""
+    data = generate(tmp_path, 400, "--files", "5")
+    report = assert_same_load(data, empty_db, other_empty_db)
+    assert report["tables"]["quotes"]["inserted"] > 100
+
+
+def test_one_large_file_in_parts_loads_the_same(
+    tmp_path: Path, empty_db: str, other_empty_db: str, small_tasks: None
+) -> None:
+    """One JSON Lines file of facts, read in parts cut at line starts."""
+    data = generate(tmp_path, 300)
+    facts = data / "facts.jsonl"
+    assert len(list(split(facts, kb.loader.parallel.PART_BYTES))) > 10
+    assert_same_load(data, empty_db, other_empty_db)
+
+
+def test_facts_before_their_sources_load_the_same(
+    tmp_path: Path, empty_sqlite: Path, other_empty_db: str, small_tasks: None
+) -> None:
+    """Facts that come before their source wait until the end, in both ways of loading."""
+    data = generate(tmp_path, 200, "--files", "3")
+    for file in (data / "docs").iterdir():
+        lines = file.read_text(encoding="utf-8").splitlines(keepends=True)
+        file.write_text("".join(reversed(lines)), encoding="utf-8")
+    if not other_empty_db.startswith("sqlite"):
+        pytest.skip("one backend is enough for the layout")
+    assert_same_load(data, f"sqlite:///{empty_sqlite}", other_empty_db)
+
+
+def test_yaml_and_json_lines_load_the_same(
+    tmp_path: Path, empty_sqlite: Path, other_empty_db: str
+) -> None:
+    """YAML files are read whole by a worker, like small JSON Lines files."""
+    data = generate(tmp_path, 120, "--format", "yaml")
+    assert any(p.suffix == ".yaml" for p in data.rglob("*"))
+    if not other_empty_db.startswith("sqlite"):
+        pytest.skip("one backend is enough for the format")
+    assert_same_load(data, f"sqlite:///{empty_sqlite}", other_empty_db)
+
+
+def test_problems_are_the_same(
+    tmp_path: Path, empty_db: str, other_empty_db: str, small_tasks: None
+) -> None:
+    """A collection with problems of every stage: the same problems, in the same order, and
+    neither database is touched."""
+    data = generate(tmp_path, 300, "--files", "4")
+    docs = sorted((data / "docs").iterdir())
+    _edit_records(docs[0], _break_first_quote)
+    _edit_records(docs[1], _break_a_date)
+    _edit_records(docs[2], _unknown_speaker)
+    before = dump(empty_db)
+    serial, parallel = load_both(data, empty_db, other_empty_db)
+    assert isinstance(serial, str)
+    assert "not found in source" in serial
+    assert "is not a date" in serial or "date" in serial
+    assert parallel == serial
+    assert dump(empty_db) == before
+    assert dump(other_empty_db) == before
+
+
+def test_a_source_defined_twice_is_reported_the_same(
+    tmp_path: Path, empty_sqlite: Path, other_empty_db: str, small_tasks: None
+) -> None:
+    """A later file redefining an earlier source (with another text) is read by the loading
+    process, so the first definition grounds its facts, as without workers."""
+    data = generate(tmp_path, 200, "--files", "3")
+    docs = sorted((data / "docs").iterdir())
+    first = json.loads(docs[0].read_text(encoding="utf-8").splitlines()[0])
+    assert first["type"] == "source"
+    second_lines = docs[1].read_text(encoding="utf-8").splitlines(keepends=True)
+    moved = json.loads(second_lines[0])
+    # The second file's first source takes the first file's slug: its facts now cite a
+    # source whose first definition has another text.
+    old_slug = moved["slug"]
+    text = "".join(second_lines).replace(f'"{old_slug}"', f'"{first["slug"]}"')
+    docs[1].write_text(text, encoding="utf-8")
+    if not other_empty_db.startswith("sqlite"):
+        pytest.skip("one backend is enough for the layout")
+    serial, parallel = load_both(data, f"sqlite:///{empty_sqlite}", other_empty_db)
+    assert isinstance(serial, str)
+    assert "defined twice" in serial or "twice" in serial
+    assert "not found in source" in serial
+    assert parallel == serial
+
+
+def test_validate_with_workers(tmp_path: Path, small_tasks: None) -> None:
+    """`validate` uses the workers too, and counts the same."""
+    data = generate(tmp_path, 300, "--files", "4")
+    assert validate(data, jobs=2).to_dict() == validate(data, jobs=1).to_dict()
+
+
+def test_a_reload_with_workers_skips_unchanged_files(
+    tmp_path: Path, empty_sqlite: Path, small_tasks: None
+) -> None:
+    """Skipped files are not sent to workers; one edited file is read again."""
+    data = generate(tmp_path, 300, "--files", "4")
+    engine = make_engine(f"sqlite:///{empty_sqlite}")
+    load(engine, data, jobs=2)
+    docs = sorted((data / "docs").iterdir())
+    lines = docs[2].read_text(encoding="utf-8").splitlines(keepends=True)
+    quote_line = next(i for i, line in enumerate(lines) if '"type": "quote"' in line)
+    record = json.loads(lines[quote_line])
+    record["kind"] = "partial" if record.get("kind") != "partial" else "direct"
+    lines[quote_line] = json.dumps(record, ensure_ascii=False) + "\n"
+    docs[2].write_text("".join(lines), encoding="utf-8")
+    report = load(engine, data, jobs=2)
+    engine.dispose()
+    assert [str(path) for path in report.skipped] == [
+        str(p) for p in sorted(data.rglob("*.jsonl")) if p != docs[2]
+    ]
+    assert report.to_dict()["tables"]["quotes"]["updated"] == 1
+
+
+# A worker that dies ------------------------------------------------------------------------
+
+
+def test_a_worker_killed_is_a_clear_error_and_nothing_is_written(
+    tmp_path: Path, empty_sqlite: Path, small_tasks: None
+) -> None:
+    """When a worker dies (killed, out of memory), the load stops with a message saying what
+    happened and what to do, and the database is as it was."""
+    data = generate(tmp_path, 400, "--files", "8")
+    url = f"sqlite:///{empty_sqlite}"
+    before = dump(url)
+
+    def kill_workers(progress: Progress) -> None:
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGKILL)  # type: ignore[arg-type]
+
+    engine = make_engine(url)
+    with pytest.raises(KbError) as raised:
+        load(engine, data, jobs=2, progress=kill_workers)
+    engine.dispose()
+    message = str(raised.value)
+    assert "worker process" in message
+    assert "Nothing was written" in message
+    assert "--jobs 1" in message
+    assert dump(url) == before
+
+
+# How many workers ------------------------------------------------------------------------
+
+
+def test_small_loads_use_no_workers() -> None:
+    """Starting workers costs about half a second: below PARALLEL_MIN_BYTES, none."""
+    assert default_jobs(0) == 1
+    assert default_jobs(kb.loader.parallel.PARALLEL_MIN_BYTES - 1) == 1
+    big = default_jobs(kb.loader.parallel.PARALLEL_MIN_BYTES)
+    assert 1 <= big <= kb.loader.parallel.MAX_JOBS
+    assert big == min(kb.loader.parallel.available_cpus(), kb.loader.parallel.MAX_JOBS)
+
+
+def test_cli_jobs_option(tmp_path: Path, kb: Callable[..., Result], small_tasks: None) -> None:
+    """`kb load --jobs N` and `kb validate --jobs N`; N must be at least 1."""
+    data = generate(tmp_path, 200, "--files", "3")
+    db = tmp_path / "kb.sqlite3"
+    loaded = kb("load", str(data), "--jobs", "2", "--quiet", db=db)
+    assert loaded.exit_code == 0, loaded.output
+    assert kb("validate", str(data), "--jobs", "2").exit_code == 0
+    refused = kb("load", str(data), "--jobs", "0", db=db)
+    assert refused.exit_code == 2
+    assert "--jobs" in refused.output
+    assert "kb load --jobs 2" in kb("load", "--help").output
+
+
+# Parts of a JSON Lines file ----------------------------------------------------------------
+
+_LINE = st.one_of(
+    st.just(b""),
+    st.just(b"   "),
+    st.just(b'{"type": "party", "slug": "p", "name": "P", "kind": "country"}'),
+    st.just(b'{"type": "party", "slug": "p", "slug": "q"}'),
+    st.just(b"{not json"),
+    st.just(b"\xff\xfe not utf-8"),
+    st.just(b"x" * 300),  # past the (lowered) line limit
+    st.binary(max_size=40).filter(lambda b: b"\n" not in b),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    lines=st.lists(st.tuples(_LINE, st.sampled_from([b"\n", b"\r\n"])), max_size=25),
+    last_newline=st.booleans(),
+    part_bytes=st.integers(min_value=1, max_value=400),
+)
+def test_parts_read_as_the_whole_file(
+    tmp_path_factory: pytest.TempPathFactory,
+    lines: list[tuple[bytes, bytes]],
+    last_newline: bool,
+    part_bytes: int,
+) -> None:
+    """Parts cover the file, begin at line starts with the right line number, and reading
+    them one after another gives the records and problems of reading the file whole."""
+    content = b"".join(line + end for line, end in lines)
+    if lines and not last_newline:
+        content = content[: -len(lines[-1][1])]
+    path = tmp_path_factory.mktemp("parts") / "data.jsonl"
+    path.write_bytes(content)
+    parts = list(split(path, part_bytes))
+    assert parts[0].start == 0
+    for before, after in zip(parts, parts[1:], strict=False):
+        assert before.end == after.start
+        assert content[after.start - 1 : after.start] == b"\n"
+        assert after.first_line == content[: after.start].count(b"\n") + 1
+    assert parts[-1].end in (None, len(content))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kb.loader.jsonl, "MAX_LINE_BYTES", 200)
+        assert _read_parts(path, parts) == _read_parts(path, [WHOLE])
+
+
+def test_parts_of_a_long_line_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A line past the limit is skipped in chunks without running into the next part."""
+    monkeypatch.setattr(kb.loader.jsonl, "MAX_LINE_BYTES", 100)
+    monkeypatch.setattr(kb.loader.jsonl, "_SKIP_CHUNK", 7)
+    good = '{"type": "party", "slug": "p%d", "name": "P", "kind": "country"}\n'
+    content = good % 1 + "y" * 1_000 + "\n" + "".join(good % i for i in range(2, 40))
+    path = write(tmp_path / "long.jsonl", content)
+    for part_bytes in (1, 50, 500, 1_100, 5_000):
+        parts = list(split(path, part_bytes))
+        assert _read_parts(path, parts) == _read_parts(path, [WHOLE])
+
+
+def _read_parts(path: Path, parts: list[Part]) -> tuple[list[Any], list[str]]:
+    """The records (type, line, data) and problems of reading `parts` in turn."""
+    problems = Problems(limit=10_000)
+    records = [
+        (raw.type, raw.line, raw.data) for part in parts for raw in read_file(path, problems, part)
+    ]
+    return records, [str(problem) for problem in problems.kept]
+
+
+# Editing generated records ---------------------------------------------------------------
+
+
+def _edit_records(path: Path, change: Callable[[dict[str, Any]], bool]) -> None:
+    """Apply `change` to the records of a JSON Lines file until it says it changed one."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        record = json.loads(line)
+        if change(record):
+            lines[i] = json.dumps(record, ensure_ascii=False)
+            break
+    else:
+        raise AssertionError(f"nothing to change in {path}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _break_first_quote(record: dict[str, Any]) -> bool:
+    if record["type"] != "quote":
+        return False
+    record["text"] = "words that are in no source at all"
+    return True
+
+
+def _break_a_date(record: dict[str, Any]) -> bool:
+    if record["type"] != "event":
+        return False
+    record["date"] = "2024-02-30"
+    return True
+
+
+def _unknown_speaker(record: dict[str, Any]) -> bool:
+    if record["type"] != "quote":
+        return False
+    record["speaker"] = "nobody-at-all"
+    return True
