@@ -48,7 +48,10 @@ RELOADS = ("reload", "reload-one")
 DEFAULT_FILES = 10_000
 # Issue 5's targets: a reload costs at most this fraction of the full load.
 RELOAD_TARGET = 0.05
-MEMORY = "peak resident set size (ru_maxrss) of the process that ran the phase, in MiB"
+MEMORY = (
+    "peak resident set size (ru_maxrss) of the process that ran the phase, plus, for a load "
+    "with worker processes, the largest worker's peak once per worker, in MiB"
+)
 PG_MEMORY = MEMORY + " (the Python process only, not the PostgreSQL server)"
 
 
@@ -272,6 +275,9 @@ def figures(
             "rows_per_second": round(rows / result["seconds"]),
             "peak_rss_mib": result["peak_rss_mib"],
             "peak_rss_mib_before": result["peak_rss_mib_before"],
+            "peak_rss_mib_own": result["peak_rss_mib_own"],
+            "workers": result["workers"],
+            "worker_peak_rss_mib": result["worker_peak_rss_mib"],
             # The peer makes no table it has no rows for: count such a table as empty.
             "rows": {table: result["rows"].get(table, 0) for table in kb_rows} | result["rows"],
         }
@@ -308,6 +314,12 @@ def report(result: dict[str, Any]) -> str:
         lines.append(
             f"{phase:<10} {figures['seconds']:>9.3f} {figures['rows_per_second']:>10,} "
             f"{figures['peak_rss_mib']:>9.1f}"
+            + (
+                f"  ({figures['peak_rss_mib_own']:.0f} + {figures['workers']} workers × "
+                f"{figures['worker_peak_rss_mib']:.0f})"
+                if figures["workers"]
+                else ""
+            )
         )
     ratios = "   ".join(
         f"{name.replace('_over_', '/')} {value:.2f}×" for name, value in result["ratios"].items()

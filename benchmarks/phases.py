@@ -23,7 +23,8 @@ of a SQLite file.
 The rows are those of kb's eight tables and of its loader bookkeeping (`_kb_*` tables), so all
 phases write the same rows. Prints one JSON object: the phase, its seconds, the rows in each
 table afterwards, the load report (kb and reload), and the peak resident memory of this process
-(ru_maxrss) just before the phase and at its end. Times cover the phase only: interpreter
+(ru_maxrss) just before the phase and at its end; for a load that started worker processes,
+the peak adds the largest worker's peak once per worker. Times cover the phase only: interpreter
 start-up, imports and reading the rows to insert come before the clock starts (and so are in
 the "before" peak: for floor and peer, the rows held in memory).
 """
@@ -94,9 +95,20 @@ def _load_work(source: str, target: str) -> Work:
         # `kb load` gets; the progress display is not part of what is measured.
         report = load(engine, Path(source))
         engine.dispose()
-        return {"report": summarise_report(report)}
+        return {"report": summarise_report(report), "workers": workers_used(report)}
 
     return work
+
+
+def workers_used(report: Any) -> int:
+    """How many worker processes the load started: as many as its default for the bytes it
+    read (kb.loader.parallel.default_jobs), or none (1 job: the load's own process)."""
+    from kb.loader.parallel import default_jobs
+
+    skipped = set(report.skipped)
+    read = sum(path.stat().st_size for path in report.files if path not in skipped)
+    jobs = default_jobs(read)
+    return jobs if jobs > 1 else 0
 
 
 def summarise_report(report: Any) -> dict[str, Any]:
@@ -435,9 +447,10 @@ PHASES: dict[str, Callable[[str, str], Work]] = {
 }
 
 
-def _peak_mib() -> float:
-    """Peak resident set size of this process so far, in MiB (ru_maxrss is KiB on Linux)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def _peak_mib(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident set size of this process so far (or of its largest finished child), in
+    MiB (ru_maxrss is KiB on Linux)."""
+    peak = resource.getrusage(who).ru_maxrss
     return round(peak / (1 << 20 if sys.platform == "darwin" else 1 << 10), 1)
 
 
@@ -449,13 +462,22 @@ def main(argv: list[str]) -> int:
     start = time.perf_counter()
     figures = work()
     seconds = time.perf_counter() - start
+    figures = figures or {}
+    own = _peak_mib()
+    # A load's worker processes have ended (and been waited for): each peaked at most as
+    # high as the largest, so the sum is at most this.
+    workers = figures.pop("workers", 0)
+    worker_peak = _peak_mib(resource.RUSAGE_CHILDREN) if workers else 0.0
     result = {
         "phase": phase,
         "seconds": round(seconds, 4),
         "rows": row_counts(target),
         "peak_rss_mib_before": before,
-        "peak_rss_mib": _peak_mib(),
-        **(figures or {}),
+        "peak_rss_mib": round(own + workers * worker_peak, 1),
+        "peak_rss_mib_own": own,
+        "workers": workers,
+        "worker_peak_rss_mib": worker_peak,
+        **figures,
     }
     print(json.dumps(result, ensure_ascii=False))
     return 0

@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -278,7 +279,7 @@ def test_parts_read_as_the_whole_file(
     path.write_bytes(content)
     parts = list(split(path, part_bytes))
     assert parts[0].start == 0
-    for before, after in zip(parts, parts[1:], strict=False):
+    for before, after in pairwise(parts):
         assert before.end == after.start
         assert content[after.start - 1 : after.start] == b"\n"
         assert after.first_line == content[: after.start].count(b"\n") + 1

@@ -42,7 +42,7 @@ from kb.loader.texts import SeedFiles
 # (a fresh interpreter each, importing the loader) costs about half a second.
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024
 # JSON Lines files larger than this are read in parts of about this size, cut at line starts.
-PART_BYTES = 4 * 1024 * 1024
+PART_BYTES = 1024 * 1024
 # Smaller files go to a worker together, about this many bytes at a time: each task sent costs
 # the loading process a little, whatever its size.
 TASK_BYTES = 1024 * 1024
