@@ -184,11 +184,14 @@ def _pairs_hook(repeated: list[str]) -> Any:
     """An object_pairs_hook that builds a dict and notes keys given more than once."""
 
     def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in result:
-                repeated.append(key)
-            result[key] = value
+        # dict() in C; only an object that lost keys to repeats is looked at name by name.
+        result = dict(pairs)
+        if len(result) < len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    repeated.append(key)
+                seen.add(key)
         return result
 
     return hook
