@@ -1,9 +1,10 @@
 """validate() and load(): stream, check and ground a collection, then merge it in one transaction.
 
 The pipeline: hash the data files and skip those unchanged since the last load; stream the
-others record by record (read, check, ground) into staging tables; run the cross-record checks
-in SQL; merge into kb's tables with set-based SQL; record which file defines each record.
-Memory holds a batch of rows and a bounded cache of source texts, never the collection.
+others record by record (read, check, ground) into staging tables, in worker processes for a
+large load (kb.loader.parallel); run the cross-record checks in SQL; merge into kb's tables
+with set-based SQL; record which file defines each record. Memory holds a batch of rows and a
+bounded cache of source texts, never the collection.
 """
 
 from __future__ import annotations
