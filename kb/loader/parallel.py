@@ -1,16 +1,19 @@
 """Read, check and ground data files in worker processes; stage their rows in file order.
 
 Most of a large load's time is Python work per record: decoding, checking, finding each
-passage in its source text. Worker processes do that work for whole files, or parts of large
-JSON Lines files; the loading process stages what they send back in file order, so the staged
-rows, the problems found and their order are those of a load without workers.
+passage in its source text. Worker processes do that work a task at a time: about a megabyte of
+consecutive small files, or a part of a large JSON Lines file. The loading process stages what
+they send back in load order, so the staged rows, the problems found and their order are those
+of a load without workers.
 
-A worker grounds what its own part can ground alone: records whose sources (and, for a figure,
-whose quote) come earlier in the same part. Any other record it sends back checked but not
+A worker grounds what its task can ground alone: records whose sources (and, for a figure,
+whose quote) come earlier in the same task. Any other record it sends back checked but not
 grounded, and the loading process grounds it exactly as it would without workers
-(kb.loader.stream.Grounder), deferring it when it must wait. A part that defines a source
+(kb.loader.stream.Grounder), deferring it when it must wait. A task that defines a source
 already defined earlier in the load is read again by the loading process, so that, as without
-workers, the first definition is the one used.
+workers, the first definition is the one used. (A quote slug defined twice is reported as a
+duplicate either way, but a figure naming it may then be checked against its own task's
+definition rather than the first: the load fails on the duplicate in both cases.)
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from kb.loader.problems import Problem, Problems
 from kb.loader.reading import is_jsonl, read_file
 from kb.loader.spec import TABLES
 from kb.loader.staging import row_fields
-from kb.loader.stream import Grounder, Grounding
+from kb.loader.stream import Grounder, Grounding, cited_quote, cited_sources
 from kb.loader.texts import SeedFiles
 
 # Below this many bytes to read, a load does its work in its own process: starting workers
@@ -75,7 +78,7 @@ Task = tuple[Piece, ...]
 
 
 class Result(NamedTuple):
-    """What a worker made of a part: its rows per table, in order (as Stage.add_rows takes
+    """What a worker made of a task: its rows per table, in order (as Stage.add_rows takes
     them); problems and records left to the loading process, in order; the slugs of the
     sources it defines; how many records it read."""
 
@@ -195,7 +198,7 @@ _BROKEN = (
 
 
 def _stage(task: Task, result: Result, grounder: Grounder, problems: Problems) -> int:
-    """Stage a worker's result (or read the part here when it redefines a source); the
+    """Stage a worker's result (or read the task here when it redefines a source); the
     records read."""
     if any(slug in grounder.file_sources for slug in result.sources):
         return read_here(task, grounder, problems)
@@ -284,16 +287,16 @@ class _Problems(Problems):
 
 
 class LocalGrounder(Grounding):
-    """Grounds the records of one part that the part alone can ground; sends the rest back."""
+    """Grounds the records of one task that the task alone can ground; sends the rest back."""
 
     def __init__(self, rows: _Rows, seed_files: SeedFiles, *, prune: bool) -> None:
         super().__init__(rows, seed_files, _Problems(rows), prune=prune)
         self.rows = rows
-        # The source of each quote of this part (first definition), grounded or not.
+        # The source of each quote of this task (first definition), grounded or not.
         self.quote_sources: dict[str, Any] = {}
 
     def add(self, record: Record, file: int) -> None:
-        """Ground a record here when the part holds all it needs, else send it back."""
+        """Ground a record here when the task holds all it needs, else send it back."""
         self.file = file
         if record.type != "source" and not self.ready(record):
             self.rows.event(RECORD, record, file)
@@ -303,25 +306,20 @@ class LocalGrounder(Grounding):
         self.handle(record)
 
     def ready(self, record: Record) -> bool:
-        """Whether the record's sources (and a figure's quote) are in this part, in memory."""
-        values = record.values
-        if record.type == "person":
-            sources = [role["source"] for role in values["roles"] or ()]
-        else:
-            sources = [values.get("source")]
-        if any(isinstance(source, str) and source not in self.texts for source in sources):
+        """Whether the record's sources (and a figure's quote) are in this task, in memory."""
+        if any(source not in self.texts for source in cited_sources(record)):
             return False
-        # A quote of this part has its source in this part too, or none that is valid.
-        quote = values["quote"] if record.type == "figure" else None
-        return not isinstance(quote, str) or quote in self.quotes
+        # A quote of this task has its source in this task too, or none that is valid.
+        quote = cited_quote(record)
+        return quote is None or quote in self.quotes
 
     def text_of(self, slug: str) -> Text | None:
-        """The text of a source of this part (ready() has made sure it is in memory)."""
+        """The text of a source of this task (ready() has made sure it is in memory)."""
         self.texts.move_to_end(slug)
         return self.texts[slug]
 
     def _quote_row(self, slug: str) -> tuple[Any, ...] | None:
-        """(source, None, None) of a quote of this part that was not grounded, as the staged
+        """(source, None, None) of a quote of this task that was not grounded, as the staged
         row would give it; None when its source is not valid."""
         source = self.quote_sources[slug]
         known = isinstance(source, str) and source in self.file_sources

@@ -342,16 +342,10 @@ class Grounder(Grounding):
 
     def ready(self, record: Record) -> bool:
         """Whether everything `record` needs to be grounded is known now."""
-        values = record.values
-        if record.type == "person":
-            sources = [role["source"] for role in values["roles"] or ()]
-        else:
-            sources = [values.get("source")]
-        for source in sources:
-            if isinstance(source, str) and not self.known_source(source):
-                return False
-        quote = values["quote"] if record.type == "figure" else None
-        return not isinstance(quote, str) or quote in self.quotes
+        if any(not self.known_source(source) for source in cited_sources(record)):
+            return False
+        quote = cited_quote(record)
+        return quote is None or quote in self.quotes
 
     def known_source(self, slug: str) -> bool:
         """Whether the final text of a source is known (read in this load, or frozen)."""
@@ -423,6 +417,22 @@ class Grounder(Grounding):
             {"slug": slug},
         ).first()
         return None if row is None else (row[0], row[1], row[2])
+
+
+def cited_sources(record: Record) -> list[str]:
+    """The sources whose texts grounding `record` needs (valid slugs only)."""
+    values = record.values
+    if record.type == "person":
+        cited = [role["source"] for role in values["roles"] or ()]
+    else:
+        cited = [values.get("source")]
+    return [source for source in cited if isinstance(source, str)]
+
+
+def cited_quote(record: Record) -> str | None:
+    """The quote a figure names (a valid slug), else None."""
+    quote = record.values["quote"] if record.type == "figure" else None
+    return quote if isinstance(quote, str) else None
 
 
 def spans(name: str, text: Text | None, span: Span | None) -> dict[str, Any]:
