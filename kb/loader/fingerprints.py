@@ -219,24 +219,19 @@ def _record_attributions(connection: Connection, plan: FilePlan, read: list[int]
 
 
 def _remember_texts(connection: Connection, seeds_dir: Path) -> None:
-    """_kb_texts: size, time and hash of every source text file this load read."""
+    """_kb_texts: size, time and hash of every source text file this load read, as it read it
+    (the staged sources carry the size and time the file had then)."""
     root = str(seeds_dir.resolve())
     rows = connection.execute(
-        text(f"SELECT path, sha256 FROM {stage_name('sources')} WHERE path IS NOT NULL")
+        text(
+            f"SELECT path, sha256, _text_size, _text_mtime_ns FROM {stage_name('sources')} "
+            "WHERE path IS NOT NULL AND _text_size IS NOT NULL"
+        )
     )
     remembered: dict[str, dict[str, object]] = {}  # two sources may share a text file
-    for path, sha256 in rows.all():
+    for path, sha256, size_read, mtime_ns in rows.all():
         full = os.path.join(root, path)
-        try:
-            stat = os.stat(full)
-        except OSError:
-            continue
-        remembered[full] = {
-            "path": full,
-            "size": stat.st_size,
-            "mtime_ns": stat.st_mtime_ns,
-            "sha256": sha256,
-        }
+        remembered[full] = {"path": full, "size": size_read, "mtime_ns": mtime_ns, "sha256": sha256}
     if remembered:
         connection.execute(_upsert(connection), list(remembered.values()))
 

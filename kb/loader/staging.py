@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Column, Integer, MetaData, String, Table, Text
 from sqlalchemy.engine import Connection
 
 from kb.loader.spec import TABLES
@@ -28,6 +28,9 @@ from kb.loader.tables import SPECS
 
 META = ("_seq", "_file", "_line", "_label", "_lines", "_path")
 BATCH = 5_000
+# Staged columns that are not the record's: a source text file's size and modification time
+# as it was read, which _kb_texts remembers (kb.loader.fingerprints).
+STAGED_ONLY = {"sources": ("_text_size", "_text_mtime_ns")}
 
 # Staged columns that must be indexed before the checks and the merge: the natural keys.
 _INDEXED = {
@@ -39,7 +42,12 @@ _INDEXED = {
 def row_fields() -> dict[str, Any]:
     """Per table, a function from a row's values (by field name) to its fields in order."""
     # A C-level getter per table: staging a row costs one call, not one per field.
-    return {name: itemgetter(*SPECS[name].fields) for name in TABLES}
+    return {name: itemgetter(*_fields(name)) for name in TABLES}
+
+
+def _fields(table: str) -> tuple[str, ...]:
+    """The fields a staged row of `table` carries: its record's, then the staging-only ones."""
+    return (*SPECS[table].fields, *STAGED_ONLY.get(table, ()))
 
 
 def stage_name(table: str) -> str:
@@ -49,7 +57,7 @@ def stage_name(table: str) -> str:
 
 def staged_columns(table: str) -> tuple[str, ...]:
     """The columns a row of a staging table gives, in order (all but `_seq`)."""
-    return (*META[1:], *SPECS[table].fields)
+    return (*META[1:], *_fields(table))
 
 
 def _stage_table(metadata: MetaData, name: str) -> Table:
@@ -70,6 +78,7 @@ def _stage_table(metadata: MetaData, name: str) -> Table:
         # JSON goes in as its text (see Stage.add), so both dialects compare it as text.
         columns.append(Column(field, Text if isinstance(kind, JSON) else kind.copy()))
     columns.extend(Column(ref, String(200)) for ref in spec.refs)
+    columns.extend(Column(extra, BigInteger) for extra in STAGED_ONLY.get(name, ()))
     return Table(stage_name(name), metadata, *columns, prefixes=["TEMPORARY"])
 
 

@@ -124,7 +124,7 @@ class Grounding:
         """Read the source's text (file or inline) and check its SHA-256."""
         values = record.values
         path, inline = values["path"], values["text"]
-        row = {**values, "text": None, "sha256": None}
+        row = {**values, "text": None, "sha256": None, "_text_size": None, "_text_mtime_ns": None}
         if (path is None) != (inline is None):
             try:
                 if path is not None:
@@ -134,7 +134,12 @@ class Grounding:
             except TextProblem as problem:
                 self.report(record, problem.field, problem.message, problem.hint)
             else:
-                row.update(text=source_text.text, sha256=source_text.sha256)
+                row.update(
+                    text=source_text.text,
+                    sha256=source_text.sha256,
+                    _text_size=source_text.size,
+                    _text_mtime_ns=source_text.mtime_ns,
+                )
         slug = record.slug
         if slug is not None and slug not in self.file_sources:
             # The first definition is the one used, even when its text cannot be read.

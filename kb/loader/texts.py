@@ -15,10 +15,13 @@ from kb.loader.problems import display_path, shown
 
 @dataclass(frozen=True)
 class SourceText:
-    """The text of a source and the SHA-256 of the bytes it came from."""
+    """The text of a source and the SHA-256 of the bytes it came from; for a text file, its
+    size and modification time (nanoseconds) as it was read."""
 
     text: str
     sha256: str
+    size: int | None = None
+    mtime_ns: int | None = None
 
 
 class TextProblem(Exception):
@@ -122,6 +125,8 @@ def _read_text(resolved: str, relative: str, length: int, sha256: str | None) ->
     try:
         with open(resolved, "rb") as stream:
             raw = stream.read()
+            # The file as read: a reload trusts the hash while size and time stay so.
+            status = os.fstat(stream.fileno())
     except OSError as error:  # permissions, an I/O error, a file removed meanwhile
         raise TextProblem(
             "path", f"{relative} cannot be read ({error.strerror or error})"
@@ -146,7 +151,7 @@ def _read_text(resolved: str, relative: str, length: int, sha256: str | None) ->
         )
     digest = hashlib.sha256(raw).hexdigest()
     _check_sha256(digest, sha256)
-    return SourceText(text, digest)
+    return SourceText(text, digest, status.st_size, status.st_mtime_ns)
 
 
 def _check_relative(relative: str) -> None:
