@@ -184,6 +184,20 @@ def test_a_text_rewritten_to_the_same_size_is_rehashed(data: Path, engine: Engin
         load(engine, data)
 
 
+def test_the_stat_cache_keeps_each_text_as_it_was_read(data: Path, engine: Engine) -> None:
+    """_kb_texts holds the size and time the text file had when the load read it, with the
+    hash of those bytes: a change made after the read is not taken for the text read."""
+    seeds = data.parent / "seeds" / "example.txt"
+    read = seeds.stat()
+    load(engine, data)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT path, size, mtime_ns FROM _kb_texts")).all()
+    assert rows == [(str(seeds.resolve()), read.st_size, read.st_mtime_ns)]
+    # Touched after the load: the stat no longer matches, so the next load rehashes it.
+    os.utime(seeds, ns=(read.st_atime_ns, read.st_mtime_ns + 1_000_000_000))
+    assert names(load(engine, data).skipped) == ["example.yaml", "more.yaml"]
+
+
 def test_a_text_touched_but_unchanged_is_rehashed_and_skipped(data: Path, engine: Engine) -> None:
     load(engine, data)
     seeds = data.parent / "seeds" / "example.txt"
