@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 from collections.abc import Callable
 from itertools import pairwise
@@ -41,6 +42,15 @@ def small_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Parts and tasks of a few kilobytes, so that small collections make many of each."""
     monkeypatch.setattr(kb.loader.parallel, "PART_BYTES", 3_000)
     monkeypatch.setattr(kb.loader.parallel, "TASK_BYTES", 2_000)
+
+
+@pytest.fixture
+def two_sqlite(tmp_path: Path, migrated_template: Path) -> tuple[str, str]:
+    """URLs of two fresh, migrated, empty SQLite files (for layouts one backend shows)."""
+    urls = []
+    for name in ("one", "two"):
+        urls.append(f"sqlite:///{shutil.copy(migrated_template, tmp_path / f'{name}.sqlite3')}")
+    return urls[0], urls[1]
 
 
 def generate(out: Path, facts: int, *options: str) -> Path:
@@ -96,27 +106,21 @@ def test_one_large_file_in_parts_loads_the_same(
 
 
 def test_facts_before_their_sources_load_the_same(
-    tmp_path: Path, empty_sqlite: Path, other_empty_db: str, small_tasks: None
+    tmp_path: Path, two_sqlite: tuple[str, str], small_tasks: None
 ) -> None:
     """Facts that come before their source wait until the end, in both ways of loading."""
     data = generate(tmp_path, 200, "--files", "3")
     for file in (data / "docs").iterdir():
         lines = file.read_text(encoding="utf-8").splitlines(keepends=True)
         file.write_text("".join(reversed(lines)), encoding="utf-8")
-    if not other_empty_db.startswith("sqlite"):
-        pytest.skip("one backend is enough for the layout")
-    assert_same_load(data, f"sqlite:///{empty_sqlite}", other_empty_db)
+    assert_same_load(data, *two_sqlite)
 
 
-def test_yaml_and_json_lines_load_the_same(
-    tmp_path: Path, empty_sqlite: Path, other_empty_db: str
-) -> None:
+def test_yaml_and_json_lines_load_the_same(tmp_path: Path, two_sqlite: tuple[str, str]) -> None:
     """YAML files are read whole by a worker, like small JSON Lines files."""
     data = generate(tmp_path, 120, "--format", "yaml")
     assert any(p.suffix == ".yaml" for p in data.rglob("*"))
-    if not other_empty_db.startswith("sqlite"):
-        pytest.skip("one backend is enough for the format")
-    assert_same_load(data, f"sqlite:///{empty_sqlite}", other_empty_db)
+    assert_same_load(data, *two_sqlite)
 
 
 def test_problems_are_the_same(
@@ -140,7 +144,7 @@ def test_problems_are_the_same(
 
 
 def test_a_source_defined_twice_is_reported_the_same(
-    tmp_path: Path, empty_sqlite: Path, other_empty_db: str, small_tasks: None
+    tmp_path: Path, two_sqlite: tuple[str, str], small_tasks: None
 ) -> None:
     """A later file redefining an earlier source (with another text) is read by the loading
     process, so the first definition grounds its facts, as without workers."""
@@ -155,9 +159,7 @@ def test_a_source_defined_twice_is_reported_the_same(
     old_slug = moved["slug"]
     text = "".join(second_lines).replace(f'"{old_slug}"', f'"{first["slug"]}"')
     docs[1].write_text(text, encoding="utf-8")
-    if not other_empty_db.startswith("sqlite"):
-        pytest.skip("one backend is enough for the layout")
-    serial, parallel = load_both(data, f"sqlite:///{empty_sqlite}", other_empty_db)
+    serial, parallel = load_both(data, *two_sqlite)
     assert isinstance(serial, str)
     assert "defined twice" in serial or "twice" in serial
     assert "not found in source" in serial
