@@ -62,17 +62,30 @@ def generate(out: Path, facts: int, *options: str) -> Path:
 
 def load_both(data: Path, url: str, other_url: str, **options: Any) -> tuple[Any, Any]:
     """Load `data` with jobs=1 into one database and jobs=2 into the other; both outcomes
-    (the report as a dict, or the LoadError's text)."""
+    (the report as a dict, or the LoadError's text). The second load must really have used
+    worker processes, and the first none."""
     outcomes = []
     for jobs, target in ((1, url), (2, other_url)):
+        workers: set[int | None] = set()
+        watch = _watcher(workers)
         engine = make_engine(target)
         try:
-            outcomes.append(load(engine, data, jobs=jobs, **options).to_dict())
+            outcomes.append(load(engine, data, jobs=jobs, progress=watch, **options).to_dict())
         except LoadError as error:
             outcomes.append(str(error))
         finally:
             engine.dispose()
+        assert len(workers) == (0 if jobs == 1 else 2), workers
     return outcomes[0], outcomes[1]
+
+
+def _watcher(workers: set[int | None]) -> Callable[[Progress], None]:
+    """A progress callback noting the worker processes alive while the load runs."""
+
+    def watch(_: Progress) -> None:
+        workers.update(child.pid for child in multiprocessing.active_children())
+
+    return watch
 
 
 def assert_same_load(data: Path, url: str, other_url: str, **options: Any) -> Any:
@@ -116,7 +129,9 @@ def test_facts_before_their_sources_load_the_same(
     assert_same_load(data, *two_sqlite)
 
 
-def test_yaml_and_json_lines_load_the_same(tmp_path: Path, two_sqlite: tuple[str, str]) -> None:
+def test_yaml_and_json_lines_load_the_same(
+    tmp_path: Path, two_sqlite: tuple[str, str], small_tasks: None
+) -> None:
     """YAML files are read whole by a worker, like small JSON Lines files."""
     data = generate(tmp_path, 120, "--format", "yaml")
     assert any(p.suffix == ".yaml" for p in data.rglob("*"))
