@@ -42,6 +42,7 @@ def small_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Parts and tasks of a few kilobytes, so that small collections make many of each."""
     monkeypatch.setattr(kb.loader.parallel, "PART_BYTES", 3_000)
     monkeypatch.setattr(kb.loader.parallel, "TASK_BYTES", 2_000)
+    monkeypatch.setattr(kb.loader.parallel, "RESEND_AT", 1)
 
 
 @pytest.fixture
@@ -127,6 +128,48 @@ def test_facts_before_their_sources_load_the_same(
         lines = file.read_text(encoding="utf-8").splitlines(keepends=True)
         file.write_text("".join(reversed(lines)), encoding="utf-8")
     assert_same_load(data, *two_sqlite)
+
+
+def test_facts_citing_earlier_files_are_grounded_by_workers(
+    tmp_path: Path,
+    empty_db: str,
+    other_empty_db: str,
+    small_tasks: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every source in a first file, the facts in later ones: each task of facts comes back
+    ungrounded, is sent again with the texts of the sources it cites, and loads the same."""
+    data = generate(tmp_path, 300, "--files", "4")
+    sources = []
+    for file in sorted((data / "docs").iterdir()):
+        lines = file.read_text(encoding="utf-8").splitlines(keepends=True)
+        sources += [line for line in lines if '"type": "source"' in line]
+        file.write_text("".join(line for line in lines if line not in sources), encoding="utf-8")
+    write(data / "a_sources.jsonl", "".join(sources))
+    sent: list[int] = []
+    known_texts = kb.loader.parallel._known_texts
+
+    def counted(*args: Any) -> Any:
+        known = known_texts(*args)
+        if known is not None:
+            sent.append(len(known))
+        return known
+
+    left: list[int] = []  # records each staged result still left to the loading process
+    stage = kb.loader.parallel._stage
+
+    def staged(task: Any, result: Any, *args: Any) -> int:
+        left.append(sum(kind == kb.loader.parallel.RECORD for kind, *_ in result.events))
+        return stage(task, result, *args)
+
+    monkeypatch.setattr(kb.loader.parallel, "_known_texts", counted)
+    monkeypatch.setattr(kb.loader.parallel, "_stage", staged)
+    report = assert_same_load(data, empty_db, other_empty_db)
+    assert report["tables"]["figures"]["inserted"] > 50
+    assert len(sent) >= 4
+    assert sum(sent) >= 17  # the documents' texts went to the workers
+    # The workers grounded the facts: only figures whose quote is in another task come back.
+    assert sum(left) < report["tables"]["quotes"]["inserted"] // 2
 
 
 def test_yaml_and_json_lines_load_the_same(

@@ -51,6 +51,10 @@ PART_BYTES = 1024 * 1024
 TASK_BYTES = 1024 * 1024
 # More workers than this gain little: the loading process stages every row itself.
 MAX_JOBS = 8
+# A task whose worker sent back at least this many records that cite sources of earlier tasks
+# (people whose roles cite the documents, say) is sent again with those sources' texts, for the
+# worker to ground them: fewer, and the loading process grounds them itself.
+RESEND_AT = 64
 # Tasks sent ahead per worker: enough to keep every worker busy, few enough that results
 # waiting for their turn stay small.
 AHEAD = 4
@@ -61,6 +65,8 @@ _BLOCK = 1 << 20
 PROBLEM, RECORD = 0, 1
 Event = tuple[int, Any, int, tuple[int, ...]]
 Rows = dict[str, list[tuple[Any, ...]]]
+# Texts of sources by slug (None: the source has no usable text).
+Texts = dict[str, str | None]
 
 
 class Piece(NamedTuple):
@@ -169,24 +175,59 @@ def read_in_workers(
     with ProcessPoolExecutor(
         jobs, mp_context=context, initializer=_start, initargs=(str(seeds_dir), grounder.prune)
     ) as pool:
-        pending: deque[tuple[Task, Future[Result]]] = deque()
+        # Each task sent: the task, its future, and whether it was sent with known texts.
+        pending: deque[list[Any]] = deque()
 
         def send() -> None:
             task = next(work, None)
             if task is not None:
-                pending.append((task, pool.submit(ground_task, task)))
+                pending.append([task, pool.submit(ground_task, task), False])
+
+        def resend(entry: list[Any]) -> bool:
+            # Texts known now were known when the task began: sending them is always right.
+            known = _known_texts(_result(entry[1]), grounder)
+            if known is not None:
+                entry[1:] = [pool.submit(ground_task, entry[0], known), True]
+            return known is not None
 
         for _ in range(jobs * AHEAD):
             send()
         while pending:
-            task, future = pending.popleft()
-            try:
-                result = future.result()
-            except BrokenProcessPool as error:
-                raise KbError(_BROKEN) from error
+            task, future, resent = pending[0]
+            if not resent and resend(pending[0]):
+                # Later tasks already back that need the same go along, for the other workers.
+                for entry in list(pending)[1:]:
+                    if not entry[2] and entry[1].done() and entry[1].exception() is None:
+                        resend(entry)
+                continue
+            pending.popleft()
+            result = _result(future)
             send()
             records = _stage(task, result, grounder, problems)
             done(task, records)
+
+
+def _result(future: Future[Result]) -> Result:
+    """A worker's result; a worker that died is a KbError."""
+    try:
+        return future.result()
+    except BrokenProcessPool as error:
+        raise KbError(_BROKEN) from error
+
+
+def _known_texts(result: Result, grounder: Grounder) -> Texts | None:
+    """The texts of the sources that records sent back cite and the loading process knows, when
+    at least RESEND_AT such records would then be grounded by a worker; else None."""
+    slugs: set[str] = set()
+    groundable = 0
+    for kind, item, _, _ in result.events:
+        cited = cited_sources(item) if kind == RECORD else []
+        if cited and all(grounder.known_source(slug) for slug in cited):
+            slugs.update(cited)
+            groundable += 1
+    if groundable < RESEND_AT:
+        return None
+    return {slug: grounder.source_text(slug) for slug in slugs}
 
 
 _BROKEN = (
@@ -244,10 +285,11 @@ def _start(seeds_dir: str, prune: bool) -> None:
     _worker["prune"] = prune
 
 
-def ground_task(task: Task) -> Result:
-    """Read, check and ground one task in a worker."""
+def ground_task(task: Task, known: Texts | None = None) -> Result:
+    """Read, check and ground one task in a worker; `known`: texts of sources defined before
+    the task, which the loading process knows (see _known_texts)."""
     rows = _Rows()
-    grounder = LocalGrounder(rows, _worker["seed_files"], prune=_worker["prune"])
+    grounder = LocalGrounder(rows, _worker["seed_files"], prune=_worker["prune"], known=known)
     records = 0
     for piece in task:
         for raw in read_file(Path(piece.path), grounder.problems, piece.part):
@@ -289,11 +331,17 @@ class _Problems(Problems):
 class LocalGrounder(Grounding):
     """Grounds the records of one task that the task alone can ground; sends the rest back."""
 
-    def __init__(self, rows: _Rows, seed_files: SeedFiles, *, prune: bool) -> None:
+    def __init__(
+        self, rows: _Rows, seed_files: SeedFiles, *, prune: bool, known: Texts | None
+    ) -> None:
         super().__init__(rows, seed_files, _Problems(rows), prune=prune)
         self.rows = rows
         # The source of each quote of this task (first definition), grounded or not.
         self.quote_sources: dict[str, Any] = {}
+        # Sources defined before the task whose texts the loading process sent along.
+        self.known = set(known or ())
+        for slug, text in (known or {}).items():
+            self._cache(slug, Text(text) if text is not None else None)
 
     def add(self, record: Record, file: int) -> None:
         """Ground a record here when the task holds all it needs, else send it back."""
@@ -322,5 +370,5 @@ class LocalGrounder(Grounding):
         """(source, None, None) of a quote of this task that was not grounded, as the staged
         row would give it; None when its source is not valid."""
         source = self.quote_sources[slug]
-        known = isinstance(source, str) and source in self.file_sources
+        known = isinstance(source, str) and (source in self.file_sources or source in self.known)
         return (source, None, None) if known else None

@@ -363,21 +363,26 @@ class Grounder(Grounding):
         if slug in self.texts:
             self.texts.move_to_end(slug)
             return self.texts[slug]
+        if not (self.known_source(slug) or self.finishing):
+            return None  # a later file may define it: ready() defers what needs it
+        found = self.source_text(slug)
+        text = Text(found) if found is not None else None
+        self._cache(slug, text)
+        return text
+
+    def source_text(self, slug: str) -> str | None:
+        """The text a source read in this load has (its first definition's), else the text the
+        database holds (None: no text, or pruning, which deletes what only the database holds)."""
+        found: str | None = None
         if slug in self.file_sources:
             found = self._first(
                 f"SELECT text FROM {stage_name('sources')} WHERE slug = :slug "
                 "ORDER BY _seq LIMIT 1",
                 slug,
             )
-        elif self.prune:
-            found = None  # pruning deletes what only the database holds
-        elif self.finishing or slug in self.database_sources:
+        elif not self.prune:
             found = self._first("SELECT text FROM sources WHERE slug = :slug", slug)
-        else:
-            return None  # a later file may define it: ready() defers what needs it
-        text = Text(found) if found is not None else None
-        self._cache(slug, text)
-        return text
+        return found
 
     def in_database(self, slug: str) -> bool:
         """Whether the database holds a source with this slug."""
