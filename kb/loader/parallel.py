@@ -7,8 +7,10 @@ they send back in load order, so the staged rows, the problems found and their o
 of a load without workers.
 
 A worker grounds what its task can ground alone: records whose sources (and, for a figure,
-whose quote) come earlier in the same task. Any other record it sends back checked but not
-grounded, and the loading process grounds it exactly as it would without workers
+whose quote) come earlier in the same task. A task that sends back many records citing sources
+of earlier tasks is sent again with those sources' texts (as the loading process knows them,
+so readiness is the same). Any other record a worker sends back checked but not grounded, and
+the loading process grounds it exactly as it would without workers
 (kb.loader.stream.Grounder), deferring it when it must wait. A task that defines a source
 already defined earlier in the load is read again by the loading process, so that, as without
 workers, the first definition is the one used. (A quote slug defined twice is reported as a
@@ -195,9 +197,11 @@ def read_in_workers(
         while pending:
             task, future, resent = pending[0]
             if not resent and resend(pending[0]):
-                # Later tasks already back that need the same go along, for the other workers.
-                for entry in list(pending)[1:]:
-                    if not entry[2] and entry[1].done() and entry[1].exception() is None:
+                # Later tasks already back that need the same go along, for the other workers
+                # (one per worker: each carries its texts, a few megabytes).
+                later = [entry for entry in list(pending)[1:] if not entry[2]]
+                for entry in later[: jobs - 1]:
+                    if entry[1].done() and entry[1].exception() is None:
                         resend(entry)
                 continue
             pending.popleft()
