@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import time
 from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
@@ -255,18 +256,23 @@ def test_a_reload_with_workers_skips_unchanged_files(
 # A worker that dies ------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("noticed", [False, True], ids=["at-once", "noticed"])
 def test_a_worker_killed_is_a_clear_error_and_nothing_is_written(
-    tmp_path: Path, empty_sqlite: Path, small_tasks: None
+    tmp_path: Path, empty_sqlite: Path, small_tasks: None, noticed: bool
 ) -> None:
     """When a worker dies (killed, out of memory), the load stops with a message saying what
-    happened and what to do, and the database is as it was."""
+    happened and what to do, and the database is as it was: whether the death shows in a
+    task's result or (once the pool has noticed it) in sending the next task."""
     data = generate(tmp_path, 400, "--files", "8")
     url = f"sqlite:///{empty_sqlite}"
     before = dump(url)
 
     def kill_workers(progress: Progress) -> None:
-        for child in multiprocessing.active_children():
+        children = multiprocessing.active_children()
+        for child in children:
             os.kill(child.pid, signal.SIGKILL)  # type: ignore[arg-type]
+        if noticed and children:
+            time.sleep(1)  # the pool's own thread sees the dead worker and marks it broken
 
     engine = make_engine(url)
     with pytest.raises(KbError) as raised:

@@ -26,7 +26,7 @@ import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -172,7 +172,24 @@ def read_in_workers(
     done: Callable[[Task, int], None],
 ) -> None:
     """Read, check and ground every task in `jobs` workers, staging the results in order;
-    `done(task, records)` hears of each task once its rows are staged."""
+    `done(task, records)` hears of each task once its rows are staged. A worker that dies is
+    a KbError."""
+    try:
+        _run_pool(jobs, grounder, problems, seeds_dir, work, done)
+    except BrokenProcessPool as error:
+        # Raised by the result of a task the dead worker held, or by sending the next task.
+        raise KbError(_BROKEN) from error
+
+
+def _run_pool(
+    jobs: int,
+    grounder: Grounder,
+    problems: Problems,
+    seeds_dir: Path,
+    work: Iterator[Task],
+    done: Callable[[Task, int], None],
+) -> None:
+    """read_in_workers() itself."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         jobs, mp_context=context, initializer=_start, initargs=(str(seeds_dir), grounder.prune)
@@ -187,7 +204,7 @@ def read_in_workers(
 
         def resend(entry: list[Any]) -> bool:
             # Texts known now were known when the task began: sending them is always right.
-            known = _known_texts(_result(entry[1]), grounder)
+            known = _known_texts(entry[1].result(), grounder)
             if known is not None:
                 entry[1:] = [pool.submit(ground_task, entry[0], known), True]
             return known is not None
@@ -205,18 +222,10 @@ def read_in_workers(
                         resend(entry)
                 continue
             pending.popleft()
-            result = _result(future)
+            result = future.result()
             send()
             records = _stage(task, result, grounder, problems)
             done(task, records)
-
-
-def _result(future: Future[Result]) -> Result:
-    """A worker's result; a worker that died is a KbError."""
-    try:
-        return future.result()
-    except BrokenProcessPool as error:
-        raise KbError(_BROKEN) from error
 
 
 def _known_texts(result: Result, grounder: Grounder) -> Texts | None:
