@@ -113,11 +113,14 @@ class CrossCheck:
     def duplicates(self, table: str) -> None:
         """A slug defined twice in the files: name both places."""
         stage = stage_name(table)
+        # Repeated slugs first, from the slug index alone: a lookup per staged row would cost
+        # far more when (as almost always) there are none.
         rows = self._rows(
             f"SELECT s._file, s._line, s._label, s._lines, s.slug, f._file AS first_file, "
-            f"f._line AS first_line FROM {stage} s JOIN {stage} f ON f.slug = s.slug "
-            f"AND f._seq = (SELECT min(_seq) FROM {stage} m WHERE m.slug = s.slug) "
-            f"WHERE s._seq > f._seq ORDER BY s._seq"
+            f"f._line AS first_line FROM (SELECT slug, min(_seq) AS first FROM {stage} "
+            f"WHERE slug IS NOT NULL GROUP BY slug HAVING count(*) > 1) d "
+            f"JOIN {stage} s ON s.slug = d.slug AND s._seq > d.first "
+            f"JOIN {stage} f ON f._seq = d.first ORDER BY s._seq"
         )
         for row in rows:
             self.problems.add(
