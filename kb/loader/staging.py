@@ -93,6 +93,11 @@ class Stage:
         self.buffers: dict[str, list[tuple[Any, ...]]] = {name: [] for name in TABLES}
         self.getters = row_fields()
         self.indexed = False
+        if self.dialect == "sqlite":
+            # Some builds (Debian's, for one) zero every freed page by default: dropping the
+            # staged rows at the end of a load would write them all once more. The temporary
+            # database is private to this connection and deleted when it closes.
+            self.connection.exec_driver_sql("PRAGMA temp.secure_delete = OFF")
         for table in self.tables.values():
             self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
             table.create(connection)
