@@ -1,7 +1,7 @@
 """Benchmark `kb load` against a floor (the fastest load of the same rows) and a peer, and reloads.
 
 Usage: .venv/bin/python benchmarks/load_bench.py [--facts 100000] [--seed 1] [--files N]
-           [--keep DIR] [--results benchmarks/results.jsonl] [--postgresql URL]
+           [--repeat 1] [--keep DIR] [--results benchmarks/results.jsonl] [--postgresql URL]
 
 Generates a synthetic collection (benchmarks/generate.py) with its documents in N data files
 (default: 10,000, or one per document when there are fewer), then runs timed phases, each in a
@@ -18,6 +18,10 @@ PostgreSQL (--postgresql URL of a database on a server where the role may CREATE
 `kb load` into a new database, and the floor, COPY of the same rows into another new database
 made by kb's migrations, secondary indexes and foreign keys after the rows. Both are dropped
 at the end.
+
+With --repeat N the load phases run N times in rounds (kb, floor, peer; kb, floor, peer; ...),
+each into a new database, and each phase's figure is its median round: on a shared machine one
+round's ratio moves by ±10 % or more, the median of rounds much less.
 
 Prints the times, the ratios (kb/floor, peer/kb, reload/kb), rows per second and peak memory,
 and appends one JSON line with the machine and the figures to the results file. The times are
@@ -77,20 +81,67 @@ def default_files(facts: int) -> int:
 # --- SQLite ----------------------------------------------------------------------------------
 
 
-def benchmark(work: Path, facts: int, seed: int, files: int) -> dict[str, Any]:
-    """Generate the collection under `work`, run the SQLite phases and reloads, gather figures."""
+def benchmark(work: Path, facts: int, seed: int, files: int, repeat: int = 1) -> dict[str, Any]:
+    """Generate the collection under `work`, run the SQLite phases (`repeat` rounds) and the
+    reloads, gather figures."""
     summary = generate(work / "collection", facts, seed=seed, files=files)
     databases = {phase: work / f"{phase}.sqlite3" for phase in SQLITE_PHASES}
-    results = {"kb": run_phase("kb", summary.data_dir, databases["kb"])}
-    for phase in ("floor", "peer"):
-        results[phase] = run_phase(phase, databases["kb"], databases[phase])
+    rounds: dict[str, list[dict[str, Any]]] = {phase: [] for phase in SQLITE_PHASES}
+    for number in range(repeat):
+        # Later rounds write to databases of their own, removed once measured: the first
+        # round's are the ones kept, compared and reloaded.
+        targets = (
+            databases
+            if number == 0
+            else {phase: work / f"{phase}-round.sqlite3" for phase in SQLITE_PHASES}
+        )
+        rounds["kb"].append(run_phase("kb", summary.data_dir, targets["kb"]))
+        for phase in ("floor", "peer"):
+            rounds[phase].append(run_phase(phase, databases["kb"], targets[phase]))
+        if number:
+            for target in targets.values():
+                remove_sqlite(target)
+    results = {phase: median_round(measured) for phase, measured in rounds.items()}
     reloads = {"reload": run_phase("reload", summary.data_dir, databases["kb"])}
     edit = edit_one_file(summary.data_dir)
     reloads["reload-one"] = run_phase("reload", summary.data_dir, databases["kb"])
     result = figures(summary, seed, results, "sqlite")
+    result["rounds"] = round_figures(rounds)
     result["reloads"] = reload_figures(reloads, results["kb"], edit)
     result["valid"] = result["rows_equal"] and all(r["ok"] for r in result["reloads"].values())
     return result
+
+
+def remove_sqlite(database: Path) -> None:
+    """Delete a SQLite database file and its WAL companions."""
+    for suffix in ("", "-wal", "-shm"):
+        database.with_name(database.name + suffix).unlink(missing_ok=True)
+
+
+def median_round(measured: list[dict[str, Any]]) -> dict[str, Any]:
+    """A phase's figures over its rounds: the round of median time (the lower of the middle
+    two for an even count), with the highest peak memory of any round."""
+    ordered = sorted(measured, key=lambda result: result["seconds"])
+    chosen = dict(ordered[(len(ordered) - 1) // 2])
+    highest = max(measured, key=lambda result: result["peak_rss_mib"])
+    for key in ("peak_rss_mib", "peak_rss_mib_before", "peak_rss_mib_own"):
+        chosen[key] = highest[key]
+    return chosen
+
+
+def round_figures(rounds: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Each round's seconds per phase and its ratios, in the order they ran."""
+    seconds = {
+        phase: [result["seconds"] for result in measured] for phase, measured in rounds.items()
+    }
+    ratios = [
+        {
+            "kb_over_floor": round(kb / floor, 3),
+            "peer_over_kb": round(peer / kb, 3),
+        }
+        for kb, floor, peer in zip(seconds["kb"], seconds["floor"], seconds["peer"], strict=True)
+    ]
+    return {"seconds": seconds, "ratios": ratios}
 
 
 def edit_one_file(data_dir: Path) -> dict[str, Any]:
@@ -325,6 +376,16 @@ def report(result: dict[str, Any]) -> str:
         f"{name.replace('_over_', '/')} {value:.2f}×" for name, value in result["ratios"].items()
     )
     lines += ["", f"{ratios}   kb {result['kb_facts_per_second']:,} facts/s"]
+    rounds = result.get("rounds", {}).get("ratios", [])
+    if len(rounds) > 1:
+        lines.append(
+            f"each phase above is its median of {len(rounds)} rounds, the ratios those medians'; "
+            "round by round: "
+            + ", ".join(
+                f"kb/floor {r['kb_over_floor']:.2f}× peer/kb {r['peer_over_kb']:.2f}×"
+                for r in rounds
+            )
+        )
     for name, reload in result.get("reloads", {}).items():
         lines.append(
             f"{name:<10} {reload['seconds']:>9.3f} s = {reload['fraction_of_kb']:.1%} of kb "
@@ -365,6 +426,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--keep", type=Path, help="write the collection and databases here and keep them"
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="rounds of the load phases (SQLite); each phase's figure is its median round",
+    )
     add_results_option(parser, HERE / "results.jsonl")
     parser.add_argument(
         "--postgresql",
@@ -378,6 +445,8 @@ def main(argv: list[str] | None = None) -> int:
     # reload-one edits a file holding a whole document (three figures of the narration).
     if args.facts < FACTS_PER_DOCUMENT:
         parser.error(f"--facts must be at least {FACTS_PER_DOCUMENT} (one whole document)")
+    if args.repeat < 1 or (args.repeat > 1 and args.postgresql):
+        parser.error("--repeat must be at least 1, and 1 with --postgresql (one round only)")
     files = default_files(args.facts) if args.files is None else args.files
     if not 1 <= files <= Plan(args.facts, args.seed).documents:
         parser.error(f"--files must be between 1 and the number of documents ({files} given)")
@@ -385,10 +454,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep.exists() and any(args.keep.iterdir()):
             parser.error(f"--keep {args.keep}: the directory must be new or empty")
         args.keep.mkdir(parents=True, exist_ok=True)
-        result = run(args.keep, args.facts, args.seed, files, args.postgresql)
+        result = run(args.keep, args.facts, args.seed, files, args.postgresql, args.repeat)
     else:
         with tempfile.TemporaryDirectory(prefix="kb-bench-") as work:
-            result = run(Path(work), args.facts, args.seed, files, args.postgresql)
+            result = run(Path(work), args.facts, args.seed, files, args.postgresql, args.repeat)
     print(report(result))
     append_result(args.results, result)
     return 0 if result["valid"] else 1
@@ -399,11 +468,13 @@ def _stop(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def run(work: Path, facts: int, seed: int, files: int, postgresql: str | None) -> dict[str, Any]:
-    """The benchmark on SQLite, or on PostgreSQL given a URL."""
+def run(
+    work: Path, facts: int, seed: int, files: int, postgresql: str | None, repeat: int = 1
+) -> dict[str, Any]:
+    """The benchmark on SQLite (`repeat` rounds), or on PostgreSQL given a URL (one round)."""
     if postgresql:
         return benchmark_postgresql(work, facts, seed, files, postgresql)
-    return benchmark(work, facts, seed, files)
+    return benchmark(work, facts, seed, files, repeat)
 
 
 if __name__ == "__main__":

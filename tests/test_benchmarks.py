@@ -116,6 +116,56 @@ def test_benchmark_runs_every_phase_on_sqlite(tmp_path: Path) -> None:
     assert printed[-1] == f"Appended to {results}"
 
 
+def test_benchmark_repeats_rounds_and_reports_medians(tmp_path: Path) -> None:
+    """--repeat 3: the load phases run three rounds; each phase's figure is its median round,
+    each round's seconds and ratios are kept, and only the first round's databases remain."""
+    results = tmp_path / "results.jsonl"
+    results.write_text('{"earlier": "run"}\n')
+    work = tmp_path / "work"
+    done = run_benchmark("load_bench.py", "--facts", "500", "--files", "5", "--repeat", "3",
+               "--keep", work, "--results", results)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    result = appended(results)
+    check_phases(result, ["kb", "floor", "peer"], 500)
+    rounds = result["rounds"]
+    for phase, figures in result["phases"].items():
+        seconds = rounds["seconds"][phase]
+        assert len(seconds) == 3 and figures["seconds"] == sorted(seconds)[1]
+    assert [r["kb_over_floor"] for r in rounds["ratios"]] == [
+        round(kb / floor, 3)
+        for kb, floor in zip(rounds["seconds"]["kb"], rounds["seconds"]["floor"], strict=True)
+    ]
+    assert result["reloads"]["reload-one"]["ok"] is True
+    assert {p.name for p in work.glob("*.sqlite3")} == {
+        "kb.sqlite3",
+        "floor.sqlite3",
+        "peer.sqlite3",
+    }
+    assert "its median of 3 rounds" in done.stdout
+
+
+def test_median_round_takes_the_middle_time_and_the_highest_memory(
+    load_bench: ModuleType,
+) -> None:
+    """A phase's figures over rounds: the round of median seconds (the lower middle one of an
+    even count), with the highest peak memory any round had."""
+
+    def measured(seconds: float, peak: float) -> dict[str, Any]:
+        return {
+            "seconds": seconds,
+            "peak_rss_mib": peak,
+            "peak_rss_mib_before": peak / 2,
+            "peak_rss_mib_own": peak,
+            "rows": {"quotes": int(seconds * 10)},
+        }
+
+    chosen = load_bench.median_round([measured(3.0, 100), measured(1.0, 300), measured(2.0, 50)])
+    assert chosen["seconds"] == 2.0 and chosen["rows"] == {"quotes": 20}
+    assert (chosen["peak_rss_mib"], chosen["peak_rss_mib_before"]) == (300, 150)
+    assert load_bench.median_round([measured(4.0, 1), measured(2.0, 1)])["seconds"] == 2.0
+
+
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_benchmark_runs_on_postgresql(tmp_path: Path, backend: str) -> None:
     """load_bench.py --postgresql: kb loads into a new database and the floor COPYs the same
@@ -171,13 +221,15 @@ def test_benchmark_keeps_only_into_an_empty_directory(tmp_path: Path) -> None:
         (["--facts", "17"], "--facts must be at least 18 (one whole document)"),
         (["--facts", "100", "--files", "7"], "--files must be between 1 and the number of"),
         (["--facts", "100", "--postgresql", "sqlite:///x"], "wants a postgresql:// URL"),
+        (["--facts", "100", "--repeat", "0"], "--repeat must be at least 1"),
     ],
 )
 def test_benchmark_refuses_sizes_it_cannot_run(
     tmp_path: Path, options: list[str], message: str
 ) -> None:
-    """reload-one edits a whole document's file, a file holds whole documents, and
-    --postgresql wants a PostgreSQL URL: anything else is refused with the reason."""
+    """reload-one edits a whole document's file, a file holds whole documents, --postgresql
+    wants a PostgreSQL URL and --repeat a round at least: anything else is refused with the
+    reason."""
     done = run_benchmark("load_bench.py", *options, "--results", tmp_path / "r.jsonl")
     assert done.returncode != 0
     assert message in done.stderr
