@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from kb.loader import LoadError, Problem, jsonl, load, validate, yamlfile
+from kb.loader.problems import display_path
 
 PARTIES_YAML = """\
 parties:
@@ -70,19 +71,47 @@ def test_yaml_and_jsonl_hold_the_same_records(
 
 
 def test_a_directory_is_read_recursively_in_name_order(tmp_path: Path) -> None:
-    data = tmp_path / "seeds_data"
+    """Files under the data directory in path order (a folder's files before a sibling whose
+    name only starts like it); nothing hidden, no other suffix, no directory named *.yaml. A
+    hidden folder above the data directory does not count."""
+    data = tmp_path / ".work" / "seeds_data"
     write(data / "b.yaml", "parties:\n  - {slug: b, name: B, kind: country}\n")
     write(data / "a" / "c.yml", "parties:\n  - {slug: c, name: C, kind: country}\n")
     write(data / "a" / "b.jsonl", '{"type": "party", "slug": "d", "name": "D", "kind": "country"}')
+    write(data / "a-z.yaml", "parties:\n  - {slug: e, name: E, kind: country}\n")
     write(data / "notes.txt", "not data")
     write(data / ".backup.yaml", "not: [valid")
+    write(data / ".git" / "x.yaml", "not: [valid")
+    (data / "folder.yaml").mkdir()
     summary = validate(data)
     assert [p.relative_to(data).as_posix() for p in summary.files] == [
         "a/b.jsonl",
         "a/c.yml",
+        "a-z.yaml",
         "b.yaml",
     ]
-    assert summary.counts["parties"] == 3
+    assert summary.files == sorted(summary.files)
+    assert summary.counts["parties"] == 4
+
+
+@pytest.mark.parametrize("cwd", ["/", "base", "base/deeper"])
+@pytest.mark.parametrize(
+    "shown", ["base", "base/a.yaml", "base/deeper/b.jsonl", "basement/c.yaml", "d.yaml"]
+)
+def test_paths_are_shown_relative_to_the_working_directory_when_inside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cwd: str, shown: str
+) -> None:
+    """display_path() gives what Path.relative_to(Path.cwd()) gives, else the path itself."""
+    working = tmp_path / cwd if cwd != "/" else Path("/")
+    working.mkdir(parents=True, exist_ok=True)
+    monkeypatch.chdir(working)
+    path = tmp_path / shown
+    try:
+        expected = str(path.relative_to(Path.cwd()))
+    except ValueError:
+        expected = str(path)
+    assert display_path(path) == expected
+    assert display_path(Path(shown)) == shown
 
 
 def test_bom_and_crlf_are_accepted_and_lines_still_count(tmp_path: Path) -> None:

