@@ -118,17 +118,18 @@ def _changed_texts(connection: Connection, file_ids: set[int], seeds_dir: Path) 
     """Files among `file_ids` with a source whose text file no longer has the stored hash."""
     if not file_ids:
         return set()
+    # Fetched whole, as plain tuples: a reload of 55,000 texts spent 0.3 s fetching row by row.
     remembered = {
-        row.path: (row.size, row.mtime_ns, row.sha256)
-        for row in connection.execute(select(texts_table))
+        path: (size, mtime_ns, sha256)
+        for path, size, mtime_ns, sha256 in connection.exec_driver_sql(
+            "SELECT path, size, mtime_ns, sha256 FROM _kb_texts"
+        ).all()
     }
-    rows = connection.execute(
-        text(
-            "SELECT k.file_id, s.path, s.sha256 FROM _kb_records k "
-            "JOIN sources s ON s.slug = k.slug WHERE k.tablename = 'sources' "
-            "AND s.path IS NOT NULL"
-        )
-    )
+    rows = connection.exec_driver_sql(
+        "SELECT k.file_id, s.path, s.sha256 FROM _kb_records k "
+        "JOIN sources s ON s.slug = k.slug WHERE k.tablename = 'sources' "
+        "AND s.path IS NOT NULL"
+    ).all()
     root = str(seeds_dir.resolve())
     changed: set[int] = set()
     for file_id, path, sha256 in rows:
