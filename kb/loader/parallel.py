@@ -189,7 +189,8 @@ def _run_pool(
     work: Iterator[Task],
     done: Callable[[Task, int], None],
 ) -> None:
-    """read_in_workers() itself."""
+    """Keep `jobs` workers busy with tasks and stage their results in task order (a dead
+    worker surfaces here as BrokenProcessPool)."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         jobs, mp_context=context, initializer=_start, initargs=(str(seeds_dir), grounder.prune)
