@@ -6,9 +6,10 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from helpers.dumps import kb_rows
+from helpers.dumps import dump, kb_rows
 from helpers.expected import EXAMPLE_COUNTS
 from helpers.files import copy_example, edit, write
 from sqlalchemy import text
@@ -125,6 +126,27 @@ def test_the_longest_metric_and_unit_fit_the_figure_index(data: Path, engine: En
     with engine.connect() as connection:
         row = connection.execute(text("SELECT metric, unit FROM figures")).one()
     assert tuple(row) == (metric, unit)
+
+
+def schema(url: str) -> Any:
+    """A database's schema objects without its rows: SQLite's CREATE statements (in any
+    order: an index made again comes later in sqlite_master), PostgreSQL's object names."""
+    dumped = dump(url)
+    if isinstance(dumped, list):
+        return sorted(line for line in dumped if line.startswith("CREATE"))
+    return {kind: dumped[kind] for kind in ("tables", "views", "indexes")}
+
+
+def test_loads_leave_the_schema_as_migrated(data: Path, engine: Engine, empty_db: str) -> None:
+    """A first load drops secondary indexes (and FTS triggers) to write in bulk; they are all
+    back afterwards, and after a reload too."""
+    migrated = schema(empty_db)
+    assert "ix__kb_records_file_id" in str(migrated)
+    load(engine, data)
+    assert schema(empty_db) == migrated
+    edit(data / "example.yaml", "kind: multiplier", "kind: count")
+    assert load(engine, data).changed
+    assert schema(empty_db) == migrated
 
 
 def test_reloading_the_same_files_changes_nothing(data: Path, engine: Engine) -> None:

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 
 from kb.loader.bookkeeping import files as files_table
 from kb.loader.bookkeeping import texts as texts_table
+from kb.loader.merge import drop_indexes
 from kb.loader.staging import stage_name
 from kb.loader.tables import SPECS
 
@@ -208,6 +209,9 @@ def _record_attributions(connection: Connection, plan: FilePlan, read: list[int]
         text("INSERT INTO kb_file_ids (idx, file_id) VALUES (:idx, :file_id)"),
         [{"idx": i, "file_id": ids[plan.keys[i]]} for i in read],
     )
+    # Into an empty table (a first load), the file index is built once afterwards.
+    empty = connection.exec_driver_sql("SELECT 1 FROM _kb_records LIMIT 1").first() is None
+    indexes = drop_indexes(connection, "_kb_records") if empty else []
     for name, spec in SPECS.items():
         if "slug" not in spec.key:
             continue
@@ -216,6 +220,8 @@ def _record_attributions(connection: Connection, plan: FilePlan, read: list[int]
             f"SELECT '{name}', s.slug, m.file_id, s._line FROM {stage_name(name)} s "
             f"JOIN kb_file_ids m ON m.idx = s._file ORDER BY s.slug"
         )
+    for statement in indexes:
+        connection.exec_driver_sql(statement)
     connection.exec_driver_sql("DROP TABLE kb_file_ids")
 
 

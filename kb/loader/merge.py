@@ -111,30 +111,6 @@ class Merger:
                     statements.append(sql)
         return statements
 
-    def _drop_indexes(self, table: str) -> list[str]:
-        """Drop a table's own secondary indexes; return the statements that rebuild them.
-
-        Indexes that back constraints (primary keys, unique slugs) stay: they cannot be dropped
-        on their own, and the unique slugs are what later tables' references look up. On
-        PostgreSQL this includes the GIN full-text index, built once after the rows are in.
-        """
-        if self.postgresql:
-            query = (
-                "SELECT i.indexname, i.indexdef FROM pg_indexes i "
-                "WHERE i.schemaname = current_schema() AND i.tablename = :t AND NOT EXISTS "
-                "(SELECT 1 FROM pg_constraint c WHERE c.conindid = "
-                "to_regclass(quote_ident(i.schemaname) || '.' || quote_ident(i.indexname)))"
-            )
-        else:
-            query = (
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                "AND tbl_name = :t AND sql IS NOT NULL"
-            )
-        rows = self.connection.execute(text(query), {"t": table}).all()
-        for name, _ in rows:
-            self._sql(f'DROP INDEX "{name}"')
-        return [sql for _, sql in rows]
-
     # One table ------------------------------------------------------------------------
 
     def merge(self, name: str) -> TableChange:
@@ -146,7 +122,7 @@ class Merger:
         if empty:
             # Into an empty table, build its secondary indexes once after the insert (as a
             # bulk load would) rather than entry by entry during it. Nothing can be missing.
-            indexes = self._drop_indexes(name) if staged else []
+            indexes = drop_indexes(self.connection, name) if staged else []
             self._insert(name, f"FROM {stage} s")
             for statement in indexes:
                 self._sql(statement)
@@ -328,3 +304,28 @@ def row_label(name: str) -> str:
             "ELSE 'person ' || (SELECT slug FROM people WHERE id = r.person_id) END"
         )
     return "r.slug"
+
+
+def drop_indexes(connection: Connection, table: str) -> list[str]:
+    """Drop a table's own secondary indexes; return the statements that rebuild them.
+
+    Indexes that back constraints (primary keys, unique slugs) stay: they cannot be dropped
+    on their own, and the unique slugs are what later tables' references look up. On
+    PostgreSQL this includes the GIN full-text index, built once after the rows are in.
+    """
+    if connection.dialect.name == "postgresql":
+        query = (
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+            "WHERE i.schemaname = current_schema() AND i.tablename = :t AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint c WHERE c.conindid = "
+            "to_regclass(quote_ident(i.schemaname) || '.' || quote_ident(i.indexname)))"
+        )
+    else:
+        query = (
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+            "AND tbl_name = :t AND sql IS NOT NULL"
+        )
+    rows = connection.execute(text(query), {"t": table}).all()
+    for name, _ in rows:
+        connection.execute(text(f'DROP INDEX "{name}"'))
+    return [sql for _, sql in rows]
