@@ -13,13 +13,16 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
 from kb.db import (
+    HEAD_REVISION,
     VERSION_TABLE,
     alembic_config,
     current_revision,
     downgrade,
     head_revision,
     history,
+    migrate,
     upgrade,
+    writing,
 )
 from kb.models import Base
 from kb.search.index import include_object, is_index_object
@@ -30,6 +33,29 @@ KB_TABLES = set(EXPECTED_TABLES)
 def test_single_head() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     assert len(script.get_heads()) == 1
+
+
+def test_the_head_revision_constant_is_the_scripts_head() -> None:
+    """migrate() skips Alembic for a database at HEAD_REVISION: it must be the real head
+    (a new migration updates it)."""
+    assert head_revision() == HEAD_REVISION
+
+
+def test_migrate_upgrades_an_older_database_and_leaves_a_current_one(
+    empty_db: str, engine_for: Callable[[str | Path], Engine]
+) -> None:
+    """A database one revision behind is upgraded to the head by migrate(); one at the head is
+    left as it is (no Alembic run)."""
+    engine = engine_for(empty_db)
+    previous = history()[1][0]
+    downgrade(engine, previous)
+    assert current_revision(engine) == previous
+    with writing(engine) as connection:
+        migrate(connection)
+    assert current_revision(engine) == HEAD_REVISION
+    with writing(engine) as connection:
+        migrate(connection)
+    assert current_revision(engine) == HEAD_REVISION
 
 
 def test_history_lists_every_revision_down_to_base() -> None:
