@@ -72,8 +72,9 @@ def test_yaml_and_jsonl_hold_the_same_records(
 
 def test_a_directory_is_read_recursively_in_name_order(tmp_path: Path) -> None:
     """Files under the data directory in path order (a folder's files before a sibling whose
-    name only starts like it); nothing hidden, no other suffix, no directory named *.yaml. A
-    hidden folder above the data directory does not count."""
+    name only starts like it); nothing hidden, no other suffix, no directory named *.yaml, no
+    directory reached through a link. A hidden folder above the data directory does not
+    count."""
     data = tmp_path / ".work" / "seeds_data"
     write(data / "b.yaml", "parties:\n  - {slug: b, name: B, kind: country}\n")
     write(data / "a" / "c.yml", "parties:\n  - {slug: c, name: C, kind: country}\n")
@@ -83,15 +84,20 @@ def test_a_directory_is_read_recursively_in_name_order(tmp_path: Path) -> None:
     write(data / ".backup.yaml", "not: [valid")
     write(data / ".git" / "x.yaml", "not: [valid")
     (data / "folder.yaml").mkdir()
+    # A link to a file is read; a link to a directory is not followed.
+    write(tmp_path / "elsewhere" / "f.yaml", "parties:\n  - {slug: f, name: F, kind: country}\n")
+    (data / "z.yaml").symlink_to(tmp_path / "elsewhere" / "f.yaml")
+    (data / "linked").symlink_to(data / "a", target_is_directory=True)
     summary = validate(data)
     assert [p.relative_to(data).as_posix() for p in summary.files] == [
         "a/b.jsonl",
         "a/c.yml",
         "a-z.yaml",
         "b.yaml",
+        "z.yaml",
     ]
     assert summary.files == sorted(summary.files)
-    assert summary.counts["parties"] == 4
+    assert summary.counts["parties"] == 5
 
 
 @pytest.mark.parametrize("cwd", ["/", "base", "base/deeper"])

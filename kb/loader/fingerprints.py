@@ -119,18 +119,18 @@ def _changed_texts(connection: Connection, file_ids: set[int], seeds_dir: Path) 
     """Files among `file_ids` with a source whose text file no longer has the stored hash."""
     if not file_ids:
         return set()
-    # Fetched whole, as plain tuples: a reload of 55,000 texts spent 0.3 s fetching row by row.
     remembered = {
         path: (size, mtime_ns, sha256)
-        for path, size, mtime_ns, sha256 in connection.exec_driver_sql(
-            "SELECT path, size, mtime_ns, sha256 FROM _kb_texts"
-        ).all()
+        for path, size, mtime_ns, sha256 in _driver_rows(
+            connection, "SELECT path, size, mtime_ns, sha256 FROM _kb_texts"
+        )
     }
-    rows = connection.exec_driver_sql(
+    rows = _driver_rows(
+        connection,
         "SELECT k.file_id, s.path, s.sha256 FROM _kb_records k "
         "JOIN sources s ON s.slug = k.slug WHERE k.tablename = 'sources' "
-        "AND s.path IS NOT NULL"
-    ).all()
+        "AND s.path IS NOT NULL",
+    )
     root = str(seeds_dir.resolve())
     changed: set[int] = set()
     for file_id, path, sha256 in rows:
@@ -146,6 +146,14 @@ def _changed_texts(connection: Connection, file_ids: set[int], seeds_dir: Path) 
         except OSError:
             changed.add(file_id)  # gone or unreadable: read the file, which reports it
     return changed
+
+
+def _driver_rows(connection: Connection, statement: str) -> list[tuple[Any, ...]]:
+    """Every row of a query without parameters, as the driver's tuples: a reload reads one
+    row per source text (55,000 at a million facts), and SQLAlchemy's rows cost 0.3 s more."""
+    driver = connection.connection.driver_connection
+    assert driver is not None  # an open connection has its driver's
+    return list(driver.execute(statement).fetchall())
 
 
 def resolved(paths: list[Path]) -> list[str]:
