@@ -28,6 +28,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -174,27 +175,13 @@ def read_in_workers(
     """Read, check and ground every task in `jobs` workers, staging the results in order;
     `done(task, records)` hears of each task once its rows are staged. A worker that dies is
     a KbError."""
-    try:
-        _run_pool(jobs, grounder, problems, seeds_dir, work, done)
-    except BrokenProcessPool as error:
-        # Raised by the result of a task the dead worker held, or by sending the next task.
-        raise KbError(_BROKEN) from error
-
-
-def _run_pool(
-    jobs: int,
-    grounder: Grounder,
-    problems: Problems,
-    seeds_dir: Path,
-    work: Iterator[Task],
-    done: Callable[[Task, int], None],
-) -> None:
-    """Keep `jobs` workers busy with tasks and stage their results in task order (a dead
-    worker surfaces here as BrokenProcessPool)."""
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        jobs, mp_context=context, initializer=_start, initargs=(str(seeds_dir), grounder.prune)
-    ) as pool:
+    with (
+        _dead_worker_is_an_error(),
+        ProcessPoolExecutor(
+            jobs, mp_context=context, initializer=_start, initargs=(str(seeds_dir), grounder.prune)
+        ) as pool,
+    ):
         # Each task sent: the task, its future, and whether it was sent with known texts.
         pending: deque[list[Any]] = deque()
 
@@ -227,6 +214,16 @@ def _run_pool(
             send()
             records = _stage(task, result, grounder, problems)
             done(task, records)
+
+
+@contextmanager
+def _dead_worker_is_an_error() -> Iterator[None]:
+    """Turn a worker's death into a KbError that says what to do."""
+    try:
+        yield
+    except BrokenProcessPool as error:
+        # Raised by the result of a task the dead worker held, or by sending the next task.
+        raise KbError(_BROKEN) from error
 
 
 def _known_texts(result: Result, grounder: Grounder) -> Texts | None:
