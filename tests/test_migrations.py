@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import alembic.command
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -42,10 +44,10 @@ def test_the_head_revision_constant_is_the_scripts_head() -> None:
 
 
 def test_migrate_upgrades_an_older_database_and_leaves_a_current_one(
-    empty_db: str, engine_for: Callable[[str | Path], Engine]
+    empty_db: str, engine_for: Callable[[str | Path], Engine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A database one revision behind is upgraded to the head by migrate(); one at the head is
-    left as it is (no Alembic run)."""
+    left as it is, without running Alembic."""
     engine = engine_for(empty_db)
     previous = history()[1][0]
     downgrade(engine, previous)
@@ -53,6 +55,11 @@ def test_migrate_upgrades_an_older_database_and_leaves_a_current_one(
     with writing(engine) as connection:
         migrate(connection)
     assert current_revision(engine) == HEAD_REVISION
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("Alembic ran for a database at the head")
+
+    monkeypatch.setattr(alembic.command, "upgrade", refuse)
     with writing(engine) as connection:
         migrate(connection)
     assert current_revision(engine) == HEAD_REVISION
