@@ -117,6 +117,17 @@ def _stored_revision(connection: Connection) -> str | None:
     return str(rows[0][0]) if len(rows) == 1 else None
 
 
+def driver_execute(connection: Connection, statement: str, parameters: Sequence[Any] = ()) -> Any:
+    """Run a statement straight on the connection's DB-API driver (`?` marks its parameters on
+    either backend) and return the driver's cursor. For lookups a load makes by the thousand:
+    SQLAlchemy's handling of a statement costs several times the query (80 µs against 12)."""
+    driver = connection.connection.driver_connection
+    assert driver is not None  # an open connection has its driver's
+    if connection.dialect.paramstyle != "qmark":
+        statement = statement.replace("?", "%s")
+    return driver.execute(statement, parameters) if parameters else driver.execute(statement)
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the database up to `revision` (default: the newest) in one transaction."""
     with writing(engine) as connection:

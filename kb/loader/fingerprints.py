@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.engine import Connection
 
+from kb.db import driver_execute
 from kb.loader.bookkeeping import files as files_table
 from kb.loader.bookkeeping import texts as texts_table
 from kb.loader.merge import drop_indexes
@@ -119,18 +120,20 @@ def _changed_texts(connection: Connection, file_ids: set[int], seeds_dir: Path) 
     """Files among `file_ids` with a source whose text file no longer has the stored hash."""
     if not file_ids:
         return set()
+    # Straight from the driver, as tuples: one row per source text (55,000 at a million
+    # facts), where SQLAlchemy's rows cost a reload 0.3 s more.
     remembered = {
         path: (size, mtime_ns, sha256)
-        for path, size, mtime_ns, sha256 in _driver_rows(
+        for path, size, mtime_ns, sha256 in driver_execute(
             connection, "SELECT path, size, mtime_ns, sha256 FROM _kb_texts"
-        )
+        ).fetchall()
     }
-    rows = _driver_rows(
+    rows = driver_execute(
         connection,
         "SELECT k.file_id, s.path, s.sha256 FROM _kb_records k "
         "JOIN sources s ON s.slug = k.slug WHERE k.tablename = 'sources' "
         "AND s.path IS NOT NULL",
-    )
+    ).fetchall()
     root = str(seeds_dir.resolve())
     changed: set[int] = set()
     for file_id, path, sha256 in rows:
@@ -146,14 +149,6 @@ def _changed_texts(connection: Connection, file_ids: set[int], seeds_dir: Path) 
         except OSError:
             changed.add(file_id)  # gone or unreadable: read the file, which reports it
     return changed
-
-
-def _driver_rows(connection: Connection, statement: str) -> list[tuple[Any, ...]]:
-    """Every row of a query without parameters, as the driver's tuples: a reload reads one
-    row per source text (55,000 at a million facts), and SQLAlchemy's rows cost 0.3 s more."""
-    driver = connection.connection.driver_connection
-    assert driver is not None  # an open connection has its driver's
-    return list(driver.execute(statement).fetchall())
 
 
 def resolved(paths: list[Path]) -> list[str]:
