@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
 from helpers.files import copy_example, edit
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from kb.db import make_engine
@@ -82,6 +85,22 @@ def test_offsets_count_code_points() -> None:
 WORDS = ["trade", "will", "double", "EU", "1995", "“", "”", "‘", "’", '"', "'"]
 SPACES = [" ", "  ", "\n", "\u00a0", "\t", "\r\n", " \u00a0 "]
 STRAIGHT = {"“": '"', "”": '"', "‘": "'", "’": "'"}
+
+
+@given(st.text(alphabet=["a", "é", " ", "\n", "\t", "\u00a0", "\u2028", "“", "’"], max_size=40))
+def test_the_normalised_copy_maps_back_to_the_original(source: str) -> None:
+    text = Text(source)
+    # Every run of whitespace is one space, curly quotes are straight; nothing else changes.
+    assert text.normal == "".join(STRAIGHT.get(c, c) for c in re.sub(r"\s+", " ", source))
+    originals = [text.index[i] for i in range(len(text.normal))]
+    assert originals == sorted(set(originals))
+    for character, original in zip(text.normal, originals, strict=True):
+        assert STRAIGHT.get(source[original], source[original]) == character or (
+            character == " " and source[original].isspace()
+        )
+    # A run starts where its first character was; the next stretch begins after the run.
+    for i, original in enumerate(originals):
+        assert text.index.first_at(original) == i
 
 
 @pytest.mark.parametrize("seed", range(300))
