@@ -82,7 +82,9 @@ ANY_JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
     max_leaves=6,
 )
-AWKWARD_TEXT = st.sampled_from(["", " ", "\u00a0\t", "a\x00b", "x\ud800", "Ab", "a--b", "a" * 201])
+AWKWARD_TEXT = st.sampled_from(
+    ["", " ", "\t\n", "\u00a0\t", "a\x00b", "é\x00", "x\ud800", "Ab", "é", "a--b", "a" * 201]
+)
 SLUGS = st.from_regex(r"[a-z0-9]{1,4}(-[a-z0-9]{1,3}){0,2}", fullmatch=True)
 DATES = st.from_regex(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?", fullmatch=True)
 

@@ -159,7 +159,11 @@ _unstorable = UNSTORABLE_RE.search
 
 def _text_ok(value: str) -> bool:
     """Non-blank text a database can store."""
-    return bool(value) and not value.isspace() and _unstorable(value) is None
+    # An ASCII string holds no surrogate, and looking for a NUL is a memchr: half the time of
+    # the regex for the short texts most fields hold.
+    if value.isascii():
+        return bool(value) and "\x00" not in value and not value.isspace()
+    return not value.isspace() and _unstorable(value) is None
 
 
 def _texts(value: Any) -> Any:

@@ -442,8 +442,9 @@ def cited_quote(record: Record) -> str | None:
 
 def spans(name: str, text: Text | None, span: Span | None) -> dict[str, Any]:
     """Columns of a span: the verbatim text and its offsets (None when not grounded)."""
-    keys = _SPAN_COLUMNS[name]
+    verbatim, first, last = _SPAN_COLUMNS[name]
     if span is None or text is None:
-        return dict.fromkeys(keys)
+        return {verbatim: None, first: None, last: None}
     start, end = span
-    return dict(zip(keys, (text.text[start:end], start, end), strict=True))
+    # A dict display: dict(zip(...)) cost twice as much, three times per fact.
+    return {verbatim: text.text[start:end], first: start, last: end}
