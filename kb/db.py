@@ -123,9 +123,14 @@ def driver_execute(connection: Connection, statement: str, parameters: Sequence[
     SQLAlchemy's handling of a statement costs several times the query (80 µs against 12)."""
     driver = connection.connection.driver_connection
     assert driver is not None  # an open connection has its driver's
-    if connection.dialect.paramstyle != "qmark":
-        statement = statement.replace("?", "%s")
+    statement = driver_marks(connection, statement)
     return driver.execute(statement, parameters) if parameters else driver.execute(statement)
+
+
+def driver_marks(connection: Connection, statement: str) -> str:
+    """`statement`, whose parameters are marked `?`, in the marks of the connection's driver
+    (`%s` on psycopg), for exec_driver_sql() and driver_execute()."""
+    return statement if connection.dialect.paramstyle == "qmark" else statement.replace("?", "%s")
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

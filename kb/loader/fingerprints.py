@@ -17,14 +17,12 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.engine import Connection
 
-from kb.db import driver_execute
+from kb.db import driver_execute, driver_marks
 from kb.loader.bookkeeping import files as files_table
-from kb.loader.bookkeeping import texts as texts_table
 from kb.loader.merge import drop_indexes
 from kb.loader.staging import stage_name
 from kb.loader.tables import SPECS
@@ -232,25 +230,25 @@ def _remember_texts(connection: Connection, seeds_dir: Path) -> None:
     """_kb_texts: size, time and hash of every source text file this load read, as it read it
     (the staged sources carry the size and time the file had then)."""
     root = str(seeds_dir.resolve())
-    rows = connection.execute(
-        text(
-            f"SELECT path, sha256, _text_size, _text_mtime_ns FROM {stage_name('sources')} "
-            "WHERE path IS NOT NULL AND _text_size IS NOT NULL"
-        )
-    )
-    remembered: dict[str, dict[str, object]] = {}  # two sources may share a text file
-    for path, sha256, size_read, mtime_ns in rows.all():
-        full = os.path.join(root, path)
-        remembered[full] = {"path": full, "size": size_read, "mtime_ns": mtime_ns, "sha256": sha256}
+    rows = driver_execute(
+        connection,
+        f"SELECT path, _text_size, _text_mtime_ns, sha256 FROM {stage_name('sources')} "
+        "WHERE path IS NOT NULL AND _text_size IS NOT NULL",
+    ).fetchall()
+    # Two sources may share a text file: one row per file.
+    remembered = {os.path.join(root, path): row for path, *row in rows}
     if remembered:
-        connection.execute(_upsert(connection), list(remembered.values()))
+        # Straight to the driver: through SQLAlchemy's insert, 55,000 rows (a million facts)
+        # took half a second of the load's single-CPU end.
+        connection.exec_driver_sql(
+            driver_marks(connection, _UPSERT_TEXT),
+            [(path, *row) for path, row in remembered.items()],
+        )
 
 
-def _upsert(connection: Connection) -> Any:
-    """INSERT into _kb_texts that replaces the row of a path already there (both dialects)."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(texts_table)
-    replaced = {name: statement.excluded[name] for name in ("size", "mtime_ns", "sha256")}
-    return statement.on_conflict_do_update(index_elements=["path"], set_=replaced)
+# Replaces the row of a path already there (SQLite and PostgreSQL both have ON CONFLICT).
+_UPSERT_TEXT = (
+    "INSERT INTO _kb_texts (path, size, mtime_ns, sha256) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (path) DO UPDATE SET "
+    "size = excluded.size, mtime_ns = excluded.mtime_ns, sha256 = excluded.sha256"
+)
