@@ -26,6 +26,11 @@ class RawRecord:
     # values never are, so their checks skip looking for them.
     may_hold_invalid: bool = True
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from the fields, as Record is (kb.loader.checking): four times faster.
+        fields = (self.type, self.file, self.line, self.ordinal, self.data, self.lines)
+        return RawRecord, (*fields, self.may_hold_invalid)
+
     @property
     def label(self) -> str:
         """The slug when it is usable text, else "#N" (the record's position in its list)."""
