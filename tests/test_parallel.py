@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import pickle
 import shutil
 import signal
 import time
@@ -28,14 +29,18 @@ from hypothesis import strategies as st
 
 import kb.loader.jsonl
 import kb.loader.parallel
-from kb.db import make_engine
+from kb.db import make_engine, writing
 from kb.errors import KbError
 from kb.loader import load, validate
+from kb.loader.checking import Record
 from kb.loader.jsonl import WHOLE, Part
 from kb.loader.parallel import default_jobs, split
 from kb.loader.problems import LoadError, Problems
 from kb.loader.progress import Progress
+from kb.loader.raw import RawRecord
 from kb.loader.reading import read_file
+from kb.loader.staging import Stage, staged_columns
+from kb.loader.stream import Grounder
 
 
 @pytest.fixture
@@ -253,6 +258,36 @@ def test_a_reload_with_workers_skips_unchanged_files(
     assert report.to_dict()["tables"]["quotes"]["updated"] == 1
 
 
+@pytest.mark.parametrize("prune", [False, True], ids=["load", "prune"])
+def test_texts_for_a_resend_are_those_grounding_would_use(
+    seeded_db: str, tmp_path: Path, prune: bool
+) -> None:
+    """source_texts(), which fetches a resend's texts in a few queries, gives for each slug what
+    source_text() gives: the first staged definition's text (None when it had none), else the
+    stored one (None when pruning, or when there is no such source)."""
+    engine = make_engine(seeded_db)
+    columns = staged_columns("sources")
+
+    def row(slug: str, text: str | None) -> tuple[Any, ...]:
+        values = {"_file": 0, "_line": 1, "_label": slug, "slug": slug, "text": text}
+        return tuple(values.get(column) for column in columns)
+
+    with writing(engine, commit=False) as connection:
+        stored = connection.exec_driver_sql("SELECT slug FROM sources").scalars().first()
+        stage = Stage(connection)
+        grounder = Grounder(
+            connection, stage, tmp_path, Problems(), database_sources=set(), prune=prune
+        )
+        rows = [row("twice", "first"), row("none", None), row("twice", "second")]
+        grounder.staged("sources", rows)
+        slugs = {"twice", "none", stored, "unknown"}
+        expected = {slug: grounder.source_text(slug) for slug in slugs}
+        assert grounder.source_texts(slugs) == expected
+    engine.dispose()
+    assert expected["twice"] == "first"
+    assert (expected[stored] is None) == prune
+
+
 # A worker that dies ------------------------------------------------------------------------
 
 
@@ -411,3 +446,18 @@ def _unknown_speaker(record: dict[str, Any]) -> bool:
         return False
     record["speaker"] = "nobody-at-all"
     return True
+
+
+@pytest.mark.parametrize("may_hold_invalid", [True, False])
+def test_a_record_crosses_to_the_loading_process_whole(may_hold_invalid: bool) -> None:
+    # Records a worker sends back pickle by their fields (Record.__reduce__): all of them.
+    data = {"slug": "berg", "roles": [{"source": "s1", "evidence": "Berg"}]}
+    raw = RawRecord("person", "people.yaml", 7, 3, data, {"roles[0].source": 9}, may_hold_invalid)
+    record = Record(raw, {"slug": "berg", "roles": [{"_given": {"source"}}]})
+    back = pickle.loads(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == record
+    assert (back.type, back.raw.lines, back.raw.may_hold_invalid) == (
+        "person",
+        {"roles[0].source": 9},
+        may_hold_invalid,
+    )

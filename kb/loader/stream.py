@@ -27,6 +27,8 @@ from kb.loader.texts import SeedFiles, TextProblem, inline_text
 
 # Source texts kept in memory for grounding, in characters; older ones are read again.
 TEXT_CACHE_CHARS = 8 * 1024 * 1024
+# Slugs looked up in one query (SQLite allows 32,766 parameters since 3.32; fewer is no slower).
+SLUGS_PER_QUERY = 500
 # Quote spans kept for the figures that name them (a figure usually follows its quote).
 QUOTE_CACHE = 20_000
 
@@ -382,6 +384,29 @@ class Grounder(Grounding):
             )
         elif not self.prune:
             found = self._first("SELECT text FROM sources WHERE slug = ?", slug)
+        return found
+
+    def source_texts(self, slugs: set[str]) -> dict[str, str | None]:
+        """source_text() of many sources at once, in a query per SLUGS_PER_QUERY of them (a
+        worker's task may need thousands: a query each cost a second at a million facts)."""
+        found: dict[str, str | None] = dict.fromkeys(slugs)
+        staged = [slug for slug in slugs if slug in self.file_sources]
+        stored = [] if self.prune else [slug for slug in slugs if slug not in self.file_sources]
+        self.staging.flush("sources")
+        # Staged: later definitions first, so that the first one read is the one kept.
+        queries = (
+            (stored, "SELECT slug, text FROM sources WHERE slug IN ({})"),
+            (
+                staged,
+                f"SELECT slug, text FROM {stage_name('sources')} WHERE slug IN ({{}}) "
+                "ORDER BY _seq DESC",
+            ),
+        )
+        for wanted, query in queries:
+            for start in range(0, len(wanted), SLUGS_PER_QUERY):
+                chunk = wanted[start : start + SLUGS_PER_QUERY]
+                statement = query.format(", ".join("?" * len(chunk)))
+                found.update(driver_execute(self.connection, statement, chunk).fetchall())
         return found
 
     def in_database(self, slug: str) -> bool:
