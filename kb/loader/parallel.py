@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 from collections import deque
@@ -30,7 +31,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from kb.errors import KbError
 from kb.loader.checking import Record, check_record
@@ -182,26 +183,33 @@ def read_in_workers(
             jobs, mp_context=context, initializer=_start, initargs=(str(seeds_dir), grounder.prune)
         ) as pool,
     ):
-        # Each task sent: the task, its future, and whether it was sent with known texts.
+        # Each task sent: the task, its future, whether it was sent with known texts, and its
+        # result once loaded.
         pending: deque[list[Any]] = deque()
 
         def send() -> None:
             task = next(work, None)
             if task is not None:
-                pending.append([task, pool.submit(ground_task, task), False])
+                pending.append([task, pool.submit(_ground_pickled, task), False, None])
+
+        def result_of(entry: list[Any]) -> Result:
+            # Unpickled here rather than by the pool's thread: while that thread unpickles,
+            # each step of a SQLite statement here (which lets go of the GIL) waits for it.
+            if entry[3] is None:
+                entry[3] = pickle.loads(entry[1].result())
+            return cast(Result, entry[3])
 
         def resend(entry: list[Any]) -> bool:
             # Texts known now were known when the task began: sending them is always right.
-            known = _known_texts(entry[1].result(), grounder)
+            known = _known_texts(result_of(entry), grounder)
             if known is not None:
-                entry[1:] = [pool.submit(ground_task, entry[0], known), True]
+                entry[1:] = [pool.submit(_ground_pickled, entry[0], known), True, None]
             return known is not None
 
         for _ in range(jobs * AHEAD):
             send()
         while pending:
-            task, future, resent = pending[0]
-            if not resent and resend(pending[0]):
+            if not pending[0][2] and resend(pending[0]):
                 # Later tasks already back that need the same go along, for the other workers
                 # (one per worker: each carries its texts, a few megabytes).
                 later = [entry for entry in list(pending)[1:] if not entry[2]]
@@ -209,11 +217,11 @@ def read_in_workers(
                     if entry[1].done() and entry[1].exception() is None:
                         resend(entry)
                 continue
-            pending.popleft()
-            result = future.result()
+            entry = pending.popleft()
+            result = result_of(entry)
             send()
-            records = _stage(task, result, grounder, problems)
-            done(task, records)
+            records = _stage(entry[0], result, grounder, problems)
+            done(entry[0], records)
 
 
 @contextmanager
@@ -238,7 +246,7 @@ def _known_texts(result: Result, grounder: Grounder) -> Texts | None:
             groundable += 1
     if groundable < RESEND_AT:
         return None
-    return {slug: grounder.source_text(slug) for slug in slugs}
+    return grounder.source_texts(slugs)
 
 
 _BROKEN = (
@@ -294,6 +302,11 @@ def _start(seeds_dir: str, prune: bool) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker["seed_files"] = SeedFiles(Path(seeds_dir))
     _worker["prune"] = prune
+
+
+def _ground_pickled(task: Task, known: Texts | None = None) -> bytes:
+    """ground_task(), its result pickled (the loading process loads it when it needs it)."""
+    return pickle.dumps(ground_task(task, known), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def ground_task(task: Task, known: Texts | None = None) -> Result:
