@@ -134,11 +134,14 @@ class CrossCheck:
 
     def defined_by_skipped_files(self, table: str) -> None:
         """A slug a changed file defines that an unchanged (skipped) file defines too."""
+        # CROSS JOIN: SQLite, which has no statistics for the staging table, would otherwise
+        # walk every record of the table in _kb_records (0.05 s at a million facts, for a
+        # reload that stages nothing); each staged row looked up by key costs next to nothing.
         rows = self._rows(
             f"SELECT s._file, s._line, s._label, s._lines, s.slug, f.path, k.line AS first_line "
-            f"FROM {stage_name(table)} s JOIN _kb_records k ON k.tablename = :table "
-            "AND k.slug = s.slug JOIN _kb_files f ON f.id = k.file_id "
-            "JOIN kb_skipped_files x ON x.file_id = k.file_id ORDER BY s._seq",
+            f"FROM {stage_name(table)} s CROSS JOIN _kb_records k "
+            "JOIN _kb_files f ON f.id = k.file_id JOIN kb_skipped_files x ON x.file_id = k.file_id "
+            "WHERE k.tablename = :table AND k.slug = s.slug ORDER BY s._seq",
             table=table,
         )
         for row in rows:

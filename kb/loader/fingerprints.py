@@ -170,9 +170,11 @@ def record_files(
 
     `counts` gives, per file index, the rows of each table the file defines.
     """
-    keep = "SELECT file_id FROM kb_skipped_files"
-    connection.exec_driver_sql(f"DELETE FROM _kb_records WHERE file_id NOT IN ({keep})")
-    connection.exec_driver_sql(f"DELETE FROM _kb_files WHERE id NOT IN ({keep})")
+    replaced = "SELECT id FROM _kb_files WHERE id NOT IN (SELECT file_id FROM kb_skipped_files)"
+    # By the file index: a reload that reads one file of 10,000 deletes a few hundred rows,
+    # where `file_id NOT IN (...)` went through all of them (a million at a million facts).
+    connection.exec_driver_sql(f"DELETE FROM _kb_records WHERE file_id IN ({replaced})")
+    connection.exec_driver_sql(f"DELETE FROM _kb_files WHERE id IN ({replaced})")
     # A file that could not be hashed is not remembered: the next load reads it again.
     read = [
         i for i in range(len(plan.files)) if i not in plan.skipped and plan.digests[i] is not None
