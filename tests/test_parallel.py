@@ -136,15 +136,19 @@ def test_facts_before_their_sources_load_the_same(
     assert_same_load(data, *two_sqlite)
 
 
+@pytest.mark.parametrize("resend_chars", [0, kb.loader.parallel.RESEND_CHARS], ids=["one", "many"])
 def test_facts_citing_earlier_files_are_grounded_by_workers(
     tmp_path: Path,
     empty_db: str,
     other_empty_db: str,
     small_tasks: None,
     monkeypatch: pytest.MonkeyPatch,
+    resend_chars: int,
 ) -> None:
     """Every source in a first file, the facts in later ones: each task of facts comes back
-    ungrounded, is sent again with the texts of the sources it cites, and loads the same."""
+    ungrounded, is sent again with the texts of the sources it cites, and loads the same,
+    whether later tasks go again along with the first (within RESEND_CHARS) or not."""
+    monkeypatch.setattr(kb.loader.parallel, "RESEND_CHARS", resend_chars)
     data = generate(tmp_path, 300, "--files", "4")
     sources = []
     for file in sorted((data / "docs").iterdir()):
@@ -153,12 +157,14 @@ def test_facts_citing_earlier_files_are_grounded_by_workers(
         file.write_text("".join(line for line in lines if line not in sources), encoding="utf-8")
     write(data / "a_sources.jsonl", "".join(sources))
     sent: list[int] = []
+    order: list[str] = []  # "sent" again, "staged": in the order they happen
     known_texts = kb.loader.parallel._known_texts
 
     def counted(*args: Any) -> Any:
         known = known_texts(*args)
         if known is not None:
             sent.append(len(known))
+            order.append("sent")
         return known
 
     left: list[int] = []  # records each staged result still left to the loading process
@@ -166,6 +172,7 @@ def test_facts_citing_earlier_files_are_grounded_by_workers(
 
     def staged(task: Any, result: Any, *args: Any) -> int:
         left.append(sum(kind == kb.loader.parallel.RECORD for kind, *_ in result.events))
+        order.append("staged")
         return stage(task, result, *args)
 
     monkeypatch.setattr(kb.loader.parallel, "_known_texts", counted)
@@ -176,6 +183,9 @@ def test_facts_citing_earlier_files_are_grounded_by_workers(
     assert sum(sent) >= 17  # the documents' texts went to the workers
     # The workers grounded the facts: only figures whose quote is in another task come back.
     assert sum(left) < report["tables"]["quotes"]["inserted"] // 2
+    if resend_chars == 0:
+        # No room for texts beyond the first task's: one task goes again at a time.
+        assert not any(a == b == "sent" for a, b in pairwise(order))
 
 
 def test_yaml_and_json_lines_load_the_same(

@@ -59,6 +59,9 @@ MAX_JOBS = 8
 # (people whose roles cite the documents, say) is sent again with those sources' texts, for the
 # worker to ground them: fewer, and the loading process grounds them itself.
 RESEND_AT = 64
+# Characters of source texts sent along with the tasks sent again at one time, at most (about
+# as many bytes: the texts wait in kb's process until a worker takes their task).
+RESEND_CHARS = 32 * 1024 * 1024
 # Tasks sent ahead per worker: enough to keep every worker busy, few enough that results
 # waiting for their turn stay small.
 AHEAD = 4
@@ -199,23 +202,25 @@ def read_in_workers(
                 entry[3] = pickle.loads(entry[1].result())
             return cast(Result, entry[3])
 
-        def resend(entry: list[Any]) -> bool:
+        def resend(entry: list[Any]) -> int | None:
             # Texts known now were known when the task began: sending them is always right.
+            # The characters of text sent, or None when the task is not sent again.
             known = _known_texts(result_of(entry), grounder)
-            if known is not None:
-                entry[1:] = [pool.submit(_ground_pickled, entry[0], known), True, None]
-            return known is not None
+            if known is None:
+                return None
+            entry[1:] = [pool.submit(_ground_pickled, entry[0], known), True, None]
+            return sum(len(text) for text in known.values() if text is not None)
 
         for _ in range(jobs * AHEAD):
             send()
         while pending:
-            if not pending[0][2] and resend(pending[0]):
-                # Later tasks already back that need the same go along, for the other workers
-                # (one per worker: each carries its texts, a few megabytes).
-                later = [entry for entry in list(pending)[1:] if not entry[2]]
-                for entry in later[: jobs - 1]:
-                    if entry[1].done() and entry[1].exception() is None:
-                        resend(entry)
+            if not pending[0][2] and resend(pending[0]) is not None:
+                # Later tasks already back that need texts too go along now, so that the
+                # workers ground them back to back; within RESEND_CHARS of texts at a time.
+                room = RESEND_CHARS
+                for entry in list(pending)[1:]:
+                    if room > 0 and not entry[2] and entry[1].done() and not entry[1].exception():
+                        room -= resend(entry) or 0
                 continue
             entry = pending.popleft()
             result = result_of(entry)
