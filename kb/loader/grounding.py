@@ -99,8 +99,7 @@ class Text:
             removed += end - start - 1
         if pieces:
             pieces.append(text[copied:])
-            text = " ".join(pieces)
-        self.normal = _straight(text)
+        self.normal = _straight(" ".join(pieces) if pieces else text)
         self.index = _OffsetMap(normal_starts, original_starts, len(self.normal))
 
     def find(self, passage: str, start: int = 0, end: int | None = None) -> tuple[int, int] | None:

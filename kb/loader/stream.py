@@ -388,7 +388,7 @@ class Grounder(Grounding):
 
     def source_texts(self, slugs: set[str]) -> dict[str, str | None]:
         """source_text() of many sources at once, in a query per SLUGS_PER_QUERY of them (a
-        worker's task may need thousands: a query each cost a second at a million facts)."""
+        task sent again to a worker may need thousands)."""
         found: dict[str, str | None] = dict.fromkeys(slugs)
         staged = [slug for slug in slugs if slug in self.file_sources]
         stored = [] if self.prune else [slug for slug in slugs if slug not in self.file_sources]
