@@ -272,8 +272,8 @@ def test_a_reload_with_workers_skips_unchanged_files(
 def test_texts_for_a_resend_are_those_grounding_would_use(
     seeded_db: str, tmp_path: Path, prune: bool
 ) -> None:
-    """source_texts(), which fetches a resend's texts in a few queries, gives for each slug what
-    source_text() gives: the first staged definition's text (None when it had none), else the
+    """source_texts(), which fetches a resend's texts in a few queries (and source_text(), one
+    of them), gives the first staged definition's text (None when it had none), else the
     stored one (None when pruning, or when there is no such source)."""
     engine = make_engine(seeded_db)
     columns = staged_columns("sources")
@@ -283,7 +283,7 @@ def test_texts_for_a_resend_are_those_grounding_would_use(
         return tuple(values.get(column) for column in columns)
 
     with writing(engine, commit=False) as connection:
-        stored = connection.exec_driver_sql("SELECT slug FROM sources").scalars().first()
+        stored, stored_text = connection.exec_driver_sql("SELECT slug, text FROM sources").first()
         stage = Stage(connection)
         grounder = Grounder(
             connection, stage, tmp_path, Problems(), database_sources=set(), prune=prune
@@ -291,8 +291,14 @@ def test_texts_for_a_resend_are_those_grounding_would_use(
         rows = [row("twice", "first"), row("none", None), row("twice", "second")]
         grounder.staged("sources", rows)
         slugs = {"twice", "none", stored, "unknown"}
-        expected = {slug: grounder.source_text(slug) for slug in slugs}
+        expected = {
+            "twice": "first",
+            "none": None,
+            stored: None if prune else stored_text,
+            "unknown": None,
+        }
         assert grounder.source_texts(slugs) == expected
+        assert {slug: grounder.source_text(slug) for slug in slugs} == expected
     engine.dispose()
     assert expected["twice"] == "first"
     assert (expected[stored] is None) == prune

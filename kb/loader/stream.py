@@ -376,19 +376,11 @@ class Grounder(Grounding):
     def source_text(self, slug: str) -> str | None:
         """The text a source read in this load has (its first definition's), else the text the
         database holds (None: no text, or pruning, which deletes what only the database holds)."""
-        found: str | None = None
-        if slug in self.file_sources:
-            found = self._first(
-                f"SELECT text FROM {stage_name('sources')} WHERE slug = ? ORDER BY _seq LIMIT 1",
-                slug,
-            )
-        elif not self.prune:
-            found = self._first("SELECT text FROM sources WHERE slug = ?", slug)
-        return found
+        return self.source_texts({slug})[slug]
 
     def source_texts(self, slugs: set[str]) -> dict[str, str | None]:
-        """source_text() of many sources at once, in a query per SLUGS_PER_QUERY of them (a
-        task sent again to a worker may need thousands)."""
+        """source_text() of each of `slugs`, in a query per SLUGS_PER_QUERY of them (a task sent
+        again to a worker may need thousands)."""
         found: dict[str, str | None] = dict.fromkeys(slugs)
         staged = [slug for slug in slugs if slug in self.file_sources]
         stored = [] if self.prune else [slug for slug in slugs if slug not in self.file_sources]
