@@ -191,6 +191,43 @@ class Party(Base):
     )
 
 
+class Metric(Base):
+    """What a figure measures, shared by every source: figures that name the same metric (and
+    subject) measure the same thing, whatever words their sources use."""
+
+    __tablename__ = "metrics"
+    __table_args__ = (
+        review_check(),
+        CheckConstraint(in_check("kind", FIGURE_KINDS), name="kind_known"),
+        CheckConstraint(
+            "kind <> 'amount' OR unit IS NULL OR (length(unit) = 3 AND unit = upper(unit))",
+            name="amount_unit_is_a_currency",
+        ),
+        {"comment": "What figures measure, shared by every source (like Wikidata's properties)."},
+    )
+
+    id: Mapped[IntPk]
+    slug: Mapped[Slug]
+    status: Mapped[ReviewStatus]
+    name: Mapped[str] = mapped_column(
+        Text, comment="What is measured, e.g. 'EU share of foreign trade'."
+    )
+    aliases: Mapped[list[str]] = mapped_column(
+        JSON, default=list, comment="Other wordings of the metric, as a JSON array of strings."
+    )
+    description: Mapped[str | None] = mapped_column(
+        Text, comment="What exactly is measured, and of whom (the subject of its figures)."
+    )
+    kind: Mapped[str] = mapped_column(
+        String(12), comment="Kind of its figures: amount, count, share, multiplier or change."
+    )
+    unit: Mapped[str | None] = mapped_column(
+        Text,
+        comment="Unit of its figures ('percent', 'times', the thing counted, a currency); "
+        "NULL for amounts in any currency.",
+    )
+
+
 class Person(Base):
     """A person named in a source."""
 
@@ -217,12 +254,14 @@ class Role(Base):
 
     __tablename__ = "roles"
     __table_args__ = (
+        review_check(),
         UniqueConstraint("person_id", "source_id", "title"),
         span_check("evidence_start", "evidence_end"),
         {"comment": "Roles of people as stated in a source."},
     )
 
     id: Mapped[IntPk]
+    status: Mapped[ReviewStatus]
     person_id: Mapped[int] = mapped_column(
         ForeignKey("people.id", ondelete="CASCADE"), index=True, comment="The person."
     )
@@ -242,6 +281,37 @@ class Role(Base):
     evidence_end: Mapped[int] = mapped_column(Integer, comment="End offset (exclusive).")
 
     person: Mapped[Person] = relationship(back_populates="roles")
+
+
+class Alias(Base):
+    """Another name of a person or party as one source prints it (a spelling, a short form),
+    recorded by that source's file rather than by the file that defines the person or party."""
+
+    __tablename__ = "aliases"
+    __table_args__ = (
+        review_check(),
+        CheckConstraint("(party_id IS NULL) <> (person_id IS NULL)", name="party_or_person"),
+        UniqueConstraint("person_id", "party_id", "source_id", "name"),
+        span_check("name_start", "name_end"),
+        {"comment": "Names of people and parties as other sources print them."},
+    )
+
+    id: Mapped[IntPk]
+    status: Mapped[ReviewStatus]
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True, comment="The person so named."
+    )
+    party_id: Mapped[int | None] = mapped_column(
+        ForeignKey("parties.id", ondelete="CASCADE"), index=True, comment="The party so named."
+    )
+    name: Mapped[str] = mapped_column(Text, comment="The name as the source prints it.")
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("sources.id", ondelete="RESTRICT"),
+        index=True,
+        comment="Source that prints the name.",
+    )
+    name_start: Mapped[int] = mapped_column(Integer, comment="Start offset of name in the source.")
+    name_end: Mapped[int] = mapped_column(Integer, comment="End offset (exclusive).")
 
 
 class Quote(Base):
@@ -305,9 +375,14 @@ class Figure(Base):
         ),
         *date_checks("period_start"),
         *date_checks("period_end"),
+        *date_checks("as_of"),
+        CheckConstraint(
+            "as_of IS NULL OR (period_start IS NULL AND period_end IS NULL)",
+            name="as_of_or_period",
+        ),
         # A subject's figures with every column that `kb figures --subject` sorts by (but the
-        # source's slug) and kb.conflicts compares: both read this index alone, not the
-        # scattered table rows (migration 0005).
+        # source's slug) and the conflict check compares: both read this index alone, not the
+        # scattered table rows (migrations 0005, 0006).
         Index(
             "ix_figures_by_subject",
             "subject_id",
@@ -316,11 +391,12 @@ class Figure(Base):
             "id",
             "kind",
             "unit",
-            "metric",
+            "metric_id",
             "qualifier",
             "value",
             "period_start",
             "period_end",
+            "as_of",
             "slug",
         ),
         {"comment": "Numbers stated in a source, parsed, with subject, metric and span."},
@@ -341,7 +417,9 @@ class Figure(Base):
     subject_id: Mapped[int | None] = mapped_column(
         ForeignKey("parties.id", ondelete="RESTRICT"), comment="Party the figure is about."
     )
-    metric: Mapped[str] = mapped_column(Text, comment="What is measured, e.g. 'EU investment'.")
+    metric_id: Mapped[int] = mapped_column(
+        ForeignKey("metrics.id", ondelete="RESTRICT"), index=True, comment="What is measured."
+    )
     kind: Mapped[str] = mapped_column(
         String(12), comment="amount, count, share, multiplier or change."
     )
@@ -370,13 +448,22 @@ class Figure(Base):
         Boolean, server_default=false(), comment="True when period_start was inferred."
     )
     period_end: Mapped[str | None] = mapped_column(
-        String(10), comment="End of the period, or the as-of date, ISO-8601."
+        String(10), comment="End of the period the figure covers, ISO-8601."
     )
     period_end_precision: Mapped[str | None] = mapped_column(
         String(5), comment="Precision of period_end."
     )
     period_end_inferred: Mapped[bool] = mapped_column(
         Boolean, server_default=false(), comment="True when period_end was inferred."
+    )
+    as_of: Mapped[str | None] = mapped_column(
+        String(10),
+        comment="The date the value holds at (a level such as a share 'to date'), ISO-8601; "
+        "NULL when the figure covers a period.",
+    )
+    as_of_precision: Mapped[str | None] = mapped_column(String(5), comment="Precision of as_of.")
+    as_of_inferred: Mapped[bool] = mapped_column(
+        Boolean, server_default=false(), comment="True when as_of was inferred."
     )
     evidence: Mapped[str] = mapped_column(Text, comment="Passage of the source stating it.")
     evidence_start: Mapped[int] = mapped_column(Integer, comment="Start offset of evidence.")
@@ -429,16 +516,25 @@ class Event(Base):
 
 
 class EventParticipant(Base):
-    """A party or a person taking part in an event."""
+    """A party or a person taking part in an event, as the event's source states it or, with a
+    source of its own, as another source does."""
 
     __tablename__ = "event_participants"
     __table_args__ = (
+        review_check(),
         CheckConstraint("(party_id IS NULL) <> (person_id IS NULL)", name="party_or_person"),
-        UniqueConstraint("event_id", "party_id", "person_id"),
+        CheckConstraint(
+            "(source_id IS NULL) = (evidence IS NULL) AND (evidence IS NULL) = "
+            "(evidence_start IS NULL) AND (evidence IS NULL) = (evidence_end IS NULL)",
+            name="source_with_evidence",
+        ),
+        span_check("evidence_start", "evidence_end"),
+        UniqueConstraint("event_id", "party_id", "person_id", "source_id"),
         {"comment": "Who takes part in each event: a party or a person."},
     )
 
     id: Mapped[IntPk]
+    status: Mapped[ReviewStatus]
     event_id: Mapped[int] = mapped_column(
         ForeignKey("events.id", ondelete="CASCADE"), index=True, comment="The event."
     )
@@ -449,5 +545,15 @@ class EventParticipant(Base):
         ForeignKey("people.id", ondelete="RESTRICT"), index=True, comment="A person taking part."
     )
     role: Mapped[str | None] = mapped_column(Text, comment="Their part in it, e.g. 'signatory'.")
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sources.id", ondelete="RESTRICT"),
+        index=True,
+        comment="Source stating the participation, when not the event's own; NULL: the event's.",
+    )
+    evidence: Mapped[str | None] = mapped_column(
+        Text, comment="Passage of that source stating it (NULL with source_id)."
+    )
+    evidence_start: Mapped[int | None] = mapped_column(Integer, comment="Start offset of evidence.")
+    evidence_end: Mapped[int | None] = mapped_column(Integer, comment="End offset (exclusive).")
 
     event: Mapped[Event] = relationship(back_populates="participants")

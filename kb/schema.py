@@ -1,7 +1,7 @@
 """What each table, view and column of a kb database holds, in one line each.
 
 Tables and their columns are described by the `comment`s in kb/models.py; the views (created
-by migration 0003) are described here. describe() reads the tables, views and columns a
+by migrations 0003 and 0006) are described here. describe() reads the tables, views and columns a
 database really has and attaches those descriptions; `kb schema`, docs/schema.md and the
 Datasette metadata (kb/metadata.py) are all made from it.
 """
@@ -44,10 +44,12 @@ BOOKKEEPING_DOCS = {
     ),
     "_kb_records": (
         "Which data file (and line) defines each record, so that a reload that skips a file "
-        "keeps its records.",
+        "keeps its records (a role or participant written inside its person or event belongs "
+        "to that record's file).",
         {
             "tablename": "The record's table (sources, parties, people, quotes, ...).",
-            "slug": "The record's slug.",
+            "slug": "The record's slug; for a role, alias or participant written as a record of "
+            "its own, its key (e.g. person, source and title, separated by spaces).",
             "file_id": "The file that defines it (_kb_files.id).",
             "line": "The line of the record in that file.",
         },
@@ -144,7 +146,7 @@ VIEWS: dict[str, ViewDoc] = {
             same("figures.id", "The figure's id (figures.id)."),
             same("figures.slug", "The figure's slug (figures.slug)."),
             named("subject_name", same("parties.name", "Party the figure is about, if any.")),
-            same("figures.metric"),
+            named("metric", same("metrics.name", "What the figure measures (metrics.name).")),
             same("figures.surface"),
             same("figures.value"),
             same("figures.unit"),
@@ -157,6 +159,9 @@ VIEWS: dict[str, ViewDoc] = {
             same("figures.period_end"),
             same("figures.period_end_precision"),
             same("figures.period_end_inferred"),
+            same("figures.as_of"),
+            same("figures.as_of_precision"),
+            same("figures.as_of_inferred"),
             named(
                 "stated_by",
                 same("people.name", "Who states it: the speaker of its quote; NULL: narration."),
@@ -165,6 +170,7 @@ VIEWS: dict[str, ViewDoc] = {
             named("source_title", same("sources.title", "Title of the source stating it.")),
             named("source_slug", same("sources.slug", "Slug of the source (sources.slug).")),
             named("subject_slug", same("parties.slug", "Slug of the subject (parties.slug).")),
+            named("metric_slug", same("metrics.slug", "Slug of the metric (metrics.slug).")),
             same("figures.evidence"),
             same("figures.surface_start"),
             same("figures.surface_end"),
@@ -186,7 +192,8 @@ VIEWS: dict[str, ViewDoc] = {
             computed(
                 "participants",
                 "TEXT",
-                "Who takes part, in file order: 'Kazakhstan (signatory); European Union'.",
+                "Who takes part, in file order: 'Kazakhstan (signatory); European Union'; a "
+                "participant another source states names it: 'Anna Berg [example-follow-up]'.",
             ),
             named("source_title", same("sources.title", "Title of the source reporting it.")),
             named("source_slug", same("sources.slug", "Slug of the source (sources.slug).")),

@@ -10,10 +10,11 @@ bounded cache of source texts, never the collection.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
@@ -23,6 +24,7 @@ from kb.errors import KbError
 from kb.loader.checking import check_record
 from kb.loader.crosscheck import CrossCheck
 from kb.loader.fingerprints import FilePlan, plan_files, record_files, size
+from kb.loader.lookup import refresh_names
 from kb.loader.merge import Merger
 from kb.loader.parallel import Task, default_jobs, read_in_workers, tasks
 from kb.loader.problems import Problems, display_path
@@ -76,6 +78,7 @@ def load(
     reread: bool = False,
     progress: ProgressCallback | None = None,
     jobs: int | None = None,
+    observe: Observer | None = None,
 ) -> LoadReport:
     """Migrate the database, validate, ground and write the collection, all in one transaction.
 
@@ -85,16 +88,20 @@ def load(
     are deleted. On any problem nothing is written and LoadError lists every problem found.
     `progress` hears where the load is (see kb.loader.progress). `jobs` is how many worker
     processes read, check and ground the files (1: none, all in this process); by default one
-    per CPU for a large load, none for a small one.
+    per CPU for a large load, none for a small one. `observe` (if given) is called on the
+    load's connection once the files are checked, before anything is written, and again after
+    the writes, before the commit: its two results are the report's `observed` (what the
+    caller wants to compare, such as the conflicts between sources).
     """
     progress = progress or ignore
+    options = _Options(path, seeds_dir, dry_run, prune, reread, progress, jobs, observe)
     if dry_run and _missing_sqlite_file(engine):
         # A dry run must not create the database: rehearse on an empty scratch one.
         with _scratch() as scratch:
-            return _load(scratch, path, seeds_dir, dry_run, prune, reread, progress, jobs)
+            return _load(scratch, options)
     new_file = _missing_sqlite_file(engine)
     try:
-        return _load(engine, path, seeds_dir, dry_run, prune, reread, progress, jobs)
+        return _load(engine, options)
     except Exception:
         if new_file:
             # The database was "as before" when it did not exist: leave no empty file behind.
@@ -102,31 +109,57 @@ def load(
         raise
 
 
-def _load(
-    engine: Engine,
-    path: Path | None,
-    seeds_dir: Path | None,
-    dry_run: bool,
-    prune: bool,
-    reread: bool,
-    progress: ProgressCallback,
-    jobs: int | None,
-) -> LoadReport:
+# Called on the load's connection before and after the writes (see load()).
+Observer = Callable[[Connection], Any]
+
+
+@dataclass(frozen=True)
+class _Options:
+    """What load() was asked to do."""
+
+    path: Path | None
+    seeds_dir: Path | None
+    dry_run: bool
+    prune: bool
+    reread: bool
+    progress: ProgressCallback
+    jobs: int | None
+    observe: Observer | None
+
+
+def _load(engine: Engine, options: _Options) -> LoadReport:
     """The load itself (see load())."""
-    data, seeds = locations(path, seeds_dir)
+    data, seeds = locations(options.path, options.seeds_dir)
+    dry_run, prune, progress, observe = (
+        options.dry_run,
+        options.prune,
+        options.progress,
+        options.observe,
+    )
     problems = Problems()
     files = data_files(data, problems)
+    observed: tuple[Any, Any] | None = None
     try:
         with writing(engine, commit=not dry_run) as connection:
             migrate(connection)
             run = _Run(
-                connection, files, seeds, problems, prune=prune, reread=reread or prune, jobs=jobs
+                connection,
+                files,
+                seeds,
+                problems,
+                prune=prune,
+                reread=options.reread or prune,
+                jobs=options.jobs,
             )
             run.read(progress)
             if problems:
                 raise problems.error(display_path(data), loading=True)
+            before = observe(connection) if observe is not None else None
             progress(run.progress("writing"))
             changes = Merger(connection, prune, run.plan.skipped_rows).run()
+            refresh_names(connection, pruned=prune)
+            if observe is not None:
+                observed = (before, observe(connection))
             record_files(connection, run.plan, run.stage.rows_per_file(), seeds)
             run.stage.drop()
             progress(run.progress("done"))
@@ -138,7 +171,9 @@ def _load(
             f"Cannot load into {describe_url(engine.url)}: {reason}. Nothing was written."
         ) from error
     skipped = [files[i] for i in sorted(run.plan.skipped)]
-    return LoadReport(files, changes, dry_run=dry_run, pruned=prune, skipped=skipped)
+    return LoadReport(
+        files, changes, dry_run=dry_run, pruned=prune, skipped=skipped, observed=observed
+    )
 
 
 @dataclass

@@ -169,6 +169,8 @@ class _Checker:
             self.participants(values.get("participants") or [])
         elif record_type == "person":
             self.roles(values.get("roles") or [])
+        elif record_type in ("alias", "participant"):
+            self.party_or_person(None, {k for k, v in self.raw.data.items() if v is not None})
 
     def figure(self, values: dict[str, Any]) -> None:
         """The unit must suit the kind; the period must not end before it starts."""
@@ -188,6 +190,16 @@ class _Checker:
             common = min(len(start), len(end))
             if start[:common] > end[:common]:
                 self.report("period_end", f"{end} is before period_start {start}")
+        if self.raw.data.get("as_of") is not None and (
+            self.raw.data.get("period_start") is not None
+            or self.raw.data.get("period_end") is not None
+        ):
+            self.report(
+                "as_of",
+                "is given together with a period",
+                "a figure is either a level as of a date ('to date', 'at the end of 2022': "
+                "as_of) or a quantity over a period (period_start, period_end), not both",
+            )
 
     def roles(self, roles: list[dict[str, Any]]) -> None:
         """A person states each (source, title) role once."""
@@ -207,13 +219,7 @@ class _Checker:
         for item in participants:
             path = item["_path"]
             party, person = item.get("party"), item.get("person")
-            given = item["_given"]
-            if ("party" in given) == ("person" in given):
-                self.report(
-                    path,
-                    "needs exactly one of 'party' and 'person'",
-                    "write {party: SLUG} or {person: SLUG}",
-                )
+            if not self.party_or_person(path, item["_given"]):
                 continue
             key = (party, person)
             if key == (None, None):
@@ -222,6 +228,18 @@ class _Checker:
                 self.report(path, f"repeats {seen[key]}")
             else:
                 seen[key] = path
+
+    def party_or_person(self, path: str | None, given: set[str]) -> bool:
+        """Whether exactly one of 'party' and 'person' is among the fields `given`; if not,
+        report it."""
+        if ("party" in given) != ("person" in given):
+            return True
+        self.report(
+            path,
+            "needs exactly one of 'party' and 'person'",
+            "write {party: SLUG} or {person: SLUG}" if path else "give party: SLUG or person: SLUG",
+        )
+        return False
 
 
 def _unknown_field_hint(name: str, known: dict[str, Field]) -> str:
@@ -332,6 +350,15 @@ def _slug(spec: Field, value: Any) -> str:
     text = _text(spec, value)
     if not SLUG_RE.fullmatch(text) or len(text) > SLUG_MAX:
         fixed = "-".join(re.findall(r"[a-z0-9]+", text.lower()))[:SLUG_MAX]
+        if spec.ref == "metric":
+            # Files written before metrics were records name them by their words.
+            raise _Bad(
+                f"{shown(text)} is not a metric's slug: a figure names a metric record, "
+                "defined once (under 'metrics:') and shared by every source",
+                f"define the metric or use a known one; its slug might be '{fixed}'"
+                if fixed
+                else None,
+            )
         raise _Bad(
             f"{shown(text)} is not a valid slug (lowercase letters, digits and single hyphens)",
             f"for example '{fixed}'" if fixed else None,

@@ -15,31 +15,37 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from kb.loader.merge import row_label
+from kb.loader.merge import match, row_label, skipped_owner
 from kb.loader.problems import Problem, Problems, display_path
 from kb.loader.raw import suggest
 from kb.loader.spec import TABLE_OF_TYPE
 from kb.loader.staging import line_of, stage_name
-from kb.loader.tables import SPANS
+from kb.loader.tables import KEYED, PARENTS, SPANS, SPECS, real_key, staged_key
 
 TYPE_OF_TABLE = {table: record_type for record_type, table in TABLE_OF_TYPE.items()}
 # (table, field, referenced table): every reference a record can make, in the order the
 # fields of a record are checked.
 REFERENCES = (
+    ("roles", "person", "people"),
     ("roles", "source", "sources"),
     ("roles", "party", "parties"),
+    ("aliases", "person", "people"),
+    ("aliases", "party", "parties"),
+    ("aliases", "source", "sources"),
     ("quotes", "speaker", "people"),
     ("quotes", "source", "sources"),
     ("figures", "source", "sources"),
     ("figures", "subject", "parties"),
+    ("figures", "metric", "metrics"),
     ("figures", "quote", "quotes"),
     ("events", "source", "sources"),
     ("events", "same_as", "events"),
+    ("event_participants", "event", "events"),
     ("event_participants", "party", "parties"),
     ("event_participants", "person", "people"),
+    ("event_participants", "source", "sources"),
 )
-# The parent record of a nested row: its table and record type.
-_PARENT = {"roles": "people", "event_participants": "events"}
+SLUGGED = ("sources", "parties", "metrics", "people", "quotes", "figures", "events")
 # Past this many slugs, "did you mean" looks only at slugs sharing the first characters.
 _SUGGEST_ALL = 5_000
 
@@ -82,26 +88,34 @@ class CrossCheck:
 
     def run(self) -> None:
         """Every check, in the order a reader would fix them."""
-        for table in ("sources", "parties", "people", "quotes", "figures", "events"):
+        for table in SLUGGED:
             self.duplicates(table)
             if self.skipped:
                 self.defined_by_skipped_files(table)
+        for table in KEYED:
+            self.duplicate_keys(table)
+            if self.skipped:
+                self.keys_defined_by_skipped_files(table)
         for table, field, target in REFERENCES:
             self.references(table, field, target)
         self.same_source_same_as()
+        self.figures_fit_metrics()
         if not self.prune and not self.problems:
             # Only over a consistent collection: a duplicate or a bad reference would make
             # these report consequences of the problem rather than problems of their own.
             self.kept_spans()
             self.kept_surfaces()
+            self.kept_figures_fit_metrics()
 
     def _rows(self, sql: str, **params: Any) -> list[Any]:
         """The rows of a query."""
         return list(self.connection.execute(text(sql), params))
 
     def place(self, table: str, row: Any) -> Place:
-        """Where a staged row (with _file, _line, _label, _lines) came from."""
-        record_table = _PARENT.get(table, table)
+        """Where a staged row (with _file, _line, _label, _lines, and for a row that may be
+        written inside its parent's record, _path) came from."""
+        nested = table in PARENTS and row._path is not None
+        record_table = PARENTS[table][0] if nested else table
         return Place(
             self.files[row._file],
             row._line,
@@ -151,6 +165,47 @@ class CrossCheck:
                     f"duplicate slug: {TYPE_OF_TABLE[table]} '{row.slug}' is also defined at "
                     f"{display_path(Path(row.path))}:{row.first_line}",
                     "give one of them another slug, or remove one",
+                )
+            )
+
+    def duplicate_keys(self, table: str) -> None:
+        """A row without a slug (a role, an alias, a participant) stated twice, where one of
+        them is a record of its own (repeats inside one record are reported with it)."""
+        stage = stage_name(table)
+        same = " AND ".join(f"o.{field} IS t.{field}" for field in SPECS[table].key)
+        if self.connection.dialect.name == "postgresql":
+            same = same.replace(" IS ", " IS NOT DISTINCT FROM ")
+        rows = self._rows(
+            f"SELECT t._file, t._line, t._label, t._lines, t._path, o._file AS first_file, "
+            f"o._line AS first_line FROM {stage} t JOIN {stage} o ON {same} "
+            f"AND o._seq <> t._seq WHERE t._path IS NULL "
+            f"AND (o._path IS NOT NULL OR o._seq < t._seq) ORDER BY t._seq"
+        )
+        for row in rows:
+            self.problems.add(
+                self.place(table, row).problem(
+                    None,
+                    f"repeats the {_ROW_NAMES[table]} stated at "
+                    f"{self.files[row.first_file]}:{row.first_line}",
+                    "state it once: remove one of them",
+                )
+            )
+
+    def keys_defined_by_skipped_files(self, table: str) -> None:
+        """A row without a slug that a changed file states and an unchanged (skipped) file
+        already defines."""
+        postgresql = self.connection.dialect.name == "postgresql"
+        rows = self._rows(
+            f"SELECT s._file, s._line, s._label, s._lines, s._path, f.path FROM "
+            f"{stage_name(table)} s JOIN {table} r ON r.id = ({match(table, postgresql)}) "
+            f"JOIN _kb_files f ON f.id IN ({skipped_owner(table)}) ORDER BY s._seq"
+        )
+        for row in rows:
+            self.problems.add(
+                self.place(table, row).problem(
+                    None,
+                    f"repeats the {_ROW_NAMES[table]} stated in {display_path(Path(row.path))}",
+                    "state it once: remove one of them",
                 )
             )
 
@@ -231,6 +286,70 @@ class CrossCheck:
                 )
             )
 
+    def figures_fit_metrics(self) -> None:
+        """A figure's kind is its metric's, and so is its unit when the metric names one."""
+        rows = self._rows(
+            f"SELECT s._file, s._line, s._label, s._lines, s.metric, s.kind, s.unit, "
+            f"m.kind AS metric_kind, m.unit AS metric_unit FROM {stage_name('figures')} s "
+            f"JOIN ({self._metrics()}) m ON m.slug = s.metric "
+            f"WHERE s.kind <> m.kind OR (m.unit IS NOT NULL AND s.unit <> m.unit) ORDER BY s._seq"
+        )
+        for row in rows:
+            place = self.place("figures", row)
+            if row.kind != row.metric_kind:
+                self.problems.add(
+                    place.problem(
+                        "kind",
+                        f"is {row.kind!r}, but metric '{row.metric}' takes {row.metric_kind!r} "
+                        "figures",
+                        "choose the metric that measures this kind of figure, or correct the kind",
+                    )
+                )
+            else:
+                self.problems.add(
+                    place.problem(
+                        "unit",
+                        f"is {row.unit!r}, but metric '{row.metric}' is measured in "
+                        f"{row.metric_unit!r}",
+                        "convert the figure to the metric's unit, or choose another metric",
+                    )
+                )
+
+    def _metrics(self) -> str:
+        """A subquery: slug, kind and unit of every metric, from its first definition in the
+        files, else from the database."""
+        stage = stage_name("metrics")
+        return (
+            f"SELECT slug, kind, unit FROM {stage} WHERE _seq IN "
+            f"(SELECT min(_seq) FROM {stage} WHERE slug IS NOT NULL GROUP BY slug) "
+            f"UNION ALL SELECT slug, kind, unit FROM metrics WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {stage} x WHERE x.slug = metrics.slug)"
+        )
+
+    def kept_figures_fit_metrics(self) -> None:
+        """A figure the files do not restate must still fit its metric's new kind and unit."""
+        metrics, figures = stage_name("metrics"), stage_name("figures")
+        rows = self._rows(
+            f"SELECT m._file, m._line, m._label, m._lines, f.slug AS figure, f.kind, f.unit, "
+            f"m.kind AS metric_kind, "
+            f"({_skipped_file('figures', 'f')}) AS kept_in FROM figures f "
+            f"JOIN metrics old ON old.id = f.metric_id JOIN {metrics} m ON m.slug = old.slug "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {figures} x WHERE x.slug = f.slug) "
+            f"AND (f.kind <> m.kind OR (m.unit IS NOT NULL AND f.unit <> m.unit)) "
+            f"ORDER BY m._seq, f.id"
+        )
+        for row in rows:
+            self.problems.add(
+                self.place("metrics", row).problem(
+                    "kind" if row.kind != row.metric_kind else "unit",
+                    f"no longer fits figure '{row.figure}', a {row.kind} in {row.unit!r} "
+                    f"({_kept_where(row.kept_in)})",
+                    "load that figure's file too, or prune it"
+                    if row.kept_in is None
+                    else "update that figure too",
+                )
+            )
+
     def kept_spans(self) -> None:
         """Rows the files do not restate must still be held by a source's changed text."""
         sources = stage_name("sources")
@@ -287,15 +406,7 @@ class CrossCheck:
 
 def _skipped_file(table: str, alias: str = "r") -> str:
     """A subquery: the path of the skipped (unchanged) file defining real row `alias`, if any."""
-    if table == "roles":
-        owner, slug = "people", f"(SELECT slug FROM people WHERE id = {alias}.person_id)"
-    else:
-        owner, slug = table, f"{alias}.slug"
-    return (
-        "SELECT kf.path FROM _kb_records kr JOIN kb_skipped_files ks ON ks.file_id = kr.file_id "
-        f"JOIN _kb_files kf ON kf.id = kr.file_id WHERE kr.tablename = '{owner}' "
-        f"AND kr.slug = {slug}"
-    )
+    return f"SELECT kf.path FROM _kb_files kf WHERE kf.id IN ({skipped_owner(table, alias)})"
 
 
 def _kept_where(path: str | None) -> str:
@@ -308,10 +419,10 @@ def _kept_where(path: str | None) -> str:
 def _key_match(table: str) -> str:
     """A correlated subquery: the staged row with the natural key of real row `r`."""
     stage = stage_name(table)
-    if table == "roles":
-        return (
-            f"SELECT 1 FROM {stage} x JOIN people p ON p.slug = x.person "
-            f"JOIN sources src ON src.slug = x.source "
-            f"WHERE p.id = r.person_id AND src.id = r.source_id AND x.title = r.title"
-        )
+    if table in KEYED:
+        return f"SELECT 1 FROM {stage} x WHERE {staged_key(table, 'x')} = {real_key(table)}"
     return f"SELECT 1 FROM {stage} x WHERE x.slug = r.slug"
+
+
+# What a row without a slug is called in messages.
+_ROW_NAMES = {"roles": "role", "aliases": "alias", "event_participants": "participant"}

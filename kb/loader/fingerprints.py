@@ -25,7 +25,7 @@ from kb.db import driver_execute, driver_marks
 from kb.loader.bookkeeping import files as files_table
 from kb.loader.merge import drop_indexes
 from kb.loader.staging import stage_name
-from kb.loader.tables import SPECS
+from kb.loader.tables import KEYED, SPECS, staged_key
 
 
 @dataclass
@@ -215,13 +215,16 @@ def _record_attributions(connection: Connection, plan: FilePlan, read: list[int]
     # Into an empty table (a first load), the file index is built once afterwards.
     empty = connection.exec_driver_sql("SELECT 1 FROM _kb_records LIMIT 1").first() is None
     indexes = drop_indexes(connection, "_kb_records") if empty else []
-    for name, spec in SPECS.items():
-        if "slug" not in spec.key:
-            continue
+    for name in SPECS:
+        # A row without a slug is recorded (by its key) only when written as a record of its
+        # own; inside its person or event it is defined by the file of that record.
+        key, alone = (
+            (staged_key(name), "WHERE s._path IS NULL ") if name in KEYED else ("s.slug", "")
+        )
         connection.exec_driver_sql(
             f"INSERT INTO _kb_records (tablename, slug, file_id, line) "
-            f"SELECT '{name}', s.slug, m.file_id, s._line FROM {stage_name(name)} s "
-            f"JOIN kb_file_ids m ON m.idx = s._file ORDER BY s.slug"
+            f"SELECT '{name}', {key}, m.file_id, s._line FROM {stage_name(name)} s "
+            f"JOIN kb_file_ids m ON m.idx = s._file {alone}ORDER BY {key}"
         )
     for statement in indexes:
         connection.exec_driver_sql(statement)

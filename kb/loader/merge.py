@@ -22,9 +22,8 @@ from sqlalchemy.engine import Connection
 from kb.loader.report import TableChange
 from kb.loader.spec import TABLES
 from kb.loader.staging import stage_name
-from kb.loader.tables import SPECS
+from kb.loader.tables import KEYED, PARENTS, SPECS, real_key
 
-_PARENT = {"roles": ("people", "person_id"), "event_participants": ("events", "event_id")}
 # Rows changed in a PostgreSQL table past which the load refreshes its statistics.
 _ANALYZE_AFTER = 1_000
 # Columns stored as JSON text: compared and copied as text.
@@ -179,23 +178,7 @@ class Merger:
 
     def _match(self, name: str) -> str:
         """A correlated subquery: the id of the real row with staged row `s`'s natural key."""
-        spec = SPECS[name]
-        conditions = []
-        for field in spec.key:
-            if field in spec.refs:
-                column, target = spec.refs[field]
-                # Null-safe only where the key may be null: PostgreSQL cannot use an index
-                # for IS NOT DISTINCT FROM.
-                same = self._same if spec.table.c[column].nullable else "="
-                conditions.append(f"r.{column} {same} ({_id_of(target, f's.{field}')})")
-            else:
-                conditions.append(f"r.{field} = s.{field}")
-        return f"SELECT r.id FROM {name} r WHERE {' AND '.join(conditions)}"
-
-    @property
-    def _same(self) -> str:
-        """The null-safe equality operator."""
-        return "IS NOT DISTINCT FROM" if self.postgresql else "IS"
+        return match(name, self.postgresql)
 
     @property
     def _not_same(self) -> str:
@@ -265,20 +248,11 @@ class Merger:
 
     def _missing(self, name: str) -> list[str]:
         """Rows no staged row matched and no skipped file defines: kept in kb_missing_<name>."""
-        if "slug" in SPECS[name].key:
-            owner, slug = name, "r.slug"
-        else:
-            owner, column = _PARENT[name]
-            slug = f"(SELECT slug FROM {owner} WHERE id = r.{column})"
-        protected = (
-            f"SELECT 1 FROM _kb_records k JOIN kb_skipped_files f ON f.file_id = k.file_id "
-            f"WHERE k.tablename = '{owner}' AND k.slug = {slug}"
-        )
         self._sql(f"DROP TABLE IF EXISTS kb_missing_{name}")
         self._sql(
             f"CREATE TEMPORARY TABLE kb_missing_{name} AS SELECT r.id, {row_label(name)} AS label "
             f"FROM {name} r WHERE NOT EXISTS (SELECT 1 FROM kb_plan_{name} p WHERE p.id = r.id) "
-            f"AND NOT EXISTS ({protected})"
+            f"AND NOT EXISTS ({skipped_owner(name)})"
         )
         rows = self.connection.execute(text(f"SELECT label FROM kb_missing_{name} ORDER BY id"))
         return [row[0] for row in rows]
@@ -289,11 +263,67 @@ def _id_of(table: str, slug: str) -> str:
     return f"SELECT id FROM {table} WHERE slug = {slug}"
 
 
+def match(name: str, postgresql: bool) -> str:
+    """A correlated subquery: the id of the real row `r` of table `name` with staged row `s`'s
+    natural key."""
+    spec = SPECS[name]
+    conditions = []
+    for field in spec.key:
+        if field in spec.refs:
+            column, target = spec.refs[field]
+            # Null-safe only where the key may be null: PostgreSQL cannot use an index for
+            # IS NOT DISTINCT FROM.
+            nullable = spec.table.c[column].nullable
+            same = ("IS NOT DISTINCT FROM" if postgresql else "IS") if nullable else "="
+            conditions.append(f"r.{column} {same} ({_id_of(target, f's.{field}')})")
+        else:
+            conditions.append(f"r.{field} = s.{field}")
+    return f"SELECT r.id FROM {name} r WHERE {' AND '.join(conditions)}"
+
+
+def skipped_owner(name: str, alias: str = "r") -> str:
+    """A subquery: the id of the skipped (unchanged) data file defining real row `alias` of
+    table `name`, if any.
+
+    A row with a slug is defined where _kb_records says. A row without one is defined by its
+    own file when it was written as a record of its own (_kb_records then holds its key), else
+    by the file of the record it was written in (its person, its event).
+    """
+    recorded = (
+        "SELECT k.file_id FROM _kb_records k JOIN kb_skipped_files x ON x.file_id = k.file_id "
+        "WHERE k.tablename = '{table}' AND k.slug = {key}"
+    )
+    if name not in KEYED:
+        return recorded.format(table=name, key=f"{alias}.slug")
+    key = real_key(name, alias)
+    own = recorded.format(table=name, key=key)
+    if name not in PARENTS:
+        return own
+    parent, field = PARENTS[name]
+    column = SPECS[name].refs[field][0]
+    in_parent = recorded.format(
+        table=parent, key=f"(SELECT slug FROM {parent} WHERE id = {alias}.{column})"
+    )
+    if name == "event_participants":
+        # A participant of its own always names a source; one inside its event never does.
+        alone = f"{alias}.source_id IS NOT NULL"
+        return f"{own} AND {alone} UNION ALL {in_parent} AND NOT ({alone})"
+    written_alone = f"SELECT 1 FROM _kb_records o WHERE o.tablename = '{name}' AND o.slug = {key}"
+    return f"{own} UNION ALL {in_parent} AND NOT EXISTS ({written_alone})"
+
+
 def row_label(name: str) -> str:
-    """SQL for a readable key of real row `r` (as kb.loader.tables.label writes it)."""
+    """SQL for a readable key of real row `r`: its slug, or for a row without one, who and
+    what it is about."""
     if name == "roles":
         return (
             "(SELECT slug FROM people WHERE id = r.person_id) || ': ' || r.title || ' (' || "
+            "(SELECT slug FROM sources WHERE id = r.source_id) || ')'"
+        )
+    if name == "aliases":
+        return (
+            "coalesce((SELECT slug FROM people WHERE id = r.person_id), "
+            "(SELECT slug FROM parties WHERE id = r.party_id)) || ': ' || r.name || ' (' || "
             "(SELECT slug FROM sources WHERE id = r.source_id) || ')'"
         )
     if name == "event_participants":
@@ -301,7 +331,8 @@ def row_label(name: str) -> str:
             "(SELECT slug FROM events WHERE id = r.event_id) || ': ' || CASE "
             "WHEN r.party_id IS NOT NULL THEN 'party ' || "
             "(SELECT slug FROM parties WHERE id = r.party_id) "
-            "ELSE 'person ' || (SELECT slug FROM people WHERE id = r.person_id) END"
+            "ELSE 'person ' || (SELECT slug FROM people WHERE id = r.person_id) END || "
+            "coalesce(' (' || (SELECT slug FROM sources WHERE id = r.source_id) || ')', '')"
         )
     return "r.slug"
 

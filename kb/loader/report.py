@@ -51,7 +51,8 @@ class LoadReport:
 
     `dry_run` says nothing was kept; `pruned` says rows missing from the files were deleted
     (prune=True was asked for); `skipped` lists the files not read because they are unchanged
-    since the last load (their records count as unchanged).
+    since the last load (their records count as unchanged); `observed` holds what load()'s
+    observer saw before and after the writes (None without one).
     """
 
     files: list[Path]
@@ -59,6 +60,7 @@ class LoadReport:
     dry_run: bool = False
     pruned: bool = False
     skipped: list[Path] = field(default_factory=list)
+    observed: tuple[Any, Any] | None = None
 
     @property
     def changed(self) -> bool:

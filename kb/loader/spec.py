@@ -114,11 +114,42 @@ PARTY = (
     Field("aliases", TEXTS, default=()),
     STATUS,
 )
+# The unit is a column of a figure index (see FIGURE): the same bound.
+UNIT_MAX = 100
+METRIC = (
+    _slug(),
+    Field(
+        "name",
+        TEXT,
+        required=True,
+        about="what is measured, e.g. 'EU share of foreign trade'",
+        max_length=300,
+    ),
+    Field("kind", CHOICE, required=True, choices=FIGURE_KINDS),
+    Field("unit", TEXT, max_length=UNIT_MAX),
+    Field("aliases", TEXTS, default=()),
+    Field("description", TEXT),
+    STATUS,
+)
 ROLE = (
     Field("title", TEXT, required=True, about="the title of the role as the source states it"),
     _source("stating the role"),
     _evidence("stating the role"),
     Field("party", REF, ref="party"),
+)
+# A role written as a record of its own: in the file of the source that states it, for a
+# person any file defines.
+ROLE_RECORD = (
+    Field("person", REF, required=True, ref="person", about="the slug of the person"),
+    *ROLE,
+    STATUS,
+)
+ALIAS = (
+    Field("person", REF, ref="person"),
+    Field("party", REF, ref="party"),
+    Field("name", TEXT, required=True, about="the other name, verbatim as the source prints it"),
+    _source("printing the name"),
+    STATUS,
 )
 PERSON = (
     _slug(),
@@ -141,14 +172,12 @@ FIGURE = (
     _source("stating the figure"),
     Field("quote", REF, ref="quote"),
     Field("subject", REF, ref="party"),
-    # The metric and the unit are columns of a figure index, and PostgreSQL refuses an index
-    # entry over 2,704 bytes: these bounds (4 bytes a character at most) keep entries below it.
     Field(
         "metric",
-        TEXT,
+        REF,
         required=True,
-        about="what is measured, e.g. 'trade turnover'",
-        max_length=300,
+        ref="metric",
+        about="the slug of the metric record saying what is measured, e.g. 'eu-trade-turnover'",
     ),
     Field("kind", CHOICE, required=True, choices=FIGURE_KINDS),
     Field("surface", TEXT, required=True, about="the number as printed, e.g. 'US$160 billion'"),
@@ -159,12 +188,15 @@ FIGURE = (
         required=True,
         about="an ISO 4217 code (or 'unknown') for an amount, 'percent' for a share, "
         "'times' for a multiplier, the thing counted for a count",
-        max_length=100,
+        # The unit is a column of a figure index, and PostgreSQL refuses an index entry over
+        # 2,704 bytes: this bound (4 bytes a character at most) keeps entries below it.
+        max_length=UNIT_MAX,
     ),
     Field("qualifier", CHOICE, choices=QUALIFIERS, default="exact"),
     Field("base", TEXT),
     *_date("period_start"),
     *_date("period_end"),
+    *_date("as_of"),
     _evidence("stating the figure"),
     STATUS,
 )
@@ -172,6 +204,15 @@ PARTICIPANT = (
     Field("party", REF, ref="party"),
     Field("person", REF, ref="person"),
     Field("role", TEXT),
+)
+# A participant written as a record of its own: another source's statement that a party or
+# person took part in an event any file defines.
+PARTICIPANT_RECORD = (
+    Field("event", REF, required=True, ref="event", about="the slug of the event"),
+    *PARTICIPANT,
+    _source("stating the participation"),
+    _evidence("stating the participation"),
+    STATUS,
 )
 EVENT = (
     _slug(),
@@ -190,10 +231,14 @@ EVENT = (
 RECORD_FIELDS: dict[str, tuple[Field, ...]] = {
     "source": SOURCE,
     "party": PARTY,
+    "metric": METRIC,
     "person": PERSON,
+    "role": ROLE_RECORD,
+    "alias": ALIAS,
     "quote": QUOTE,
     "figure": FIGURE,
     "event": EVENT,
+    "participant": PARTICIPANT_RECORD,
 }
 NESTED_FIELDS: dict[str, tuple[Field, ...]] = {ROLES: ROLE, PARTICIPANTS: PARTICIPANT}
 
@@ -201,10 +246,14 @@ NESTED_FIELDS: dict[str, tuple[Field, ...]] = {ROLES: ROLE, PARTICIPANTS: PARTIC
 PLURALS = {
     "sources": "source",
     "parties": "party",
+    "metrics": "metric",
     "people": "person",
+    "roles": "role",
+    "aliases": "alias",
     "quotes": "quote",
     "figures": "figure",
     "events": "event",
+    "participants": "participant",
 }
 RECORD_TYPES = tuple(RECORD_FIELDS)
 
@@ -212,11 +261,18 @@ RECORD_TYPES = tuple(RECORD_FIELDS)
 TABLES = (
     "sources",
     "parties",
+    "metrics",
     "people",
     "roles",
+    "aliases",
     "quotes",
     "figures",
     "events",
     "event_participants",
 )
-TABLE_OF_TYPE = {singular: plural for plural, singular in PLURALS.items()}
+# The table of each record type (a person's nested roles, an event's nested participants go
+# to the tables of the role and participant types).
+TABLE_OF_TYPE = {
+    **{singular: plural for plural, singular in PLURALS.items()},
+    "participant": "event_participants",
+}

@@ -9,7 +9,7 @@ Each staged row carries where it came from: `_seq` (its order in its table, numb
 database as rows go in), `_file` (an index into the load's list of files), `_line` (the
 record's line), `_label` (the record's slug or #N), `_lines` (JSON of field path -> line, for
 YAML files; NULL otherwise) and `_path` (for a role or participant: its place in the record,
-e.g. "roles[0]").
+e.g. "roles[0]"; NULL for a record of its own).
 """
 
 from __future__ import annotations
@@ -29,12 +29,20 @@ from kb.loader.tables import SPECS
 META = ("_seq", "_file", "_line", "_label", "_lines", "_path")
 BATCH = 5_000
 # Staged columns that are not the record's: a source text file's size and modification time
-# as it was read, which _kb_texts remembers (kb.loader.fingerprints).
-STAGED_ONLY = {"sources": ("_text_size", "_text_mtime_ns")}
+# as it was read, which _kb_texts remembers (kb.loader.fingerprints); the look-up keys of a
+# person's, party's or alias's names, as JSON, which _kb_names holds (kb.loader.lookup).
+STAGED_ONLY = {
+    "sources": ("_text_size", "_text_mtime_ns"),
+    "parties": ("_keys",),
+    "people": ("_keys",),
+    "aliases": ("_keys",),
+}
+_STAGED_ONLY_TYPES = {"_text_size": BigInteger, "_text_mtime_ns": BigInteger, "_keys": Text}
 
 # Staged columns that must be indexed before the checks and the merge: the natural keys.
 _INDEXED = {
     "roles": ("person", "source", "title"),
+    "aliases": ("person", "party", "source"),
     "event_participants": ("event",),
 }
 
@@ -78,7 +86,7 @@ def _stage_table(metadata: MetaData, name: str) -> Table:
         # JSON goes in as its text (see Stage.add), so both dialects compare it as text.
         columns.append(Column(field, Text if isinstance(kind, JSON) else kind.copy()))
     columns.extend(Column(ref, String(200)) for ref in spec.refs)
-    columns.extend(Column(extra, BigInteger) for extra in STAGED_ONLY.get(name, ()))
+    columns.extend(Column(extra, _STAGED_ONLY_TYPES[extra]) for extra in STAGED_ONLY.get(name, ()))
     return Table(stage_name(name), metadata, *columns, prefixes=["TEMPORARY"])
 
 

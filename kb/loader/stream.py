@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from kb.db import driver_execute
 from kb.loader.checking import Record
 from kb.loader.grounding import Text
+from kb.loader.lookup import party_keys, person_keys
 from kb.loader.problems import Problems, shown
 from kb.loader.staging import Stage, json_text, lines_json, stage_name, staged_columns
 from kb.loader.texts import SeedFiles, TextProblem, inline_text
@@ -34,7 +35,7 @@ QUOTE_CACHE = 20_000
 
 # The columns of each kind of span: its verbatim text, start and end.
 _SPAN_COLUMNS = {
-    name: (name, f"{name}_start", f"{name}_end") for name in ("text", "evidence", "surface")
+    name: (name, f"{name}_start", f"{name}_end") for name in ("text", "evidence", "surface", "name")
 }
 
 # The columns of a staged quote that figures need: its slug, source and span.
@@ -151,26 +152,48 @@ class Grounding:
         self.put("sources", record, row, None)
 
     def party(self, record: Record) -> None:
-        """A party has nothing to ground."""
+        """A party has nothing to ground; its names are looked up by their keys."""
         values = record.values
-        self.put("parties", record, {**values, "aliases": json_text(values["aliases"])}, None)
+        keys = party_keys(values["name"], values["aliases"])
+        row = {**values, "aliases": json_text(values["aliases"]), "_keys": json_text(keys)}
+        self.put("parties", record, row, None)
+
+    def metric(self, record: Record) -> None:
+        """A metric has nothing to ground."""
+        values = record.values
+        self.put("metrics", record, {**values, "aliases": json_text(values["aliases"])}, None)
 
     def person(self, record: Record) -> None:
-        """A person, and each role grounded in its source."""
+        """A person, and each role grounded in its source (a role has its person's status)."""
         values = record.values
-        self.put("people", record, {**values, "aliases": json_text(values["aliases"])}, None)
+        keys = person_keys(values["name"], values["aliases"])
+        row = {**values, "aliases": json_text(values["aliases"]), "_keys": json_text(keys)}
+        self.put("people", record, row, None)
         for role in values.get("roles") or ():
-            path, source = role["_path"], role["source"]
-            text = self.usable_text(source)
-            span = self.ground(record, f"{path}.evidence", text, source, role["evidence"])
-            row = {
-                "person": values["slug"],
-                "source": source,
-                "title": role["title"],
-                "party": role["party"],
-                **spans("evidence", text, span),
-            }
-            self.put("roles", record, row, path)
+            self._role(record, {**role, "person": values["slug"], "status": values["status"]})
+
+    def role(self, record: Record) -> None:
+        """A role written as a record of its own."""
+        self._role(record, {**record.values, "_path": None})
+
+    def _role(self, record: Record, role: dict[str, Any]) -> None:
+        """Ground a role's evidence in its source; stage it."""
+        path, source = role["_path"], role["source"]
+        text = self.usable_text(source)
+        field = "evidence" if path is None else f"{path}.evidence"
+        span = self.ground(record, field, text, source, role["evidence"])
+        self.put("roles", record, {**role, **spans("evidence", text, span)}, path)
+
+    def alias(self, record: Record) -> None:
+        """Another name of a person or party: found verbatim in its source."""
+        values = record.values
+        source = values["source"]
+        text = self.usable_text(source)
+        span = self.ground(record, "name", text, source, values["name"])
+        name = values["name"]
+        keys = person_keys(name, ()) if values["party"] is None else party_keys(name, ())
+        row = {**values, **spans("name", text, span), "_keys": json_text(keys)}
+        self.put("aliases", record, row, None)
 
     def quote(self, record: Record) -> None:
         """A quote: its text found verbatim in the source."""
@@ -274,21 +297,35 @@ class Grounding:
         text = self.usable_text(source)
         span = self.ground(record, "evidence", text, source, values["evidence"])
         self.put("events", record, {**values, **spans("evidence", text, span)}, None)
+        # Stated by the event's own source and evidence: no source or evidence of their own.
+        stated_with_event = {"source": None, **spans("evidence", None, None)}
         for item in values.get("participants") or ():
             row = {
+                **item,
                 "event": values["slug"],
-                "party": item["party"],
-                "person": item["person"],
-                "role": item["role"],
+                "status": values["status"],
+                **stated_with_event,
             }
             self.put("event_participants", record, row, item["_path"])
 
+    def participant(self, record: Record) -> None:
+        """A participation another source states, written as a record of its own."""
+        values = record.values
+        source = values["source"]
+        text = self.usable_text(source)
+        span = self.ground(record, "evidence", text, source, values["evidence"])
+        self.put("event_participants", record, {**values, **spans("evidence", text, span)}, None)
+
     HANDLERS: ClassVar[dict[str, Callable[[Grounding, Record], None]]] = {
         "party": party,
+        "metric": metric,
         "person": person,
+        "role": role,
+        "alias": alias,
         "quote": quote,
         "figure": figure,
         "event": event,
+        "participant": participant,
     }
 
 

@@ -12,13 +12,14 @@ if TYPE_CHECKING:
 
 # Each searchable table and its indexed columns. On SQLite, `<table>_fts` is an external-content
 # FTS5 table over them; on PostgreSQL, `ix_<table>_fts` is a GIN index on their 'simple'
-# tsvector. Migration 0002 keeps a frozen copy; a test checks that the two agree.
+# tsvector. Migrations 0002 and 0006 keep frozen copies; a test checks that they agree.
 FTS_TABLES: dict[str, tuple[str, ...]] = {
     "quotes": ("text",),
-    "figures": ("surface", "evidence", "metric"),
+    "figures": ("surface", "evidence"),
     "events": ("name", "evidence"),
     "sources": ("title",),
     "people": ("name", "aliases"),
+    "metrics": ("name", "aliases"),
 }
 
 # What `kb search --type` calls a hit from each table.
@@ -28,6 +29,7 @@ HIT_TYPES: dict[str, str] = {
     "event": "events",
     "source": "sources",
     "person": "people",
+    "metric": "metrics",
 }
 
 # How many hits a search shows unless asked for another number.
