@@ -24,15 +24,19 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from generate import PARTIES, Document, Plan, documents
+from generate import METRIC_RECORDS, PARTIES, Document, Plan, documents
 from phases import PRAGMAS, _schema
 
+from kb.loader.lookup import party_keys, person_keys
 from kb.search import FTS_TABLES
 
 Rows = dict[str, list[dict[str, Any]]]
 # Documents written per executemany batch: bounded memory at any size.
 BATCH_DOCUMENTS = 2000
 TABLES = ("sources", "people", "roles", "quotes", "figures", "events", "event_participants")
+# Written with the rows, though not a table of kb's data: the look-up keys of names (as
+# kb.loader.lookup writes them), which `kb draft` reads.
+NAMES = "_kb_names"
 
 
 def kb_schema() -> dict[str, list[str]]:
@@ -57,6 +61,7 @@ class Ids:
     def __init__(self) -> None:
         self.next: dict[str, int] = dict.fromkeys(TABLES, 1)
         self.parties = {slug: i for i, (slug, _name, _kind) in enumerate(PARTIES, start=1)}
+        self.metrics = {m["slug"]: i for i, m in enumerate(METRIC_RECORDS, start=1)}
 
     def take(self, table: str) -> int:
         """The next id of `table`."""
@@ -87,6 +92,9 @@ def document_rows(document: Document, source: dict[str, Any], ids: Ids, rows: Ro
         }
     )
     for person in document.records.get("people", []):
+        rows[NAMES] += _names(
+            "person", "people", person["slug"], person_keys(person["name"], person["aliases"])
+        )
         rows["people"].append(
             {
                 "id": ids.take("people"),
@@ -100,6 +108,7 @@ def document_rows(document: Document, source: dict[str, Any], ids: Ids, rows: Ro
             rows["roles"].append(
                 {
                     "id": ids.take("roles"),
+                    "status": "reviewed",
                     "person_id": person_id(person["slug"]),
                     "title": role["title"],
                     "party_id": ids.parties[role["party"]],
@@ -156,6 +165,11 @@ def document_rows(document: Document, source: dict[str, Any], ids: Ids, rows: Ro
                     "party_id": ids.parties[participant["party"]],
                     "person_id": None,
                     "role": participant.get("role"),
+                    "status": "reviewed",
+                    "source_id": None,
+                    "evidence": None,
+                    "evidence_start": None,
+                    "evidence_end": None,
                 }
             )
 
@@ -166,7 +180,7 @@ def _figure(
     """The row of one figure."""
     evidence = _span(text, figure["evidence"], "evidence")
     surface_start = evidence["evidence_start"] + figure["evidence"].index(figure["surface"])
-    period_end = figure.get("period_end")
+    period_start, period_end = figure.get("period_start"), figure.get("period_end")
     return {
         "id": ids.take("figures"),
         "slug": figure["slug"],
@@ -174,19 +188,22 @@ def _figure(
         "source_id": source_id,
         "quote_id": quote_ids[figure["quote"]] if "quote" in figure else None,
         "subject_id": ids.parties[figure["subject"]] if "subject" in figure else None,
-        "metric": figure["metric"],
+        "metric_id": ids.metrics[figure["metric"]],
         "kind": figure["kind"],
         "surface": figure["surface"],
         "value": figure["value"],
         "unit": figure["unit"],
         "qualifier": figure.get("qualifier", "exact"),
         "base": None,
-        "period_start": None,
-        "period_start_precision": None,
+        "period_start": period_start,
+        "period_start_precision": "year" if period_start else None,
         "period_start_inferred": 0,
         "period_end": period_end,
         "period_end_precision": "year" if period_end else None,
         "period_end_inferred": 0,
+        "as_of": None,
+        "as_of_precision": None,
+        "as_of_inferred": 0,
         "evidence": figure["evidence"],
         **evidence,
         "surface_start": surface_start,
@@ -203,12 +220,12 @@ def _span(text: str, passage: str, name: str) -> dict[str, int]:
 def batches(plan: Plan) -> Iterator[Rows]:
     """The rows of the collection, BATCH_DOCUMENTS documents at a time."""
     ids = Ids()
-    rows: Rows = {table: [] for table in TABLES}
+    rows: Rows = {table: [] for table in (*TABLES, NAMES)}
     for document, source in documents(plan):
         document_rows(document, source, ids, rows)
         if document.index % BATCH_DOCUMENTS == BATCH_DOCUMENTS - 1:
             yield rows
-            rows = {table: [] for table in TABLES}
+            rows = {table: [] for table in (*TABLES, NAMES)}
     yield rows
 
 
@@ -225,8 +242,15 @@ def build(target: Path, facts: int, *, seed: int = 1) -> dict[str, Any]:
         for sql in schema["table"]:
             connection.execute(sql)
         _insert(connection, "parties", [_party(i, p) for i, p in enumerate(PARTIES, start=1)])
+        _insert(
+            connection, "metrics", [_metric(i, m) for i, m in enumerate(METRIC_RECORDS, start=1)]
+        )
+        names = [
+            _names("party", "parties", slug, party_keys(name, [])) for slug, name, _ in PARTIES
+        ]
+        _insert(connection, NAMES, [row for rows in names for row in rows])
         for rows in batches(Plan(facts, seed)):
-            for table in TABLES:
+            for table in (*TABLES, NAMES):
                 _insert(connection, table, rows[table])
         connection.execute("INSERT INTO _alembic_version VALUES (?)", schema["version"])
         for kind in ("index", "trigger", "view"):
@@ -249,6 +273,25 @@ def _party(party_id: int, party: tuple[str, str, str]) -> dict[str, Any]:
         "name": name,
         "kind": kind,
         "aliases": "[]",
+    }
+
+
+def _names(kind: str, origin: str, slug: str, keys: list[str]) -> list[dict[str, Any]]:
+    """The _kb_names rows of a person's or party's keys."""
+    return [
+        {"kind": kind, "slug": slug, "key": key, "origin": origin, "origin_key": slug}
+        for key in keys
+    ]
+
+
+def _metric(metric_id: int, metric: dict[str, Any]) -> dict[str, Any]:
+    """The row of one of generate.py's metrics."""
+    return {
+        "id": metric_id,
+        "status": "reviewed",
+        "aliases": "[]",
+        "description": None,
+        **metric,
     }
 
 

@@ -105,6 +105,26 @@ def slugify(name: str) -> str:
 PARTIES = tuple((slugify(n), n, "country") for n in COUNTRIES) + tuple(
     (slugify(n), n, "organization") for n in ORGANIZATIONS
 )
+# The unit of each kind of number the generator prints (Author._surface).
+UNIT_OF_KIND = {"amount": "USD", "share": "percent", "count": "companies", "multiplier": "times"}
+
+
+def metric_slug(metric: str, kind: str) -> str:
+    """The slug of the metric record of `metric` measured as `kind` (a metric has one kind)."""
+    return f"{slugify(metric)}-{kind}"
+
+
+# Every metric record: each metric phrase, once per kind of number it may be printed as.
+METRIC_RECORDS = tuple(
+    {
+        "slug": metric_slug(metric, kind),
+        "name": f"{metric} ({kind})",
+        "kind": kind,
+        "unit": unit,
+    }
+    for metric in METRICS
+    for kind, unit in UNIT_OF_KIND.items()
+)
 
 
 @dataclass(frozen=True)
@@ -198,12 +218,13 @@ class Writer:
             self.facts = (self.data / "facts.jsonl").open("w", encoding="utf-8")
 
     def write_parties(self) -> None:
-        """Every shared party."""
+        """Every shared party and metric."""
         records = [{"slug": s, "name": n, "kind": k} for s, n, k in PARTIES]
         if self.yaml:
-            self.parties.write(_yaml({"parties": records}))
+            self.parties.write(_yaml({"parties": records, "metrics": list(METRIC_RECORDS)}))
         else:
             self.parties.writelines(_jsonl("party", record) for record in records)
+            self.parties.writelines(_jsonl("metric", record) for record in METRIC_RECORDS)
 
     def write_document(self, document: Document, source: dict[str, Any]) -> None:
         """A document's text file and its records."""
@@ -346,12 +367,14 @@ class Author:
                 "slug": f"{document.slug}-figure-{number}",
                 "source": document.slug,
                 "subject": party[0],
-                "metric": metric,
+                "metric": metric_slug(metric, kind),
                 "kind": kind,
                 "surface": surface,
                 "value": value,
                 "unit": unit,
                 "qualifier": qualifier,
+                # "in 2008": a quantity over that year.
+                "period_start": str(year),
                 "period_end": str(year),
                 "evidence": evidence,
             },
@@ -368,7 +391,7 @@ class Author:
                 "slug": f"{document.slug}-figure-{number}",
                 "source": document.slug,
                 "quote": quote["slug"],
-                "metric": metric,
+                "metric": metric_slug(metric, kind),
                 "kind": kind,
                 "surface": surface,
                 "value": value,
@@ -459,6 +482,7 @@ class Summary:
     documents: int
     people: int
     parties: int
+    metrics: int
     data_dir: Path
     seeds_dir: Path
     files: int | None = None  # the documents' data files, when --files split them
@@ -470,6 +494,7 @@ class Summary:
             "documents": self.documents,
             "people": self.people,
             "parties": self.parties,
+            "metrics": self.metrics,
         }
         return sizes if self.files is None else {**sizes, "files": self.files}
 
@@ -496,7 +521,14 @@ def generate(
     finally:
         writer.close()
     return Summary(
-        facts, plan.documents, plan.people, len(PARTIES), writer.data, writer.seeds, files
+        facts,
+        plan.documents,
+        plan.people,
+        len(PARTIES),
+        len(METRIC_RECORDS),
+        writer.data,
+        writer.seeds,
+        files,
     )
 
 

@@ -170,7 +170,7 @@ CASES = [
         edit("text: Trade will double,", "text: 'Trade will double,"),
         (
             at(
-                52,
+                58,
                 "YAML syntax error: found unexpected end of stream (while scanning a quoted "
                 f"scalar that starts on line 28). {YAML_FIX}",
             ),
@@ -204,8 +204,9 @@ CASES = [
         (
             at(
                 1,
-                "unknown record type 'partys' (expected one of sources, parties, people, "
-                "quotes, figures, events). Did you mean 'parties'?",
+                "unknown record type 'partys' (expected one of sources, parties, metrics, "
+                "people, roles, aliases, quotes, figures, events, participants). "
+                "Did you mean 'parties'?",
                 file="seeds_data/typo.yaml",
             ),
         ),
@@ -228,8 +229,8 @@ CASES = [
         (
             at(
                 1,
-                "unknown type 'partey' (expected one of source, party, person, quote, figure, "
-                "event). Did you mean 'party'?",
+                "unknown type 'partey' (expected one of source, party, metric, person, role, "
+                "alias, quote, figure, event, participant). Did you mean 'party'?",
                 subject="record 'x' field 'type'",
                 file="seeds_data/more.jsonl",
             ),

@@ -45,8 +45,10 @@ def validate_output(files: int, counts: dict[str, int]) -> str:
 COUNTS_200 = {
     "sources": 12,
     "parties": 48,
+    "metrics": 40,
     "people": 6,
     "roles": 6,
+    "aliases": 0,
     "quotes": 67,
     "figures": 67,
     "events": 66,

@@ -194,6 +194,8 @@ sources:
   - {slug: s, title: T, text: "Exports doubled. “Imports doubled too,” she said."}
 people:
   - {slug: she, name: She}
+metrics:
+  - {slug: m, name: Imports, kind: change, unit: times}
 quotes:
   - {slug: q, source: s, speaker: she, text: "Imports doubled too,"}
 figures:

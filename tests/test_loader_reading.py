@@ -200,8 +200,8 @@ def test_unknown_record_type_in_yaml_suggests_the_right_one(tmp_path: Path) -> N
     assert [(p.line, p.message, p.hint) for p in problems] == [
         (
             1,
-            "unknown record type 'party' (expected one of sources, parties, people, quotes, "
-            "figures, events)",
+            "unknown record type 'party' (expected one of sources, parties, metrics, people, "
+            "roles, aliases, quotes, figures, events, participants)",
             "did you mean 'parties'?",
         ),
         (3, "a record type must be a plain name", None),
@@ -277,6 +277,8 @@ def test_numbers_in_exponent_form_are_numbers(
         """\
         sources:
           - {slug: s, title: T, text: It exceeded US$160 billion.}
+        metrics:
+          - {slug: m, name: Investment, kind: amount}
         figures:
           - {slug: f, source: s, metric: m, kind: amount, surface: US$160 billion,
              value: 1.6e11, unit: USD, evidence: It exceeded US$160 billion.}

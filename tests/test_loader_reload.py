@@ -158,6 +158,7 @@ def test_records_may_cite_sources_and_quotes_of_later_files(tmp_path: Path, engi
     ]
     defined = [
         {"type": "source", "slug": "s", "title": "T", "text": "Trade doubled. Exports doubled."},
+        {"type": "metric", "slug": "exports", "name": "Exports", "kind": "change"},
         {"type": "person", "slug": "p", "name": "P"},
     ]
     write(data / "a.jsonl", "".join(json.dumps(r) + "\n" for r in facts))

@@ -49,7 +49,7 @@ def test_the_example_of_the_data_format_is_valid(data: Path) -> None:
 def test_load_error_is_a_kb_error_listing_every_problem(data: Path) -> None:
     yaml = data / "example.yaml"
     edit(yaml, "    speaker: anna-berg\n", "    speker: anna-berg\n")
-    edit(yaml, "kind: multiplier", "kind: multiplyer")
+    edit(yaml, "kind: multiplier\n    surface", "kind: multiplyer\n    surface")
     with pytest.raises(KbError) as caught:
         validate(data)
     error = caught.value
@@ -352,27 +352,105 @@ def test_a_person_states_a_role_once_per_source(data: Path) -> None:
     )
 
 
-@pytest.mark.parametrize(("field", "limit"), [("metric", 300), ("unit", 100)])
-def test_a_figures_metric_and_unit_have_a_length_limit(data: Path, field: str, limit: int) -> None:
+@pytest.mark.parametrize(
+    ("record", "field", "limit"),
+    [("metric", "name", 300), ("metric", "unit", 100), ("figure", "unit", 100)],
+)
+def test_a_metric_name_and_a_unit_have_a_length_limit(
+    data: Path, record: str, field: str, limit: int
+) -> None:
     yaml = data / "example.yaml"
-    old = "metric: trade between Ruritania and the Union" if field == "metric" else "unit: times"
+    # The metric (the file's last record) and its figure become counts, which take any unit.
+    edit(yaml, "    kind: multiplier\n    unit: times\n", "    kind: count\n")
     edit(yaml, "kind: multiplier", "kind: count")
-    edit(yaml, old, f"{field}: {'x' * limit}")
-    validate(data)
-    edit(yaml, f"{field}: {'x' * limit}", f"{field}: {'x' * (limit + 1)}")
+    if record == "figure":
+        old = "unit: times"
+    elif field == "name":
+        old = "name: Trade with the Union"
+    else:
+        # Its figure's unit, and the metric's, as the file's last line.
+        edit(yaml, "unit: times", "unit: " + "x" * limit)
+        content = yaml.read_text(encoding="utf-8")
+        yaml.write_text(content + f"    unit: {'x' * limit}\n", encoding="utf-8")
+        validate(data)
+        yaml.write_text(content + f"    unit: {'x' * (limit + 1)}\n", encoding="utf-8")
+    if record == "figure" or field == "name":
+        edit(yaml, old, f"{field}: {'x' * limit}")
+        validate(data)
+        edit(yaml, f"{field}: {'x' * limit}", f"{field}: {'x' * (limit + 1)}")
     problem = only(problems_of(data))
-    assert (problem.field, problem.message) == (
+    assert (problem.record_type, problem.field, problem.message) == (
+        record,
         field,
         f"is {limit + 1:,} characters long; it may be at most {limit:,}",
     )
-    assert problem.hint is not None and problem.hint.startswith("write ")
 
 
 def test_figure_units_suit_their_kind(data: Path) -> None:
-    edit(data / "example.yaml", "unit: times", "unit: fold")
-    assert only(problems_of(data)).message == "a multiplier's unit must be 'times', not 'fold'"
-    edit(data / "example.yaml", "kind: multiplier", "kind: amount")
-    assert "must be an ISO 4217 currency code, not 'fold'" in only(problems_of(data)).message
+    yaml = data / "example.yaml"
+    edit(yaml, "unit: times\n    evidence", "unit: fold\n    evidence")
+    problems = problems_of(data)
+    assert [(p.field, p.message) for p in problems] == [
+        ("unit", "a multiplier's unit must be 'times', not 'fold'"),
+        ("unit", "is 'fold', but metric 'trade-with-the-union' is measured in 'times'"),
+    ]
+    # The metric, a multiplier too, takes the same unit: an amount would fit neither.
+    edit(yaml, "kind: multiplier\n    surface", "kind: amount\n    surface")
+    messages = [problem.message for problem in problems_of(data)]
+    assert any("must be an ISO 4217 currency code, not 'fold'" in m for m in messages), messages
+
+
+def test_a_figure_has_its_metrics_kind_and_unit(data: Path) -> None:
+    yaml = data / "example.yaml"
+    edit(yaml, "kind: multiplier\n    surface", "kind: change\n    surface")
+    problem = only(problems_of(data))
+    assert (problem.record, problem.field, problem.message, problem.hint) == (
+        "trade-will-double",
+        "kind",
+        "is 'change', but metric 'trade-with-the-union' takes 'multiplier' figures",
+        "choose the metric that measures this kind of figure, or correct the kind",
+    )
+    edit(yaml, "kind: change\n    surface", "kind: multiplier\n    surface")
+    edit(yaml, "    kind: multiplier\n    unit: times\n", "    kind: count\n    unit: rounds\n")
+    edit(yaml, "kind: multiplier\n    surface", "kind: count\n    surface")
+    problem = only(problems_of(data))
+    assert (problem.field, problem.message) == (
+        "unit",
+        "is 'times', but metric 'trade-with-the-union' is measured in 'rounds'",
+    )
+
+
+def test_an_unknown_metric_is_named_with_the_closest_known_ones(data: Path) -> None:
+    yaml = data / "example.yaml"
+    edit(yaml, "metric: trade-with-the-union", "metric: trade-with-union")
+    problem = only(problems_of(data))
+    assert (problem.field, problem.message, problem.hint) == (
+        "metric",
+        "no metric has the slug 'trade-with-union'",
+        "did you mean 'trade-with-the-union'?",
+    )
+    # Named by its words, as files written before metrics were records did.
+    edit(yaml, "metric: trade-with-union", "metric: Trade with the Union")
+    problem = only(problems_of(data))
+    assert problem.message == (
+        "'Trade with the Union' is not a metric's slug: a figure names a metric record, "
+        "defined once (under 'metrics:') and shared by every source"
+    )
+    assert (
+        problem.hint
+        == "define the metric or use a known one; its slug might be 'trade-with-the-union'"
+    )
+
+
+def test_a_figure_is_either_as_of_a_date_or_over_a_period(data: Path) -> None:
+    yaml = data / "example.yaml"
+    edit(
+        yaml,
+        "unit: times\n    evidence",
+        'unit: times\n    as_of: "2021"\n    period_end: "2021"\n    evidence',
+    )
+    problem = only(problems_of(data))
+    assert (problem.field, problem.message) == ("as_of", "is given together with a period")
 
 
 def test_a_figures_quote_must_be_of_the_same_source(data: Path) -> None:
@@ -387,7 +465,7 @@ def test_a_figures_quote_must_be_of_the_same_source(data: Path) -> None:
           - slug: doubling
             source: other-report
             quote: berg-trade-will-double
-            metric: trade
+            metric: trade-with-the-union
             kind: multiplier
             surface: double
             value: 2

@@ -6,8 +6,10 @@ from __future__ import annotations
 KB_TABLES = (
     "sources",
     "parties",
+    "metrics",
     "people",
     "roles",
+    "aliases",
     "quotes",
     "figures",
     "events",
@@ -18,8 +20,10 @@ KB_TABLES = (
 EXAMPLE_COUNTS = {
     "sources": 1,
     "parties": 2,
+    "metrics": 1,
     "people": 1,
     "roles": 1,
+    "aliases": 0,
     "quotes": 1,
     "figures": 1,
     "events": 1,
