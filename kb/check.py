@@ -32,12 +32,15 @@ SHOWN = 50
 CONTEXT = 15
 # The loader hashes a file's raw bytes, and a byte-order mark is not part of the stored text.
 BOM = "\ufeff".encode()
-# Spans into sources.text: table -> text columns, each with <column>_start and <column>_end.
+# Spans into sources.text: table -> text columns, each with <column>_start and <column>_end
+# (NULL in a participant stated with its event, whose evidence is the event's).
 SPANS = {
     "roles": ("evidence",),
+    "aliases": ("name",),
     "quotes": ("text",),
     "figures": ("evidence", "surface"),
     "events": ("evidence",),
+    "event_participants": ("evidence",),
 }
 FTS_TRIGGERS = ("ai", "ad", "au")
 # How to get back a schema object that is missing: `kb db upgrade` creates it if the database
@@ -360,9 +363,10 @@ def spans(connection: Connection, findings: Findings) -> None:
     total = 0
     for name, columns in SPANS.items():
         spanned = Base.metadata.tables[name]
-        count = connection.execute(select(func.count()).select_from(spanned)).scalar_one()
-        total += count * len(columns)
         for column_name in columns:
+            total += connection.execute(
+                select(func.count(spanned.c[column_name])).select_from(spanned)
+            ).scalar_one()
             for row in connection.execute(_span_mismatches(spanned, column_name)):
                 findings.add(_span_problem(name, column_name, row._mapping))
     findings.note = f"{total} spans against their source texts"
@@ -372,7 +376,8 @@ def _span_mismatches(spanned: Table, name: str) -> Any:
     """The rows of `spanned` whose span of column `name` does not read the stored words."""
     start, end = spanned.c[f"{name}_start"], spanned.c[f"{name}_end"]
     found = func.substr(SOURCES.c.text, start + 1, end - start)
-    label = spanned.c.slug if "slug" in spanned.c else spanned.c.title
+    labels = [spanned.c[c] for c in ("slug", "title", "name") if c in spanned.c]
+    label = labels[0] if labels else spanned.c.role
     return (
         select(
             spanned.c.id,
@@ -393,7 +398,11 @@ def _span_problem(name: str, column_name: str, row: Any) -> str:
 
     Both sides are shown from a little before the first character where they differ.
     """
-    who = row["label"] if name != "roles" else f"#{row['id']} ({row['label']})"
+    who = (
+        row["label"]
+        if name in ("quotes", "figures", "events")
+        else f"#{row['id']} ({row['label']})"
+    )
     found, stored = row["found"], row["stored"]
     at = next(
         (i for i, (a, b) in enumerate(zip(found, stored, strict=False)) if a != b),

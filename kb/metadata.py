@@ -18,7 +18,8 @@ TITLE = "kb: facts from news documents"
 DESCRIPTION = (
     "Events, figures, people and quotes taken from news documents, each grounded in the exact "
     "span of its source's text. Start with the views: quotes_view, figures_view, events_view "
-    "and timeline."
+    "and timeline; figures from different sources measure the same thing when they name the "
+    "same metric (the metrics table)."
 )
 LICENSE = (
     "MIT for kb's code, schema and curated records. The article texts (sources.text) and the "
@@ -44,10 +45,25 @@ QUERIES: dict[str, dict[str, str]] = {
         "title": "Figures on a subject",
         "description": "The figures about a country or organization, by slug or name.",
         "sql": (
-            "SELECT metric, surface, value, unit, qualifier, period_start, period_end,\n"
+            "SELECT metric, surface, value, unit, qualifier, period_start, period_end, as_of,\n"
             "       coalesce(stated_by, '(narration)') AS stated_by, source_slug\n"
             "FROM figures_view\n"
             "WHERE subject_slug = :subject OR lower(subject_name) = lower(:subject)"
+        ),
+    },
+    "metric_across_sources": {
+        "title": "A metric across sources",
+        "description": (
+            "Every source's value for one metric (by slug, e.g. eu-share-of-foreign-trade, or "
+            "name), by subject and in time order: a level as of a date, or a period."
+        ),
+        "sql": (
+            "SELECT subject_name, coalesce(as_of, period_start, period_end) AS time,\n"
+            "       as_of, period_start, period_end, qualifier, surface, value, unit,\n"
+            "       coalesce(stated_by, '(narration)') AS stated_by, source_slug\n"
+            "FROM figures_view\n"
+            "WHERE metric_slug = :metric OR lower(metric) = lower(:metric)\n"
+            "ORDER BY subject_name, time, source_slug"
         ),
     },
     "timeline": {
@@ -61,9 +77,10 @@ QUERIES: dict[str, dict[str, str]] = {
     "conflicting_figures": {
         "title": "Figures whose values differ",
         "description": (
-            "Pairs of figures on the same subject, metric, period and unit whose values "
-            "differ at all, e.g. for the metric 'investment'. A first look: `kb conflicts` "
-            "applies the full rules (overlapping periods, qualifiers, a tolerance)."
+            "Pairs of figures on the same subject, metric, period (or as-of date) and unit "
+            "whose values differ at all, for a metric by slug or part of its name, e.g. "
+            "'investment'. A first look: `kb conflicts` applies the full rules (overlapping "
+            "times, qualifiers, a tolerance)."
         ),
         "sql": (
             "SELECT a.subject_name, a.metric,\n"
@@ -74,11 +91,13 @@ QUERIES: dict[str, dict[str, str]] = {
             "       a.source_slug AS first_source, b.source_slug AS second_source\n"
             "FROM figures_view AS a\n"
             "JOIN figures_view AS b\n"
-            "  ON b.subject_slug = a.subject_slug AND b.metric = a.metric\n"
+            "  ON b.subject_slug = a.subject_slug AND b.metric_slug = a.metric_slug\n"
             " AND b.kind = a.kind AND b.unit = a.unit AND b.id > a.id\n"
             " AND coalesce(b.period_start, '') = coalesce(a.period_start, '')\n"
             " AND coalesce(b.period_end, '') = coalesce(a.period_end, '')\n"
-            "WHERE b.value <> a.value AND a.metric LIKE '%' || :metric || '%'\n"
+            " AND coalesce(b.as_of, '') = coalesce(a.as_of, '')\n"
+            "WHERE b.value <> a.value\n"
+            "  AND (a.metric_slug = :metric OR a.metric LIKE '%' || :metric || '%')\n"
             "ORDER BY a.metric, a.id, b.id"
         ),
     },

@@ -30,7 +30,8 @@ VERSION_TABLE_DOC = (
     "Alembic's record of the schema revision the database is at.",
     {"version_num": "The revision id (`kb db current` shows it)."},
 )
-# The loader's bookkeeping (migration 0004): how a reload recognises unchanged files.
+# The loader's bookkeeping (migrations 0004, 0006): how a reload recognises unchanged files,
+# and the look-up keys of names.
 BOOKKEEPING_DOCS = {
     "_kb_files": (
         "The data files the last loads read, by content hash: `kb load` skips a file whose "
@@ -52,6 +53,18 @@ BOOKKEEPING_DOCS = {
             "its own, its key (e.g. person, source and title, separated by spaces).",
             "file_id": "The file that defines it (_kb_files.id).",
             "line": "The line of the record in that file.",
+        },
+    ),
+    "_kb_names": (
+        "The look-up keys of every name of a person or party (folded, transliteration-proof "
+        "forms: kb/names.py), so that `kb draft` finds the people and parties an article names "
+        "with an indexed query. Kept current by every load.",
+        {
+            "kind": "person or party.",
+            "slug": "The slug of the person or party the name is of.",
+            "key": "A key of one of its names (full name, surname, initials, adjective).",
+            "origin": "The table the name is in: people, parties or aliases.",
+            "origin_key": "That record's slug, or the alias row's key.",
         },
     ),
     "_kb_texts": (

@@ -101,17 +101,21 @@ def sound_report(url: str) -> str:
     spans = scalar(
         url,
         "SELECT (SELECT count(*) FROM roles) + (SELECT count(*) FROM quotes) "
-        "+ 2 * (SELECT count(*) FROM figures) + (SELECT count(*) FROM events)",
+        "+ 2 * (SELECT count(*) FROM figures) + (SELECT count(*) FROM events) "
+        "+ (SELECT count(*) FROM aliases) + (SELECT count(evidence) FROM event_participants)",
     )
     sources = scalar(url, "SELECT count(*) FROM sources")
     if is_sqlite(url):
         integrity = "ok: PRAGMA integrity_check"
         keys = "ok: PRAGMA foreign_key_check"
-        indexes = "events_fts, figures_fts, people_fts, quotes_fts, sources_fts"
+        indexes = "events_fts, figures_fts, metrics_fts, people_fts, quotes_fts, sources_fts"
     else:
         integrity = "skipped: PRAGMA integrity_check is SQLite's; PostgreSQL has none built in"
-        keys = "ok: 13 foreign keys"
-        indexes = "ix_events_fts, ix_figures_fts, ix_people_fts, ix_quotes_fts, ix_sources_fts"
+        keys = "ok: 18 foreign keys"
+        indexes = (
+            "ix_events_fts, ix_figures_fts, ix_metrics_fts, ix_people_fts, ix_quotes_fts, "
+            "ix_sources_fts"
+        )
     return (
         f"Checking {describe_url(url)}\n"
         "\n"

@@ -25,16 +25,19 @@ EXPORTED = [*KB_TABLES, "quotes_view", "figures_view", "events_view", "timeline"
 PEOPLE_CSV = (
     "id,slug,status,name,aliases\n"
     '1,kestutis-jankauskas,reviewed,Kestutis Jankauskas,"[""Jankauskas""]"\n'
-    '2,alikhan-smailov,reviewed,Alikhan Smailov,"[""Smailov""]"\n'
-    '3,ursula-von-der-leyen,reviewed,Ursula von der Leyen,"[""von der Leyen""]"\n'
+    '2,olzhas-bektenov,reviewed,Olzhas Bektenov,"[""Bektenov""]"\n'
+    '3,alikhan-smailov,reviewed,Alikhan Smailov,"[""Smailov""]"\n'
+    '4,ursula-von-der-leyen,reviewed,Ursula von der Leyen,"[""von der Leyen""]"\n'
 )
 PEOPLE_JSON = (
     "[\n"
     '{"id": 1, "slug": "kestutis-jankauskas", "status": "reviewed", '
     '"name": "Kestutis Jankauskas", "aliases": ["Jankauskas"]},\n'
-    '{"id": 2, "slug": "alikhan-smailov", "status": "reviewed", '
+    '{"id": 2, "slug": "olzhas-bektenov", "status": "reviewed", '
+    '"name": "Olzhas Bektenov", "aliases": ["Bektenov"]},\n'
+    '{"id": 3, "slug": "alikhan-smailov", "status": "reviewed", '
     '"name": "Alikhan Smailov", "aliases": ["Smailov"]},\n'
-    '{"id": 3, "slug": "ursula-von-der-leyen", "status": "reviewed", '
+    '{"id": 4, "slug": "ursula-von-der-leyen", "status": "reviewed", '
     '"name": "Ursula von der Leyen", "aliases": ["von der Leyen"]}\n'
     "]\n"
 )
@@ -129,16 +132,16 @@ def test_cli_reports_the_files(kb: Kb, seeded_db: str, tmp_path: Path) -> None:
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[:4] == [
-        f"Exported 12 tables and views to {out} as CSV.",
+        f"Exported 14 tables and views to {out} as CSV.",
         "",
         "file                    rows",
         "----------------------  ----",
     ]
     assert lines[4:8] == [
-        "sources.csv                6",
+        "sources.csv                9",
         "parties.csv                3",
-        "people.csv                 3",
-        "roles.csv                  3",
+        "metrics.csv                9",
+        "people.csv                 4",
     ]
     assert lines[-1].startswith("Not exported: ")
     assert "_alembic_version" in lines[-1]
@@ -147,9 +150,9 @@ def test_cli_reports_the_files(kb: Kb, seeded_db: str, tmp_path: Path) -> None:
 def test_internal_tables_are_not_exported(kb: Kb, seeded_sqlite: Path, tmp_path: Path) -> None:
     result = kb("export", str(tmp_path / "out"), db=seeded_sqlite)
     assert result.stdout.splitlines()[-1] == (
-        "Not exported: events_fts, figures_fts, people_fts, quotes_fts, sources_fts, "
-        "_alembic_version, _kb_files, _kb_records, _kb_texts (internal tables, and full-text "
-        "indexes with their storage)."
+        "Not exported: events_fts, figures_fts, metrics_fts, people_fts, quotes_fts, "
+        "sources_fts, _alembic_version, _kb_files, _kb_names, _kb_records, _kb_texts (internal "
+        "tables, and full-text indexes with their storage)."
     )
     names = {p.stem for p in (tmp_path / "out").iterdir()}
     assert not {n for n in names if n.startswith("_") or "_fts" in n}

@@ -16,12 +16,14 @@ from kb.metadata import QUERIES
 from kb.sql import query
 
 Kb = Callable[..., Result]
-FTS_TABLES = ("sources", "people", "quotes", "figures", "events")
+FTS_TABLES = ("sources", "people", "quotes", "figures", "events", "metrics")
 LABELS = {
     "sources": "title",
     "parties": "name",
+    "metrics": "name",
     "people": "name",
     "roles": "title",
+    "aliases": "name",
     "quotes": "slug",
     "figures": "slug",
     "events": "name",
@@ -87,7 +89,10 @@ def test_internal_and_index_tables_are_hidden(document: dict[str, Any]) -> None:
     indexes = {f"{t}_fts" for t in FTS_TABLES}
     shadows = {f"{i}_{part}" for i in indexes for part in ("data", "idx", "docsize", "config")}
     assert (
-        hidden == {"_alembic_version", "_kb_files", "_kb_records", "_kb_texts"} | indexes | shadows
+        hidden
+        == {"_alembic_version", "_kb_files", "_kb_records", "_kb_texts", "_kb_names"}
+        | indexes
+        | shadows
     )
 
 
@@ -106,9 +111,11 @@ def test_label_columns(document: dict[str, Any]) -> None:
         ("quotes_by_speaker", {"speaker": "Jankauskas"}, 2),
         ("quotes_by_speaker", {"speaker": "kestutis-jankauskas"}, 2),
         ("quotes_by_speaker", {"speaker": "Smailov"}, 0),
-        ("figures_on_subject", {"subject": "kazakhstan"}, 7),
-        ("figures_on_subject", {"subject": "KAZAKHSTAN"}, 7),
-        ("timeline", {}, 11),
+        ("figures_on_subject", {"subject": "kazakhstan"}, 16),
+        ("figures_on_subject", {"subject": "KAZAKHSTAN"}, 16),
+        ("metric_across_sources", {"metric": "eu-share-of-foreign-trade"}, 4),
+        ("metric_across_sources", {"metric": "EU share of foreign trade"}, 4),
+        ("timeline", {}, 12),
         ("conflicting_figures", {"metric": ""}, 1),
         ("search_quotes", {"words": "investment"}, 2),
     ],
@@ -127,7 +134,7 @@ def test_conflicting_investment_figures(seeded_sqlite: Path) -> None:
     assert answer.rows == [
         {
             "subject_name": "Kazakhstan",
-            "metric": "European investment in Kazakhstan",
+            "metric": "European investment",
             "first": "US$160 billion",
             "first_qualifier": "more_than",
             "first_stated_by": "(narration)",
@@ -137,6 +144,20 @@ def test_conflicting_investment_figures(seeded_sqlite: Path) -> None:
             "first_source": "jjtv-kazakhstan-eu-30-years",
             "second_source": "jjtv-kazakhstan-eu-30-years",
         }
+    ]
+
+
+def test_a_metric_across_sources_in_time_order(seeded_sqlite: Path) -> None:
+    answer = query(
+        f"sqlite:///{seeded_sqlite}",
+        QUERIES["metric_across_sources"]["sql"],
+        {"metric": "eu-share-of-foreign-trade"},
+    )
+    assert [(row["time"], row["qualifier"], row["surface"]) for row in answer.rows] == [
+        ("2017", "about", "50%"),
+        ("2023-02-02", "exact", "one third"),
+        ("2023-05-15", "more_than", "30%"),
+        ("2024-07-10", "about", "30%"),
     ]
 
 

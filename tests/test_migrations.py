@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from helpers.expected import KB_TABLES as EXPECTED_TABLES
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from kb.db import (
@@ -30,6 +30,7 @@ from kb.models import Base
 from kb.search.index import include_object, is_index_object
 
 KB_TABLES = set(EXPECTED_TABLES)
+BOOKKEEPING = {"_kb_files", "_kb_records", "_kb_texts", "_kb_names"}
 
 
 def test_single_head() -> None:
@@ -98,7 +99,7 @@ def test_upgrade_creates_every_table(
     empty_db: str, engine_for: Callable[[str | Path], Engine]
 ) -> None:
     engine = engine_for(empty_db)
-    assert kb_tables(engine) == KB_TABLES | {VERSION_TABLE, "_kb_files", "_kb_records", "_kb_texts"}
+    assert kb_tables(engine) == KB_TABLES | {VERSION_TABLE, *BOOKKEEPING}
     assert current_revision(engine) == head_revision()
 
 
@@ -110,7 +111,7 @@ def test_downgrade_to_base_and_back_up(
     assert set(inspect(engine).get_table_names()) == {VERSION_TABLE}
     assert current_revision(engine) is None
     upgrade(engine)
-    assert kb_tables(engine) == KB_TABLES | {VERSION_TABLE, "_kb_files", "_kb_records", "_kb_texts"}
+    assert kb_tables(engine) == KB_TABLES | {VERSION_TABLE, *BOOKKEEPING}
     assert current_revision(engine) == head_revision()
 
 
@@ -124,3 +125,118 @@ def test_fresh_file_gets_schema_only_from_migrations(tmp_path: Path) -> None:
         assert set(inspect(engine).get_table_names()) >= KB_TABLES
     finally:
         engine.dispose()
+
+
+# --- Migration 0006: metrics become records, as-of dates leave period_end --------------------
+
+OLD_FIGURE = (
+    "INSERT INTO figures (slug, status, source_id, subject_id, metric, kind, surface, value, "
+    "unit, qualifier, period_start, period_start_precision, period_end, period_end_precision, "
+    "period_end_inferred, evidence, evidence_start, evidence_end, surface_start, surface_end) "
+    "VALUES (:slug, 'reviewed', 1, 1, :metric, :kind, '5', 5, :unit, 'exact', :start, "
+    ":start_precision, :end, :end_precision, :inferred, 'It was 5.', 0, 9, 7, 8)"
+)
+# (slug, metric text, kind, unit, period_start, period_end, period_end_inferred)
+OLD_FIGURES = [
+    ("a", "EU investment", "amount", "USD", "1993", "2023", False),
+    ("b", "eu  Investment", "amount", "EUR", None, "2023-02-02", True),  # same text, folded
+    ("c", "EU investment", "share", "percent", None, None, False),  # same text, other kind
+    ("d", "Companies", "count", "companies", None, "2023", False),
+]
+
+
+def _old_collection(engine: Engine) -> None:
+    """A database at revision 0005 holding figures with free-text metrics, and a loaded file."""
+    downgrade(engine, "0005")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO sources (slug, title, kind, text, sha256) "
+            "VALUES ('s', 'S', 'article', 'It was 5.', 'x')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO parties (slug, name, kind, aliases) VALUES ('p', 'P', 'country', '[]')"
+        )
+        for slug, metric, kind, unit, start, end, inferred in OLD_FIGURES:
+            connection.execute(
+                text(OLD_FIGURE),
+                {
+                    "slug": slug,
+                    "metric": metric,
+                    "kind": kind,
+                    "unit": unit,
+                    "start": start,
+                    "start_precision": start and "year",
+                    "end": end,
+                    "end_precision": end and {4: "year", 10: "day"}[len(end)],
+                    "inferred": inferred,
+                },
+            )
+        connection.exec_driver_sql(
+            "INSERT INTO _kb_files (path, sha256, counts) VALUES ('/d/f.yaml', 'x', '{}')"
+        )
+
+
+def test_0006_makes_a_metric_of_each_metric_text_and_kind(
+    empty_db: str, engine_for: Callable[[str | Path], Engine]
+) -> None:
+    """Upgrading keeps what every figure measured: one metric per folded text and kind, its
+    unit when its figures share one; a figure with only period_end becomes as of that date;
+    the bookkeeping is cleared so the next load rereads every file."""
+    engine = engine_for(empty_db)
+    _old_collection(engine)
+    upgrade(engine)
+    with engine.connect() as connection:
+        metrics = connection.execute(
+            text("SELECT slug, name, kind, unit FROM metrics ORDER BY id")
+        ).all()
+        figures = connection.execute(
+            text(
+                "SELECT f.slug, m.slug, f.period_start, f.period_end, f.as_of, "
+                "f.as_of_precision, f.as_of_inferred FROM figures f "
+                "JOIN metrics m ON m.id = f.metric_id ORDER BY f.slug"
+            )
+        ).all()
+        files = connection.execute(text("SELECT count(*) FROM _kb_files")).scalar_one()
+        view = connection.execute(
+            text("SELECT metric, metric_slug FROM figures_view WHERE slug = 'b'")
+        ).one()
+    assert [tuple(row) for row in metrics] == [
+        ("eu-investment", "EU investment", "amount", None),  # USD and EUR: no one unit
+        ("eu-investment-2", "EU investment", "share", "percent"),
+        ("companies", "Companies", "count", "companies"),
+    ]
+    assert [tuple(row) for row in figures] == [
+        ("a", "eu-investment", "1993", "2023", None, None, False),
+        ("b", "eu-investment", None, None, "2023-02-02", "day", True),
+        ("c", "eu-investment-2", None, None, None, None, False),
+        ("d", "companies", None, None, "2023", "year", False),
+    ]
+    assert files == 0
+    assert tuple(view) == ("EU investment", "eu-investment")
+
+
+def test_0006_downgrade_gives_the_metrics_back_as_text(
+    empty_db: str, engine_for: Callable[[str | Path], Engine]
+) -> None:
+    """Down again: each figure's metric is its metric's name, and as_of is its period_end."""
+    engine = engine_for(empty_db)
+    _old_collection(engine)
+    upgrade(engine)
+    downgrade(engine, "0005")
+    with engine.connect() as connection:
+        figures = connection.execute(
+            text(
+                "SELECT slug, metric, period_start, period_end, period_end_precision, "
+                "period_end_inferred FROM figures ORDER BY slug"
+            )
+        ).all()
+        view = connection.execute(text("SELECT metric FROM figures_view WHERE slug = 'd'"))
+        assert view.scalar_one() == "Companies"
+    assert [tuple(row) for row in figures] == [
+        ("a", "EU investment", "1993", "2023", "year", False),
+        ("b", "EU investment", None, "2023-02-02", "day", True),  # the name of its metric
+        ("c", "EU investment", None, None, None, False),
+        ("d", "Companies", None, "2023", "year", False),
+    ]
+    upgrade(engine)
+    assert current_revision(engine) == HEAD_REVISION

@@ -115,12 +115,18 @@ def test_source_date_precision_is_checked(conn: Connection) -> None:
     assert rejects(conn, "sources", SOURCE | {"published_precision": "week"})
 
 
-def figure_row(source_id: int, **changes: Any) -> dict[str, Any]:
+def metric_row(**changes: Any) -> dict[str, Any]:
+    """A valid metric row, with `changes` applied."""
+    row = {"slug": "m", "name": "Investment", "kind": "amount", "aliases": "[]"}
+    return row | changes
+
+
+def figure_row(source_id: int, metric_id: int, **changes: Any) -> dict[str, Any]:
     """A valid figure row, with `changes` applied."""
     row = {
         "slug": "f",
         "source_id": source_id,
-        "metric": "investment",
+        "metric_id": metric_id,
         "kind": "amount",
         "surface": "US$160 billion",
         "value": 1.6e11,
@@ -143,17 +149,61 @@ def figure_row(source_id: int, **changes: Any) -> dict[str, Any]:
         {"unit": "dollars"},
         {"surface_start": 0, "surface_end": 30},
         {"period_start": "2022", "period_start_precision": "month"},
+        {"as_of": "2023", "as_of_precision": "day"},
+        {
+            "as_of": "2023",
+            "as_of_precision": "year",
+            "period_end": "2023",
+            "period_end_precision": "year",
+        },
+        {"metric_id": 999},
     ],
 )
 def test_checks_reject_bad_figures(conn: Connection, changes: dict[str, Any]) -> None:
     source_id = insert(conn, "sources", SOURCE)
-    assert not rejects(conn, "figures", figure_row(source_id))
-    assert rejects(conn, "figures", figure_row(source_id, slug="f2", **changes))
+    metric_id = insert(conn, "metrics", metric_row())
+    assert not rejects(conn, "figures", figure_row(source_id, metric_id))
+    assert rejects(conn, "figures", figure_row(source_id, metric_id, slug="f2") | changes)
 
 
 def test_amount_may_have_unknown_currency(conn: Connection) -> None:
     source_id = insert(conn, "sources", SOURCE)
-    assert not rejects(conn, "figures", figure_row(source_id, unit="unknown"))
+    metric_id = insert(conn, "metrics", metric_row())
+    assert not rejects(conn, "figures", figure_row(source_id, metric_id, unit="unknown"))
+
+
+@pytest.mark.parametrize(
+    "changes", [{"kind": "guess"}, {"unit": "dollars"}, {"status": "maybe"}, {"slug": "m"}]
+)
+def test_checks_reject_bad_metrics(conn: Connection, changes: dict[str, Any]) -> None:
+    assert not rejects(conn, "metrics", metric_row())
+    insert(conn, "metrics", metric_row())
+    assert rejects(conn, "metrics", metric_row(slug="m2") | changes)
+    assert not rejects(conn, "metrics", metric_row(slug="m3", kind="share", unit="percent"))
+
+
+def test_an_alias_names_a_party_or_a_person(conn: Connection) -> None:
+    source_id = insert(conn, "sources", SOURCE)
+    person_id = insert(conn, "people", {"slug": "a", "name": "A", "aliases": "[]"})
+    party_id = insert(
+        conn, "parties", {"slug": "p", "name": "P", "kind": "country", "aliases": "[]"}
+    )
+    alias = {"name": "Signed", "source_id": source_id, "name_start": 0, "name_end": 6}
+    assert rejects(conn, "aliases", alias)
+    assert rejects(conn, "aliases", alias | {"person_id": person_id, "party_id": party_id})
+    assert rejects(conn, "aliases", alias | {"person_id": person_id, "name_end": 0})
+    assert not rejects(conn, "aliases", alias | {"person_id": person_id})
+
+
+def test_a_participant_another_source_states_has_its_evidence(conn: Connection) -> None:
+    source_id = insert(conn, "sources", SOURCE)
+    event_id = insert(conn, "events", event_row(source_id))
+    person_id = insert(conn, "people", {"slug": "a", "name": "A", "aliases": "[]"})
+    row = {"event_id": event_id, "person_id": person_id}
+    evidence = {"evidence": "Signed", "evidence_start": 0, "evidence_end": 6}
+    assert rejects(conn, "event_participants", row | {"source_id": source_id})
+    assert rejects(conn, "event_participants", row | evidence)
+    assert not rejects(conn, "event_participants", row | evidence | {"source_id": source_id})
 
 
 def test_participant_is_a_party_or_a_person(conn: Connection) -> None:
@@ -196,4 +246,4 @@ def _store_dated_rows(conn: Connection) -> None:
     """Insert a source dated '1995', an event and a figure."""
     source_id = insert(conn, "sources", SOURCE)
     insert(conn, "events", event_row(source_id))
-    insert(conn, "figures", figure_row(source_id))
+    insert(conn, "figures", figure_row(source_id, insert(conn, "metrics", metric_row())))

@@ -64,19 +64,34 @@ def test_only_bookkeeping_tables_are_internal(
 ) -> None:
     relations = relations_of(empty_db, engine_for)
     underscored = [r.name for r in relations if r.name.startswith("_")]
-    assert sorted(underscored) == ["_alembic_version", "_kb_files", "_kb_records", "_kb_texts"]
+    assert sorted(underscored) == [
+        "_alembic_version",
+        "_kb_files",
+        "_kb_names",
+        "_kb_records",
+        "_kb_texts",
+    ]
     internal = {r.name for r in relations if r.kind == "internal"}
     kb_tables = set(Base.metadata.tables) | set(VIEWS)
     assert not internal & kb_tables
     if backend == "sqlite":
         shadows = {
             f"{t}_fts_{p}"
-            for t in ("sources", "people", "quotes", "figures", "events")
+            for t in ("sources", "people", "quotes", "figures", "events", "metrics")
             for p in ("data", "idx", "docsize", "config")
         }
-        assert internal == {"_alembic_version", "_kb_files", "_kb_records", "_kb_texts"} | shadows
+        assert (
+            internal
+            == {"_alembic_version", "_kb_files", "_kb_records", "_kb_texts", "_kb_names"} | shadows
+        )
     else:
-        assert internal == {"_alembic_version", "_kb_files", "_kb_records", "_kb_texts"}
+        assert internal == {
+            "_alembic_version",
+            "_kb_files",
+            "_kb_records",
+            "_kb_texts",
+            "_kb_names",
+        }
 
 
 def test_entity_tables_have_a_label_column() -> None:
@@ -87,8 +102,10 @@ def test_entity_tables_have_a_label_column() -> None:
     assert labels == {
         "sources": "title",
         "parties": "name",
+        "metrics": "name",
         "people": "name",
         "roles": "title",
+        "aliases": "name",
         "events": "name",
         # A quote's text and a figure's surface are not labels; their slugs label them in the
         # Datasette metadata. A participant row is a link that nothing refers to.

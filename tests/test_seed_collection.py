@@ -114,6 +114,7 @@ def test_figures_are_parsed(conn: Connection) -> None:
     figures = rows(
         conn,
         "SELECT surface, kind, value, unit, qualifier, quote_id IS NOT NULL FROM figures"
+        f" WHERE source_id = (SELECT id FROM sources WHERE slug = '{ARTICLE}')"
         " ORDER BY surface_start",
     )
     assert figures == [
@@ -131,7 +132,7 @@ def test_figures_are_parsed(conn: Connection) -> None:
 def test_the_two_investment_totals_measure_the_same_thing(conn: Connection) -> None:
     pairs = rows(
         conn,
-        "SELECT subject_id, metric, kind, unit, period_start, period_end FROM figures"
+        "SELECT subject_id, metric_id, kind, unit, period_start, period_end FROM figures"
         " WHERE surface IN ('US$160 billion', 'US$77 billion')",
     )
     assert len(pairs) == 2
@@ -170,5 +171,79 @@ def test_reference_sources_hold_the_real_dates(conn: Connection) -> None:
         ("2015-12-21", "day", "2005"),
         ("2020-03-01", "day", None),
         ("2022-11-07", "day", None),
+        ("2024-07-10", "day", None),
     ]
-    assert rows(conn, "SELECT count(*) FROM sources WHERE kind = 'reference'") == [(5,)]
+    assert rows(conn, "SELECT count(*) FROM sources WHERE kind = 'reference'") == [(8,)]
+
+
+def test_figures_from_other_outlets_are_levels_or_years(conn: Connection) -> None:
+    """The other outlets' shares are levels as of a date; turnovers are years' sums."""
+    found = rows(
+        conn,
+        "SELECT f.slug, m.slug, f.as_of, f.period_start, f.period_end FROM figures f"
+        " JOIN metrics m ON m.id = f.metric_id JOIN sources s ON s.id = f.source_id"
+        f" WHERE s.slug <> '{ARTICLE}' ORDER BY f.slug",
+    )
+    assert found == [
+        ("astanatimes-2022-eu-trade-turnover", "eu-trade-turnover", None, "2022", "2022"),
+        (
+            "astanatimes-2022-eu-trade-turnover-change",
+            "eu-trade-turnover-change",
+            None,
+            "2022",
+            "2022",
+        ),
+        (
+            "astanatimes-2023-eu-share-of-foreign-trade",
+            "eu-share-of-foreign-trade",
+            "2023-05-15",
+            None,
+            None,
+        ),
+        (
+            "astanatimes-2023-eu-share-of-investment",
+            "eu-share-of-investment",
+            "2023-05-15",
+            None,
+            None,
+        ),
+        ("kazakhtv-2016-eu-trade-turnover", "eu-trade-turnover", None, "2016", "2016"),
+        (
+            "kazakhtv-2017-eu-share-of-foreign-trade",
+            "eu-share-of-foreign-trade",
+            "2017",
+            None,
+            None,
+        ),
+        ("kazakhtv-2017-eu-share-of-investment", "eu-share-of-investment", "2017", None, None),
+        (
+            "kazinform-2024-eu-share-of-foreign-trade",
+            "eu-share-of-foreign-trade",
+            "2024-07-10",
+            None,
+            None,
+        ),
+        (
+            "kazinform-2024-eu-share-of-investment",
+            "eu-share-of-investment",
+            "2024-07-10",
+            None,
+            None,
+        ),
+    ]
+
+
+def test_the_ambassador_has_roles_from_two_sources(conn: Connection) -> None:
+    found = rows(
+        conn,
+        "SELECT r.title, s.slug FROM roles r JOIN people p ON p.id = r.person_id"
+        " JOIN sources s ON s.id = r.source_id WHERE p.slug = 'kestutis-jankauskas'"
+        " ORDER BY s.published",
+    )
+    assert found == [
+        ("EU Ambassador to Kazakhstan", ARTICLE),
+        (
+            "Ambassador of the European Union to Kazakhstan",
+            "kazinform-2024-07-10-eu-dialogue-platform",
+        ),
+    ]

@@ -66,15 +66,16 @@ def test_figures_view_rows_for_the_ambassador(seeded: Connection) -> None:
     found = rows(
         seeded,
         "SELECT slug, subject_name, metric, surface, value, unit, qualifier, period_start, "
-        "period_end, quote_slug, source_slug FROM figures_view WHERE stated_by = :who",
+        "period_end, quote_slug, source_slug, metric_slug FROM figures_view "
+        "WHERE stated_by = :who",
         who=AMBASSADOR,
     )
-    investment = "European investment in Kazakhstan"
+    investment = "European investment"
     assert found == [
         (
             "jjtv-epca-areas",
             None,
-            "areas covered by the enhanced partnership and cooperation agreement",
+            "Areas covered by the Enhanced Partnership and Cooperation Agreement",
             "29",
             29.0,
             "areas",
@@ -83,6 +84,7 @@ def test_figures_view_rows_for_the_ambassador(seeded: Connection) -> None:
             None,
             "jankauskas-pca-to-epca",
             ARTICLE,
+            "epca-areas-covered",
         ),
         (
             "jjtv-eu-investment-77bn",
@@ -96,11 +98,12 @@ def test_figures_view_rows_for_the_ambassador(seeded: Connection) -> None:
             "2023",
             "jankauskas-investment-77bn",
             ARTICLE,
+            "european-investment",
         ),
         (
             "jjtv-eu-share-of-investment",
             "Kazakhstan",
-            "EU share of all investment in Kazakhstan",
+            "EU share of investment",
             "a half, or 50 percent",
             50.0,
             "percent",
@@ -109,11 +112,12 @@ def test_figures_view_rows_for_the_ambassador(seeded: Connection) -> None:
             "2023",
             "jankauskas-investment-77bn",
             ARTICLE,
+            "eu-share-of-investment",
         ),
         (
             "jjtv-eu-investment-2022",
             "Kazakhstan",
-            "yearly European investment in Kazakhstan",
+            "Yearly European investment",
             "800 million",
             8e8,
             "unknown",
@@ -122,18 +126,48 @@ def test_figures_view_rows_for_the_ambassador(seeded: Connection) -> None:
             "2022",
             "jankauskas-investment-77bn",
             ARTICLE,
+            "yearly-european-investment",
         ),
     ]
 
 
 def test_narration_states_the_other_figures(seeded: Connection) -> None:
-    found = rows(seeded, "SELECT slug FROM figures_view WHERE stated_by IS NULL")
+    found = rows(
+        seeded,
+        "SELECT slug, as_of FROM figures_view WHERE stated_by IS NULL AND source_slug = :article",
+        article=ARTICLE,
+    )
     assert found == [
-        ("jjtv-eu-investment-160bn",),
-        ("jjtv-trade-turnover-180-fold",),
-        ("jjtv-eu-share-of-foreign-trade",),
-        ("jjtv-european-companies",),
+        ("jjtv-eu-investment-160bn", None),
+        ("jjtv-trade-turnover-180-fold", None),
+        ("jjtv-eu-share-of-foreign-trade", "2023-02-02"),
+        ("jjtv-european-companies", "2023-02-02"),
     ]
+
+
+def test_the_eu_share_of_foreign_trade_across_four_sources(seeded: Connection) -> None:
+    """One metric, four sources: the view names the metric and says when each level held."""
+    found = rows(
+        seeded,
+        "SELECT source_slug, surface, qualifier, as_of, as_of_precision, metric FROM figures_view "
+        "WHERE metric_slug = 'eu-share-of-foreign-trade' ORDER BY as_of",
+    )
+    assert found == [
+        ("kazakhtv-2017-kazakhstan-eu-cooperation", "50%", "about", "2017", "year", MEASURE),
+        (ARTICLE, "one third", "exact", "2023-02-02", "day", MEASURE),
+        (
+            "astanatimes-2023-05-15-eu-trade-investment",
+            "30%",
+            "more_than",
+            "2023-05-15",
+            "day",
+            MEASURE,
+        ),
+        ("kazinform-2024-07-10-eu-dialogue-platform", "30%", "about", "2024-07-10", "day", MEASURE),
+    ]
+
+
+MEASURE = "EU share of foreign trade"
 
 
 def test_events_view_rows_for_the_ambassadors_quotes(seeded: Connection) -> None:
@@ -229,6 +263,7 @@ def test_timeline_is_every_dated_event_in_date_order(seeded: Connection) -> None
         "2022-11-07",
         "2023",
         "2023-02-02",
+        "2024-07-10",
     ]
     dated = rows(seeded, "SELECT count(*) FROM events WHERE date IS NOT NULL")
     assert dated == [(len(found),)]
@@ -249,7 +284,7 @@ def test_records_of_one_happening_share_a_group(seeded: Connection) -> None:
 
 def test_events_view_has_every_event_undated_last(seeded: Connection) -> None:
     found = rows(seeded, "SELECT date FROM events_view")
-    assert len(found) == rows(seeded, "SELECT count(*) FROM events")[0][0] == 13
+    assert len(found) == rows(seeded, "SELECT count(*) FROM events")[0][0] == 14
     assert found[-2:] == [(None,), (None,)]
 
 

@@ -212,7 +212,7 @@ def downgrade() -> None:
         "period_end = coalesce(period_end, as_of), "
         "period_end_precision = coalesce(period_end_precision, as_of_precision), "
         "period_end_inferred = CASE WHEN as_of IS NULL THEN period_end_inferred "
-        "ELSE as_of_inferred END"
+        "ELSE as_of_inferred END, as_of = NULL, as_of_precision = NULL"
     )
     with op.batch_alter_table("figures", recreate="always" if sqlite else "auto") as batch:
         batch.alter_column(
