@@ -198,7 +198,7 @@ def test_a_role_stated_in_two_files_is_reported_with_both_places(
     (problem,) = caught.value.problems
     assert (problem.record_type, problem.line) == ("role", 8)
     assert problem.message.startswith("repeats the role stated at ")
-    assert problem.message.endswith("example.yaml:17")
+    assert problem.message.endswith("example.yaml:19")
     follow_up.write_text(original, encoding="utf-8")
     load(engine, data)
     edit(follow_up, "roles:                     # Anna Berg is defined in example.yaml\n",

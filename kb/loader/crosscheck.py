@@ -177,7 +177,8 @@ class CrossCheck:
             same = same.replace(" IS ", " IS NOT DISTINCT FROM ")
         rows = self._rows(
             f"SELECT t._file, t._line, t._label, t._lines, t._path, o._file AS first_file, "
-            f"o._line AS first_line FROM {stage} t JOIN {stage} o ON {same} "
+            f"o._line AS first_line, o._lines AS first_lines, o._path AS first_path "
+            f"FROM {stage} t JOIN {stage} o ON {same} "
             f"AND o._seq <> t._seq WHERE t._path IS NULL "
             f"AND (o._path IS NOT NULL OR o._seq < t._seq) ORDER BY t._seq"
         )
@@ -185,8 +186,8 @@ class CrossCheck:
             self.problems.add(
                 self.place(table, row).problem(
                     None,
-                    f"repeats the {_ROW_NAMES[table]} stated at "
-                    f"{self.files[row.first_file]}:{row.first_line}",
+                    f"repeats the {_ROW_NAMES[table]} stated at {self.files[row.first_file]}:"
+                    f"{line_of(row.first_lines, row.first_path, row.first_line)}",
                     "state it once: remove one of them",
                 )
             )
