@@ -24,7 +24,9 @@ from kb.queries.connect import explain, require_schema
 from kb.schema import VIEWS
 from kb.search.index import FTS_TABLES, fts_table, gin_index
 
-OK, FAILED, SKIPPED = "ok", "failed", "skipped"
+# A check that only warns (likely duplicates) reports WARNING instead of FAILED: the database
+# is sound, and a curator decides.
+OK, FAILED, SKIPPED, WARNING = "ok", "failed", "skipped", "warning"
 # Problems listed per check (all are counted): enough to act on, bounded for a broken database.
 MAX_PROBLEMS = 100
 # Characters of a span shown in a message, starting this many before the first difference.
@@ -57,6 +59,7 @@ class Findings:
     count: int = 0
     note: str = ""
     skipped: bool = False
+    warns: bool = False  # problems are warnings: the check never fails
 
     def add(self, problem: str | Callable[[], str]) -> None:
         """Record a problem; one given as a function is described only if it will be listed."""
@@ -66,9 +69,10 @@ class Findings:
 
     @property
     def status(self) -> str:
-        """failed when there is any problem, else skipped or ok."""
+        """failed (or warning, for a check that warns) when there is any problem, else skipped
+        or ok."""
         if self.count:
-            return FAILED
+            return WARNING if self.warns else FAILED
         return SKIPPED if self.skipped else OK
 
 
@@ -441,6 +445,20 @@ def views(connection: Connection, findings: Findings) -> None:
     findings.note = ", ".join(sorted(set(VIEWS) & present)) or "no views"
 
 
+def duplicates(connection: Connection, findings: Findings) -> None:
+    """People, parties and metrics that may be one record defined twice (a warning)."""
+    from kb.duplicates import likely_duplicates
+
+    findings.warns = True
+    for duplicate in likely_duplicates(connection):
+        findings.add(str(duplicate))
+    counts = [
+        connection.execute(select(func.count()).select_from(table(name))).scalar_one()
+        for name in ("people", "parties", "metrics")
+    ]
+    findings.note = "no likely duplicates among {} people, {} parties, {} metrics".format(*counts)
+
+
 CHECKS: tuple[tuple[str, Check], ...] = (
     ("integrity", integrity),
     ("foreign keys", foreign_keys),
@@ -449,4 +467,5 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("source texts", source_texts),
     ("spans", spans),
     ("views", views),
+    ("duplicates", duplicates),
 )

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 # Problems printed under a failed check in the table output (JSON lists all that were kept).
 SHOWN_PROBLEMS = 10
-MARKS = {"ok": "ok", "failed": "FAILED", "skipped": "skipped"}
+MARKS = {"ok": "ok", "failed": "FAILED", "skipped": "skipped", "warning": "warning"}
 
 
 @click.command(epilog=examples("kb check", "kb check --db my.sqlite3 --format json"))
@@ -26,9 +26,12 @@ def check(ctx: click.Context, db: str | None, fmt: str) -> None:
 
     Checks the file's integrity (SQLite), that every foreign key points at a row, that the
     schema is at the newest migration, that the full-text indexes agree with their tables,
-    that each source's text still has its recorded SHA-256, that every quote, figure, event
-    and role span still reads its words in the source text, and that the views exist.
-    Prints one line per check (ok, FAILED with the rows at fault, or skipped); writes nothing.
+    that each source's text still has its recorded SHA-256, that every quote, figure, event,
+    role, alias and participant span still reads its words in the source text, and that the
+    views exist. Warns (without failing) about likely duplicates: people, parties and metrics
+    with the same folded name, shared aliases or transliteration-close names.
+    Prints one line per check (ok, FAILED with the rows at fault, warning, or skipped); writes
+    nothing.
     """
     from kb.check import audit
     from kb.config import database_url
@@ -50,15 +53,21 @@ def audit_text(report: Audit) -> str:
             lines.append(f"  … and {result.problem_count - SHOWN_PROBLEMS} more (--format json)")
     failed = len(report.failed)
     total = len(report.checks)
+    warned = sum(result.status == "warning" for result in report.checks)
     lines.append("")
-    lines.append(f"{failed} of {total} checks FAILED." if failed else f"All {total} checks passed.")
+    if failed:
+        lines.append(f"{failed} of {total} checks FAILED.")
+    else:
+        lines.append(f"All {total} checks passed" + (" (with warnings)." if warned else "."))
     return "\n".join(lines)
 
 
 def _mark(result: CheckResult) -> str:
     """'ok: note', 'FAILED: 2 problems' or 'skipped: why'."""
+    count = result.problem_count
     if result.status == "failed":
-        count = result.problem_count
         return f"FAILED: {count} problem{'' if count == 1 else 's'}"
+    if result.status == "warning":
+        return f"warning: {count} likely duplicate{'' if count == 1 else 's'}, see below"
     mark = MARKS[result.status]
     return f"{mark}: {result.note}" if result.note else mark
