@@ -220,3 +220,38 @@ def test_an_alias_must_be_printed_by_its_source(data: Path, engine: Engine) -> N
         "name",
         "not found in source 'example-follow-up'",
     )
+
+
+def name_keys(engine: Engine) -> list[tuple[str, ...]]:
+    """The look-up keys of names (_kb_names) of people, by slug and origin."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT slug, key, origin FROM _kb_names WHERE kind = 'person' "
+                "ORDER BY slug, origin, key"
+            )
+        ).all()
+    return [tuple(row) for row in rows]
+
+
+def test_the_name_keys_follow_the_records(data: Path, engine: Engine) -> None:
+    """_kb_names holds the keys of every name of a person, from the person's file and from the
+    aliases other files add; each load replaces the keys of what it reads, a prune drops
+    those of what it deletes, and a skipped file's keys stay."""
+    load(engine, data)
+    assert name_keys(engine) == [
+        ("anna-berg", "ana berg", "aliases"),
+        ("anna-berg", "berg", "aliases"),
+        ("anna-berg", "ana berg", "people"),
+        ("anna-berg", "berg", "people"),
+    ]
+    edit(data / "example.yaml", "name: Anna Berg", "name: Anna Lindqvist Berg")
+    load(engine, data)  # the follow-up, with the alias, is skipped
+    assert ("anna-berg", "ana lindkvist berg", "people") in name_keys(engine)
+    assert ("anna-berg", "ana berg", "aliases") in name_keys(engine)
+    follow_up = data / FOLLOW_UP
+    content = follow_up.read_text(encoding="utf-8")
+    start = content.index("aliases:")
+    follow_up.write_text(content[:start] + content[content.index("events:") :], "utf-8")
+    load(engine, data, prune=True)
+    assert [key[2] for key in name_keys(engine)] == ["people", "people"]

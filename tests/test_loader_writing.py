@@ -586,3 +586,21 @@ def test_review_status_is_stored_and_defaults_to_reviewed(data: Path, engine: En
         events = set(connection.execute(text("SELECT status FROM events")).scalars())
     assert statuses == {"berg-trade-will-double": "draft"}
     assert events == {"reviewed"}
+
+
+def test_an_observer_sees_the_database_before_and_after_the_writes(
+    data: Path, engine: Engine
+) -> None:
+    """load(observe=...) looks inside the load's transaction: before anything is written and
+    after every write; a dry run shows the same and keeps nothing."""
+
+    def figures(connection: Any) -> list[str]:
+        return list(connection.execute(text("SELECT slug FROM figures ORDER BY slug")).scalars())
+
+    assert load(engine, data, observe=figures).observed == ([], ["trade-will-double"])
+    edit(data / "example.yaml", "slug: trade-will-double", "slug: trade-doubles")
+    rehearsal = load(engine, data, observe=figures, prune=True, dry_run=True)
+    assert rehearsal.observed == (["trade-will-double"], ["trade-doubles"])
+    with engine.connect() as connection:
+        assert figures(connection) == ["trade-will-double"]
+    assert load(engine, data).observed is None

@@ -30,7 +30,7 @@ from kb.loader.parallel import Task, default_jobs, read_in_workers, tasks
 from kb.loader.problems import Problems, display_path
 from kb.loader.progress import Progress, ProgressCallback, ignore
 from kb.loader.reading import data_files, read_file
-from kb.loader.report import LoadReport, ValidationSummary
+from kb.loader.report import LoadReport, TableChange, ValidationSummary
 from kb.loader.spec import TABLES
 from kb.loader.staging import Stage
 from kb.loader.stream import Grounder
@@ -130,39 +130,24 @@ class _Options:
 def _load(engine: Engine, options: _Options) -> LoadReport:
     """The load itself (see load())."""
     data, seeds = locations(options.path, options.seeds_dir)
-    dry_run, prune, progress, observe = (
-        options.dry_run,
-        options.prune,
-        options.progress,
-        options.observe,
-    )
     problems = Problems()
     files = data_files(data, problems)
-    observed: tuple[Any, Any] | None = None
     try:
-        with writing(engine, commit=not dry_run) as connection:
+        with writing(engine, commit=not options.dry_run) as connection:
             migrate(connection)
             run = _Run(
                 connection,
                 files,
                 seeds,
                 problems,
-                prune=prune,
-                reread=options.reread or prune,
+                prune=options.prune,
+                reread=options.reread or options.prune,
                 jobs=options.jobs,
             )
-            run.read(progress)
+            run.read(options.progress)
             if problems:
                 raise problems.error(display_path(data), loading=True)
-            before = observe(connection) if observe is not None else None
-            progress(run.progress("writing"))
-            changes = Merger(connection, prune, run.plan.skipped_rows).run()
-            refresh_names(connection, pruned=prune)
-            if observe is not None:
-                observed = (before, observe(connection))
-            record_files(connection, run.plan, run.stage.rows_per_file(), seeds)
-            run.stage.drop()
-            progress(run.progress("done"))
+            changes, observed = _write(connection, run, options)
     except DBAPIError as error:
         # Validation should have caught everything; if the database still refuses, say so
         # plainly (the transaction was rolled back, so nothing was written).
@@ -172,8 +157,30 @@ def _load(engine: Engine, options: _Options) -> LoadReport:
         ) from error
     skipped = [files[i] for i in sorted(run.plan.skipped)]
     return LoadReport(
-        files, changes, dry_run=dry_run, pruned=prune, skipped=skipped, observed=observed
+        files,
+        changes,
+        dry_run=options.dry_run,
+        pruned=options.prune,
+        skipped=skipped,
+        observed=observed,
     )
+
+
+def _write(
+    connection: Connection, run: _Run, options: _Options
+) -> tuple[dict[str, TableChange], tuple[Any, Any] | None]:
+    """Merge the checked rows, refresh the name keys and record the files read; with an
+    observer, what it saw before and after."""
+    observe = options.observe
+    before = observe(connection) if observe is not None else None
+    options.progress(run.progress("writing"))
+    changes = Merger(connection, options.prune, run.plan.skipped_rows).run()
+    refresh_names(connection, pruned=options.prune)
+    observed = (before, observe(connection)) if observe is not None else None
+    record_files(connection, run.plan, run.stage.rows_per_file(), run.seeds)
+    run.stage.drop()
+    options.progress(run.progress("done"))
+    return changes, observed
 
 
 @dataclass
