@@ -356,8 +356,9 @@ def report(result: dict[str, Any]) -> str:
     sizes = result["sizes"]
     lines = [
         f"{sizes['facts']:,} facts in {sizes['documents']:,} documents ({sizes['files']:,} "
-        f"files), {sizes['people']:,} people, {sizes['parties']:,} parties: {sizes['rows']:,} "
-        f"rows (seed {result['seed']}, {result['backend']})",
+        f"files), {sizes['people']:,} people, {sizes['parties']:,} parties, "
+        f"{sizes.get('metrics', 0):,} metrics: {sizes['rows']:,} rows "
+        f"(seed {result['seed']}, {result['backend']})",
         "",
         f"{'phase':<10} {'seconds':>9} {'rows/s':>10} {'peak MiB':>9}",
     ]

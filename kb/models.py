@@ -482,6 +482,9 @@ class Event(Base):
         CheckConstraint(in_check("occurrence", EVENT_OCCURRENCES), name="occurrence_known"),
         *date_checks("date"),
         span_check("evidence_start", "evidence_end"),
+        # Events of a kind in a window of dates: the records of one happening `kb draft` links
+        # a new article's event to (migration 0006).
+        Index("ix_events_kind_date", "kind", "date"),
         {"comment": "Happenings reported by a source, with date, precision and participants."},
     )
 

@@ -23,7 +23,7 @@ from helpers.processes import run_benchmark
 
 REPO = Path(__file__).resolve().parent.parent
 BENCHMARKS = REPO / "benchmarks"
-BOOKKEEPING = ("_kb_files", "_kb_records", "_kb_texts")
+BOOKKEEPING = ("_kb_files", "_kb_names", "_kb_records", "_kb_texts")
 
 
 def appended(results: Path) -> dict[str, Any]:
@@ -71,8 +71,9 @@ def test_benchmark_runs_every_phase_on_sqlite(tmp_path: Path) -> None:
         "documents": 556,
         "people": 278,
         "parties": 48,
+        "metrics": 40,
         "files": 556,
-        "rows": 17_826,
+        "rows": 17_866,
     }
     assert set(result["ratios"]) == {"kb_over_floor", "peer_over_kb"}
     assert {p.name for p in work.glob("*.sqlite3")} == {
@@ -102,7 +103,8 @@ def test_benchmark_runs_every_phase_on_sqlite(tmp_path: Path) -> None:
 
     printed = done.stdout.splitlines()
     assert printed[0] == (
-        "10,000 facts in 556 documents (556 files), 278 people, 48 parties: 17,826 rows "
+        "10,000 facts in 556 documents (556 files), 278 people, 48 parties, 40 metrics: "
+        "17,866 rows "
         "(seed 3, sqlite)"
     )
     assert [line.split()[0] for line in printed[3:6]] == ["kb", "floor", "peer"]

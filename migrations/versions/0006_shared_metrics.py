@@ -15,6 +15,8 @@
   file.
 - Full-text search: figures index their surface and evidence (their metric is a record now);
   metrics are searchable by name and aliases.
+- `ix_events_kind_date`: a kind's events in a window of dates, which `kb draft` looks up to
+  link a new article's event to another source's record of the same happening.
 - `_kb_names`, internal: the look-up keys of every name of a person or party (kb.names), so
   that `kb draft` finds the people and parties an article names by an indexed query; every
   load keeps it current.
@@ -172,6 +174,7 @@ def upgrade() -> None:
     _create_aliases()
     _bookkeeping(sqlite)
     _create_names()
+    op.create_index("ix_events_kind_date", "events", ["kind", "date"])
     _create_views(new=True)
 
 
@@ -180,6 +183,7 @@ def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     for view in VIEWS:
         op.execute(f"DROP VIEW {view}")
+    op.drop_index("ix_events_kind_date", table_name="events")
     op.drop_index("ix__kb_names_origin", table_name="_kb_names")
     op.drop_index("ix__kb_names_key", table_name="_kb_names")
     op.drop_table("_kb_names")

@@ -14,6 +14,7 @@ from typing import Any
 
 SOURCE = "synthetic-report"
 PARTY = "synthetic-party"
+METRIC = "exports"
 SPEAKERS = 20
 TEXT_NAME = "synthetic.txt"
 DATA_NAME = "synthetic.jsonl"
@@ -46,6 +47,7 @@ def records(count: int, events: int) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = [
         {"type": "source", "slug": SOURCE, "title": "Synthetic report", "path": TEXT_NAME},
         {"type": "party", "slug": PARTY, "name": "Synthetic Party", "kind": "organization"},
+        {"type": "metric", "slug": METRIC, "name": "Exports", "kind": "count", "unit": "tonnes"},
     ]
     out += [
         {"type": "person", "slug": f"speaker-{n}", "name": f"Speaker {n}"} for n in range(SPEAKERS)
@@ -68,7 +70,7 @@ def records(count: int, events: int) -> list[dict[str, Any]]:
                 "source": SOURCE,
                 "quote": quote,
                 "subject": PARTY,
-                "metric": f"exports of zone {i}",
+                "metric": METRIC,
                 "kind": "count",
                 "surface": f"{i} million tonnes",
                 "value": i * 1e6,
@@ -102,8 +104,10 @@ def write(directory: Path, count: int = 2500, events: int = 600) -> Synthetic:
     rows = {
         "sources": 1,
         "parties": 1,
+        "metrics": 1,
         "people": SPEAKERS,
         "roles": 0,
+        "aliases": 0,
         "quotes": count,
         "figures": count,
         "events": events,
