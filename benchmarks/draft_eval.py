@@ -1,29 +1,36 @@
-"""Measure `kb draft`: precision and recall per record type, and the time to draft an article.
+"""Measure `kb draft`: precision and recall per record type and per kind of link, and the time
+to draft an article.
 
 Usage: .venv/bin/python benchmarks/draft_eval.py [-v]
 
 Scores the drafts of the development set (tests/data/draft/devset), the held-out and blind
 texts (tests/data/draft/heldout, blind) and the seed article against the curators' records for
-it (seeds_data/), with the matching rules of kb/draft/scoring.py; then times drafting a synthetic
+it (seeds_data/), with the matching rules of kb/draft/scoring.py. Then drafts the eight articles
+of tests/data/multi one after another into a SQLite base that starts as the bundled collection,
+loading each draft as drafted, and scores the links (people, parties, figures' subjects and
+metrics, same_as) with the rules of kb/draft/linkscore.py. Last, times drafting a synthetic
 5,000-word article built from the development texts, against a baseline run in the same process
 (building the loader's grounding index of the same text, which `kb load` does for every source).
-With -v, prints every text's counts and what was missed or drafted in excess.
+With -v, prints every text's counts, and every article's links that were wrong or missed.
 """
 
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from kb.draft import Article, Draft, draft, parse_published, read_article, to_yaml
-from kb.draft.scoring import Case, curated_expected, evaluate, report, score, total
+from kb.draft.linkscore import Result, evaluate_sequence
+from kb.draft.scoring import Case, Tally, curated_expected, evaluate, report, score, total
 from kb.loader.grounding import Text
 from kb.paths import data_dir
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data" / "draft"
+MULTI = REPO / "tests" / "data" / "multi"
 SEED = "jjtv-2023-02-02-kazakhstan-eu-30-years"
 WORDS = 5000
 RUNS = 5
@@ -45,7 +52,45 @@ def main(verbose: bool) -> None:
     print("== seed article, against the curators' records")
     print(report(score(seed, curated)))
     print()
+    _links(verbose)
     _timing()
+
+
+def _links(verbose: bool) -> None:
+    """Draft and load the multi-article sequence; print the links' precision and recall."""
+    with tempfile.TemporaryDirectory() as work:
+        url = f"sqlite:///{Path(work) / 'kb.sqlite3'}"
+        results = evaluate_sequence(MULTI, Path(work), url)
+    print(f"== links: {len(results)} articles drafted in turn, each loaded as drafted")
+    if verbose:
+        for result in results:
+            _article(result)
+        print("  (right/drafted/expected)")
+    print(_link_report(total([result.tallies for result in results])))
+    print()
+
+
+def _article(result: Result) -> None:
+    """One article's link counts, and what it linked wrongly or missed."""
+    counts = "  ".join(
+        f"{kind} {t.matched}/{t.predicted}/{t.expected}" for kind, t in result.tallies.items()
+    )
+    print(f"  {result.article.file[:36]:<36} {counts}")
+    for line in result.wrong:
+        print(f"      wrong: {line}")
+    for line in result.missed:
+        print(f"      missed: {line}")
+
+
+def _link_report(tallies: dict[str, Tally]) -> str:
+    """A table of precision and recall per kind of link."""
+    lines = [f"{'link':<9} {'drafted':>7} {'expected':>8} {'right':>6}  precision  recall"]
+    for kind, tally in tallies.items():
+        lines.append(
+            f"{kind:<9} {tally.predicted:>7} {tally.expected:>8} {tally.matched:>6}"
+            f"  {tally.precision:>9.3f}  {tally.recall:>6.3f}"
+        )
+    return "\n".join(lines)
 
 
 def _details(cases: list[Case]) -> None:

@@ -435,6 +435,8 @@ def test_mention_finds_party(phrase: str, name: str, aliases: list[str]) -> None
         ("invested investing FDI", {"investment"}),
         ("growth grew growing grows", {"grow"}),
         ("annual yearly years", {"year"}),
+        # News copy's second name for the EU.
+        ("trade with the bloc", {"trad", "eu"}),
         ("companies businesses shipping", {"company", "business", "ship"}),
         ("US$160 billion", {"us"}),
         ("the 2 of and", set()),

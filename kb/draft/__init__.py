@@ -1,33 +1,43 @@
 """`kb draft`: turn a plain-text news article into grounded draft records to review.
 
-Deterministic text analysis with the standard library: the article is split into sentences
-(segment), its quotations found (marks) and attributed (quotes), its people (people), figures
-(figures) and events (events) extracted, and everything assembled into records of the data
-format (records), written as YAML or JSON (render). Nothing here touches a database.
+Deterministic text analysis: the article is split into sentences (segment), its quotations
+found (marks) and attributed (quotes), its people (people), figures (figures), events (events)
+and the phrases that may name parties (parties) extracted; then linked into the knowledge base
+(linking, asking known: the database through known_db, data files not loaded yet) and
+assembled into records of the data format (records, shared), written as YAML or JSON (render).
+The draft only reads the database.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from kb.draft.dates import Published, parse_published
 from kb.draft.events import find_events
 from kb.draft.figures import find_figures
+from kb.draft.known import EMPTY, Both, Known, read_files
+from kb.draft.linking import link
 from kb.draft.marks import find_quotations
 from kb.draft.people import find_people
 from kb.draft.quotes import find_quotes
-from kb.draft.records import Article, Draft, DraftRecord, assemble, slugify
+from kb.draft.records import Article, Draft, DraftRecord, Slugs, assemble, slugify
 from kb.draft.render import to_json, to_yaml
 from kb.draft.segment import layout
 from kb.errors import KbError
 
 __all__ = [
+    "EMPTY",
     "Article",
     "Draft",
     "DraftRecord",
+    "Known",
     "Published",
+    "default_data_dir",
     "draft",
+    "knowledge_base",
     "parse_published",
     "read_article",
     "to_json",
@@ -35,8 +45,15 @@ __all__ = [
 ]
 
 
-def draft(article: Article) -> Draft:
-    """The draft records of an article: people, quotes, figures and events, all grounded."""
+def draft(article: Article, known: Known = EMPTY) -> Draft:
+    """The draft records of an article (people, quotes, figures, events and the parties and
+    metrics they need), grounded and linked into `known`; KbError if the article's source slug
+    is already taken there."""
+    if known.taken("source", [article.slug]):
+        raise KbError(
+            f"A source {article.slug!r} is already in {known.label}: the draft would define it "
+            "again. Give the new article another slug with --source-slug."
+        )
     parts = layout(article.text)
     quotations = find_quotations(parts)
     people = find_people(parts)
@@ -48,7 +65,65 @@ def draft(article: Article) -> Draft:
         return any(start < position < end for start, end in opens)
 
     events = find_events(parts, people, article.published, quoted)
-    return assemble(article, parts.title, parts.author, people, quotes, figures, events)
+    slugs = Slugs(known)
+    surfaces = [" ".join(article.text[f.start : f.end].split()) for f in figures]
+    linked = link(parts, people, figures, surfaces, events, known, slugs.take)
+    result = assemble(
+        article, parts.title, parts.author, people, quotes, figures, events, linked, slugs
+    )
+    result.against = known.label
+    return result
+
+
+def default_data_dir(article: Path) -> Path | None:
+    """The data files an article's draft is drafted beside: seeds_data/ next to the seeds/
+    directory holding the article, when there is one."""
+    folder = article.resolve().parent
+    data = folder.parent / "seeds_data"
+    return data if folder.name == "seeds" and data.is_dir() else None
+
+
+@contextmanager
+def knowledge_base(
+    article: Path, *, db: str | None, data: Path | None, alone: bool = False
+) -> Iterator[Known]:
+    """What a draft of `article` is linked against: the data files (`data`, else those beside
+    the article) and the database (`db`, else ./kb.sqlite3 when it exists). With `alone`,
+    neither (only `data` when given). A database or directory given but missing is a KbError."""
+    views: list[Known] = []
+    if data is not None and not data.is_dir():
+        raise KbError(f"--data {data}: no such directory of data files.")
+    folder = data if data is not None or alone else default_data_dir(article)
+    if folder is not None:
+        files = read_files(folder)
+        views.append(files)
+    url = None if alone else _database_url(db)
+    if url is None:
+        yield _combined(views)
+        return
+    from kb.db import describe_url
+    from kb.draft.known_db import Database
+    from kb.queries import reading
+
+    with reading(url) as connection:
+        yield _combined([*views, Database(connection, f"the database {describe_url(url)}")])
+
+
+def _database_url(db: str | None) -> str | None:
+    """The URL of the database to draft against: --db / KB_DATABASE_URL, else ./kb.sqlite3
+    when that file exists, else none."""
+    from kb.config import DEFAULT_DB, database_url
+
+    if db:
+        return database_url(db)
+    return database_url(DEFAULT_DB) if Path(DEFAULT_DB).is_file() else None
+
+
+def _combined(views: list[Known]) -> Known:
+    """One view of several (EMPTY for none)."""
+    if not views:
+        return EMPTY
+    return views[0] if len(views) == 1 else Both(views)
 
 
 def read_article(

@@ -37,6 +37,7 @@ WEEKDAYS = {
 }
 _SPANS = {"year": 1, "decade": 10, "century": 100}
 _COUNTS = {"a": 1, "an": 1, "one": 1, "the": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_AGO_COUNTS = {**_COUNTS, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
 _MONTH = (
     r"(?P<{0}>(?-i:January|February|March|April|May|June|July|August|September|October"
@@ -75,6 +76,9 @@ _DATE = re.compile(
             r"\b(?P<count>a|an|one|the|two|three|four|five)\s+(?P<span>year|decade|century)s?"
             r"\s+(?P<later>later|earlier|after|before)\b",
             r"\bthe\s+(?P<following>following|next)\s+year\b",
+            # a decade ago, two years ago
+            r"\b(?P<agocount>a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})"
+            r"\s+(?P<agospan>year|decade)s?\s+ago\b",
         )
     ),
     re.IGNORECASE,
@@ -209,6 +213,12 @@ def _relative(start: int, end: int, preposition: str, groups: dict[str, str]) ->
         return DateMention(start, end, preposition, relative=("weekday", weekday))
     if "following" in groups:
         return DateMention(start, end, preposition, relative=("later", 1))
+    if "agocount" in groups:
+        count = groups["agocount"].lower()
+        number = int(count) if count.isdigit() else _AGO_COUNTS[count]
+        return DateMention(
+            start, end, preposition, relative=("ago", number * _SPANS[groups["agospan"].lower()])
+        )
     years = _COUNTS[groups["count"].lower()] * _SPANS[groups["span"].lower()]
     sign = 1 if groups["later"].lower() in ("later", "after") else -1
     return DateMention(start, end, preposition, relative=("later", sign * years))
@@ -241,6 +251,8 @@ def resolve(
         return f"{int(anchor[:4]) + amount:04d}", True
     if published is None:
         return None
+    if unit == "ago":
+        return f"{published.year - amount:04d}", True
     return _from_published(unit, amount, published, future=future)
 
 

@@ -146,6 +146,11 @@ _SUBJECT_END = re.compile(
     r"|decreased|invested|earned|lent|spent|costs?|went|covered|made|approved|raised|cut"
     r"|traded|carried|employs|use|uses|lose|lost|expects?|issued|returned|led)\b",
 )
+_NOW = re.compile(r"\b(?:now|currently|today|at present|so far|as of now)\b", re.IGNORECASE)
+_PRESENT = re.compile(
+    r"\b(?:is|are|accounts? for|makes? up|operates?|operating|funds|holds?|has|have|employs?"
+    r"|covers?|remains?)\b"
+)
 _MONEY_VERBS = word_set("invested earned lent spent cost costs traded raised issued")
 _PRONOUN_SUBJECTS = word_set("it they we he she this that there these those i you")
 _METRIC_WORDS = 10
@@ -166,6 +171,8 @@ class Figure:
     base: str | None = None
     period_start: tuple[str, bool] | None = None
     period_end: tuple[str, bool] | None = None
+    # A level at a date ("to date", "now accounts for", "a decade ago"), instead of a period.
+    as_of: tuple[str, bool] | None = None
 
 
 def find_figures(layout: Layout, published: Published | None) -> list[Figure]:
@@ -535,8 +542,8 @@ def _period(
         and (date.relative is None or date.relative[0] not in ("weekday", "day"))
     ]
     if not own:
-        if published is not None and re.search(r"\bto date\b", text[sentence.start : figure.end]):
-            figure.period_end = (published.value, True)
+        if published is not None and _level(text, figure):
+            figure.as_of = (published.value, True)
         return
     if len(own) >= 2 and own[0].preposition in ("between", "from"):
         figure.period_start = resolve(own[0], published, None)
@@ -544,12 +551,35 @@ def _period(
         return
     date = min(own, key=lambda d: min(abs(d.start - figure.end), abs(figure.start - d.end)))
     point = resolve(date, published, None)
+    if date.relative is not None and date.relative[0] == "ago":
+        figure.as_of = point  # "down from 40 percent a decade ago": the level then
+        return
     if date.preposition == "since":
         figure.period_start = point
     elif date.preposition in ("by", "until", "till", "through", "as of"):
         figure.period_end = point
     elif date.preposition not in ("after", "before"):
         figure.period_start = figure.period_end = point
+
+
+def _level(text: str, figure: Figure) -> bool:
+    """Whether an undated figure is a level at publication: "to date", "now", "currently", or
+    a count or share stated in the present tense ("there are 3,000 companies", "accounts for
+    one third", "funds 48 projects")."""
+    sentence = figure.sentence
+    if re.search(r"\bto date\b", text[sentence.start : figure.end]):
+        return True
+    start, end = sentence.start, sentence.end
+    for match in _CLAUSE_BREAK.finditer(text, sentence.start, sentence.end):
+        if match.end() <= figure.start:
+            start = match.end()
+        elif match.start() >= figure.end:
+            end = match.start()
+            break
+    clause = text[start:end]
+    if _NOW.search(clause):
+        return True
+    return figure.kind in ("count", "share") and _PRESENT.search(clause) is not None
 
 
 def _same_clause(text: str, figure: Figure, figures: list[Figure], date: DateMention) -> bool:

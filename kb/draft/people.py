@@ -181,16 +181,29 @@ def _runs(text: str, tokens: list[tuple[int, int]]) -> list[tuple[int, int]]:
             continue
         if first is not None:
             runs.append((first, index - 1))
-        first = index if capital else None
+        first = index if capital or _particles_then_name(text, tokens, index) else None
     if first is not None:
         runs.append((first, len(tokens) - 1))
     return runs
+
+
+def _particles_then_name(text: str, tokens: list[tuple[int, int]], index: int) -> bool:
+    """Whether lower-case particles start a surname here ("… and von der Leyen said")."""
+    while index < len(tokens) and text[slice(*tokens[index])] in NAME_PARTICLES:
+        if index + 1 >= len(tokens) or text[tokens[index][1] : tokens[index + 1][0]] not in _GAPS:
+            return False
+        index += 1
+    return index < len(tokens) and text[slice(*tokens[index])][0].isupper()
 
 
 def _candidate(text: str, tokens: list[tuple[int, int]], run: tuple[int, int]) -> _Candidate | None:
     """The person a run may name, with the title before it if there is one."""
     first, last = run
     words = [text[start:end] for start, end in tokens[first : last + 1]]
+    if len(words) > 1 and all(word in NAME_PARTICLES for word in words[:-1]):
+        # A surname with its particles, printed alone ("von der Leyen"): kept whole.
+        start, end = tokens[first][0], tokens[last][1]
+        return _Candidate(start, end, words, False)
     while words and (words[0].lower() in FUNCTION_WORDS or words[0].lower() in NAME_PARTICLES):
         words.pop(0)
         first += 1
@@ -423,7 +436,7 @@ def _merge(candidates: list[_Candidate]) -> People:
         if found is None:
             continue
         person = persons[found]
-        if len(candidate.words) == 1 and person.name != candidate.words[0]:
+        if _surname_alone(candidate.words) and person.name != " ".join(candidate.words):
             person.surname_used = True
         if candidate.role is not None and all(
             role.title != candidate.role.title for role in person.roles
@@ -440,6 +453,11 @@ def _promote_full_names(candidates: list[_Candidate]) -> None:
     for candidate in candidates:
         if not candidate.strong and 1 < len(candidate.words) <= 3:
             candidate.strong = candidate.words[-1] in speakers
+
+
+def _surname_alone(words: list[str]) -> bool:
+    """Whether words are a surname printed alone: one word, or particles and one word."""
+    return all(word in NAME_PARTICLES for word in words[:-1])
 
 
 def _surname(words: list[str]) -> str:
@@ -460,9 +478,9 @@ def _match(
     name = " ".join(candidate.words)
     if name in by_name:
         return by_name[name]
-    if len(candidate.words) != 1:
+    if not _surname_alone(candidate.words):
         return None
-    persons = by_surname.get(candidate.words[0])
+    persons = by_surname.get(name)
     if not persons:
         return None
     for mention in reversed(mentions):

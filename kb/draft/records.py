@@ -15,10 +15,14 @@ from typing import Any
 from kb.draft.dates import Published
 from kb.draft.events import Event
 from kb.draft.figures import Figure
+from kb.draft.known import EMPTY, Known
 from kb.draft.lexicon import word_set
-from kb.draft.people import People
+from kb.draft.linking import Linked, PersonLink
+from kb.draft.linking.link import Link
+from kb.draft.people import People, Role
 from kb.draft.quotes import Quote
 from kb.draft.segment import evidence_span
+from kb.draft.shared import metric_records, party_records
 from kb.loader.grounding import Text
 
 SLUG_MAX = 200
@@ -46,6 +50,8 @@ class DraftRecord:
     fields: dict[str, Any]
     offsets: dict[str, tuple[int, int]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Comments on one field (why it links where it does), written just before it.
+    field_notes: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,11 @@ class Draft:
     article: Article
     records: list[DraftRecord]
     unattributed: list[Unattributed]
+    # How the draft is linked into the knowledge base it was drafted against.
+    links: list[Link] = field(default_factory=list)
+    # What the draft was linked against ("nothing" when drafted alone), and notes about it.
+    against: str = "nothing"
+    notes: list[str] = field(default_factory=list)
 
     def of_type(self, record_type: str) -> list[DraftRecord]:
         """The records of one type, in order."""
@@ -79,21 +90,30 @@ def slugify(text: str, limit: int = SLUG_MAX) -> str:
     return slug
 
 
-class _Slugs:
-    """Hands out slugs unique within each record type."""
+class Slugs:
+    """Hands out slugs unique within each record type, in the draft and (for the shared
+    records a draft may create: people, parties, metrics) in the knowledge base."""
 
-    def __init__(self) -> None:
+    def __init__(self, known: Known = EMPTY) -> None:
         self.used: dict[str, set[str]] = {}
+        self.known = known
 
     def take(self, record_type: str, *parts: str) -> str:
         """A unique slug built from `parts` (a number is added on a clash)."""
         base = slugify("-".join(part for part in parts if part), SLUG_MAX - 4) or record_type
         used = self.used.setdefault(record_type, set())
         slug, number = base, 2
-        while slug in used:
+        while slug in used or self._known(record_type, slug):
             slug, number = f"{base}-{number}", number + 1
         used.add(slug)
         return slug
+
+    def _known(self, record_type: str, slug: str) -> bool:
+        # Quotes, figures and events take the source's slug as a prefix: the source's own
+        # check (kb.draft.draft) covers them.
+        if record_type not in ("person", "party", "metric"):
+            return False
+        return bool(self.known.taken(record_type, [slug]))
 
 
 def assemble(
@@ -104,12 +124,16 @@ def assemble(
     quotes: list[Quote],
     figures: list[Figure],
     events: list[Event],
+    linked: Linked,
+    slugs: Slugs,
 ) -> Draft:
-    """The draft records of an article, grounded; quotes with no speaker become notes."""
+    """The draft records of an article, linked and grounded; quotes with no speaker become
+    notes."""
     grounding = Text(article.text)
-    slugs = _Slugs()
-    builder = _Builder(article, grounding, slugs)
+    builder = _Builder(article, grounding, slugs, linked)
     records = [builder.source(title, author)]
+    records += party_records(linked)
+    records += metric_records(linked)
     person_slugs = builder.people(people, records)
     quote_slugs = builder.quotes(people, quotes, person_slugs, records)
     builder.figures(figures, quotes, quote_slugs, records)
@@ -119,7 +143,7 @@ def assemble(
         for quote in quotes
         if quote.speaker is None
     ]
-    return Draft(article, records, unattributed)
+    return Draft(article, records, unattributed, links=linked.links)
 
 
 def _passage(text: str, start: int, end: int) -> str:
@@ -130,11 +154,12 @@ def _passage(text: str, start: int, end: int) -> str:
 class _Builder:
     """Builds the records of one draft."""
 
-    def __init__(self, article: Article, grounding: Text, slugs: _Slugs) -> None:
+    def __init__(self, article: Article, grounding: Text, slugs: Slugs, linked: Linked) -> None:
         self.article = article
         self.text = article.text
         self.grounding = grounding
         self.slugs = slugs
+        self.linked = linked
         self.quote_spans: dict[str, tuple[int, int]] = {}
 
     def ground(self, passage: str, found_at: int, notes: list[str]) -> tuple[int, int] | None:
@@ -161,30 +186,97 @@ class _Builder:
         return DraftRecord("source", fields)
 
     def people(self, people: People, records: list[DraftRecord]) -> dict[int, str]:
-        """Person records with their roles; returns each person's slug by index."""
+        """Records of new people (with their roles), and the roles and new names of known
+        ones; returns each drafted person's slug by index."""
         slugs: dict[int, str] = {}
+        new: dict[str, DraftRecord] = {}
+        stated: set[tuple[str, str]] = set()
         for index, person in enumerate(people.persons):
-            slug = self.slugs.take("person", person.name)
-            slugs[index] = slug
-            fields: dict[str, Any] = {"slug": slug, "name": person.name}
-            if person.surname_used and person.surname != person.name:
-                fields["aliases"] = [person.surname]
-            record = DraftRecord("person", fields)
-            roles: list[dict[str, str]] = []
-            for role in person.roles:
-                evidence = _passage(self.text, role.start, role.end)
-                span = self.ground(evidence, role.start, record.notes)
-                if span is None:
-                    continue
-                record.offsets[f"roles[{len(roles)}].evidence"] = span
-                roles.append(
-                    {"title": role.title, "source": self.article.slug, "evidence": evidence}
-                )
-            if roles:
-                fields["roles"] = roles
-            fields["status"] = "draft"
-            records.append(record)
+            linked = self.linked.people[index]
+            slugs[index] = linked.slug
+            roles = []
+            for role, notes in self.roles(index, person.roles):
+                # One person printed twice (two spellings) may be given one title twice.
+                if (linked.slug, role["title"]) not in stated:
+                    stated.add((linked.slug, role["title"]))
+                    roles.append((role, notes))
+            if linked.known is not None:
+                records += [self.role_record(linked.slug, role, notes) for role, notes in roles]
+                continue
+            record = new.get(linked.slug)
+            if record is None:
+                record = self.person_record(linked)
+                new[linked.slug] = record
+                records.append(record)
+            self.add_roles(record, roles)
+        known = {id(linked): linked for linked in self.linked.people if linked.known is not None}
+        for linked in known.values():
+            records += self.alias_records(linked)
         return slugs
+
+    def person_record(self, linked: PersonLink) -> DraftRecord:
+        """A new person: the name as first printed, other printed forms as aliases."""
+        fields: dict[str, Any] = {"slug": linked.slug, "name": linked.printed[0]}
+        if len(linked.printed) > 1:
+            fields["aliases"] = linked.printed[1:]
+        record = DraftRecord("person", fields)
+        record.notes.append(f"new person: {linked.link.why()}")
+        return record
+
+    def add_roles(self, record: DraftRecord, roles: list[tuple[dict[str, Any], list[str]]]) -> None:
+        """A new person's roles, nested in the person record (status last)."""
+        listed: list[dict[str, Any]] = record.fields.pop("roles", [])
+        record.fields.pop("status", None)
+        for role, notes in roles:
+            span = role.pop("_span")
+            record.offsets[f"roles[{len(listed)}].evidence"] = span
+            record.field_notes[f"roles[{len(listed)}]"] = notes
+            listed.append(role)
+        if listed:
+            record.fields["roles"] = listed
+        record.fields["status"] = "draft"
+
+    def roles(self, index: int, roles: list[Role]) -> list[tuple[dict[str, Any], list[str]]]:
+        """A drafted person's roles as the records hold them, each with its party and notes."""
+        found = []
+        for number, role in enumerate(roles):
+            notes: list[str] = []
+            evidence = _passage(self.text, role.start, role.end)
+            span = self.ground(evidence, role.start, notes)
+            if span is None:
+                continue
+            fields: dict[str, Any] = {"title": role.title}
+            party = self.linked.role_parties.get((index, number))
+            if party is not None and party.mention is not None and party.mention.slug:
+                fields["party"] = party.mention.slug
+                notes.append(f"party {party.mention.slug}: {party.reason}")
+            elif party is not None:
+                notes.append(f"no party: {party.reason}")
+            fields.update({"source": self.article.slug, "evidence": evidence, "_span": span})
+            found.append((fields, notes))
+        return found
+
+    def role_record(self, person: str, role: dict[str, Any], notes: list[str]) -> DraftRecord:
+        """A role of a known person, as a record of its own."""
+        span = role.pop("_span")
+        record = DraftRecord("role", {"person": person, **role, "status": "draft"})
+        record.offsets["evidence"] = span
+        record.notes += notes
+        return record
+
+    def alias_records(self, linked: PersonLink) -> list[DraftRecord]:
+        """The names this article prints for a known person that the base does not know."""
+        records = []
+        for name in linked.new_names:
+            span = self.grounding.find(name)
+            if span is None:
+                continue
+            fields = {"person": linked.slug, "name": name, "source": self.article.slug}
+            record = DraftRecord("alias", {**fields, "status": "draft"})
+            record.offsets["name"] = span
+            record.notes.append(f"{linked.slug} as this article prints it")
+            records.append(record)
+        return records
 
     def quotes(
         self,
@@ -228,12 +320,12 @@ class _Builder:
         records: list[DraftRecord],
     ) -> None:
         """Figure records, each linked to the quote that states it (if any)."""
-        for figure in figures:
-            record = self.figure(figure, _quote_slug(figure, quotes, quote_slugs))
+        for index, figure in enumerate(figures):
+            record = self.figure(figure, index, _quote_slug(figure, quotes, quote_slugs))
             if record is not None:
                 records.append(record)
 
-    def figure(self, figure: Figure, quote: str | None) -> DraftRecord | None:
+    def figure(self, figure: Figure, index: int, quote: str | None) -> DraftRecord | None:
         """One figure record, grounded like the loader grounds it."""
         record = DraftRecord("figure", {})
         start, end = evidence_span(self.text, figure.sentence.start, figure.sentence.end)
@@ -253,9 +345,9 @@ class _Builder:
         }
         if quote is not None:
             fields["quote"] = quote
+        self.subject_and_metric(record, fields, index)
         fields.update(
             {
-                "metric": figure.metric,
                 "kind": figure.kind,
                 "surface": surface,
                 "value": _number(figure.value),
@@ -269,6 +361,19 @@ class _Builder:
         fields.update({"evidence": evidence, "status": "draft"})
         record.fields = fields
         return record
+
+    def subject_and_metric(self, record: DraftRecord, fields: dict[str, Any], index: int) -> None:
+        """A figure's subject and metric, each with the comment saying why."""
+        found = self.linked.subjects[index]
+        mention = found.mention
+        if mention is not None and mention.slug is not None:
+            fields["subject"] = mention.slug
+            record.field_notes["subject"] = [f"{mention.slug}: {found.reason}"]
+        else:
+            record.field_notes["metric"] = [f"no subject: {found.reason}"]
+        fields["metric"] = self.linked.metrics[index]
+        link = self.linked.metric_links[index]
+        record.field_notes.setdefault("metric", []).append(link.describe())
 
     def _evidence_start(self, surface: str, start: int, figure_start: int) -> int:
         """Where a figure's evidence starts: the sentence's start, unless the same surface occurs
@@ -301,7 +406,7 @@ class _Builder:
         self, events: list[Event], person_slugs: dict[int, str], records: list[DraftRecord]
     ) -> None:
         """Event records, with the people taking part and the other names noted."""
-        for event in events:
+        for index, event in enumerate(events):
             record = DraftRecord("event", {})
             evidence = _passage(self.text, event.start, event.end)
             span = self.ground(evidence, event.start, record.notes)
@@ -320,13 +425,31 @@ class _Builder:
                 fields["date"] = event.date[0]
                 if event.date[1]:
                     fields["date_inferred"] = True
-            if event.participants:
-                fields["participants"] = [{"person": person_slugs[p]} for p in event.participants]
+            same = self.linked.same_as[index]
+            if same.target is not None:
+                fields["same_as"] = same.target
+                record.field_notes["same_as"] = [same.describe()]
+            else:
+                record.notes.append(f"same_as {same.describe()}")
+            people = [person_slugs[p] for p in event.participants]
+            taking_part = [{"party": slug} for slug in self.linked.participants[index]]
+            taking_part += [{"person": slug} for slug in dict.fromkeys(people)]
+            if taking_part:
+                fields["participants"] = taking_part
             fields.update({"evidence": evidence, "status": "draft"})
-            if event.named:
-                record.notes.append(f"also named (parties?): {', '.join(event.named)}")
+            named = [name for name in event.named if name not in self._party_texts(event)]
+            if named:
+                record.notes.append(f"also named (parties?): {', '.join(named)}")
             record.fields = fields
             records.append(record)
+
+    def _party_texts(self, event: Event) -> set[str]:
+        """The names in an event's evidence that were linked to parties."""
+        return {
+            mention.text
+            for mention in self.linked.mentions
+            if event.start <= mention.start < event.end
+        }
 
 
 def _slug_words(passage: str) -> list[str]:
@@ -356,13 +479,14 @@ def _number(value: float) -> int | float:
 
 
 def _period_fields(fields: dict[str, Any], figure: Figure) -> None:
-    """period_start / period_end and their _inferred flags, when the sentence gives them."""
+    """period_start / period_end, or as_of, and their _inferred flags, when the sentence gives
+    them."""
     start, end = figure.period_start, figure.period_end
     if start is not None and end is not None:
         common = min(len(start[0]), len(end[0]))
         if start[0][:common] > end[0][:common]:
             return  # an impossible period: leave it to the curator
-    for name, period in (("period_start", start), ("period_end", end)):
+    for name, period in (("period_start", start), ("period_end", end), ("as_of", figure.as_of)):
         if period is not None:
             fields[name] = period[0]
             if period[1]:

@@ -18,11 +18,23 @@ from kb.draft.records import Draft, DraftRecord
 WIDTH = 100
 _SECTIONS = (
     ("sources", "source"),
+    ("parties", "party"),
+    ("metrics", "metric"),
     ("people", "person"),
+    ("roles", "role"),
+    ("aliases", "alias"),
     ("quotes", "quote"),
     ("figures", "figure"),
     ("events", "event"),
 )
+# What each section holds, said once above it.
+_ABOUT = {
+    "parties": "countries and organizations the knowledge base lacks, needed by records below",
+    "metrics": "what figures below measure that no known metric does",
+    "people": "people the knowledge base does not know",
+    "roles": "roles this article states for people the knowledge base knows",
+    "aliases": "names this article prints for people the knowledge base knows by other names",
+}
 # YAML 1.1 reads these plain words as booleans or null.
 _SPECIAL = word_set("y n yes no on off true false null")
 # Characters YAML may hold literally (its printable set), minus the line breaks NEL, LS and PS.
@@ -34,11 +46,11 @@ _SHOWN = 100
 
 
 def to_json(draft: Draft) -> str:
-    """The draft as one JSON document: records (JSON Lines style), offsets, notes."""
+    """The draft as one JSON document: records (JSON Lines style), offsets, notes, links."""
     offsets: dict[str, dict[str, list[int]]] = {}
     notes: dict[str, list[str]] = {}
-    for record in draft.records:
-        key = f"{record.type}/{record.fields['slug']}"
+    for number, record in enumerate(draft.records):
+        key = f"{record.type}/{record.fields.get('slug', number)}"
         if record.offsets:
             offsets[key] = {name: list(span) for name, span in record.offsets.items()}
         if record.notes:
@@ -52,6 +64,20 @@ def to_json(draft: Draft) -> str:
             {"start": quote.start, "end": quote.end, "text": quote.text}
             for quote in draft.unattributed
         ],
+        "against": draft.against,
+        "links": [
+            {
+                "kind": link.kind,
+                "surface": link.surface,
+                "start": link.start,
+                "target": link.target,
+                "new": link.new,
+                "reason": link.reason,
+                "score": round(link.score, 3),
+                "close": [list(pair) for pair in link.close],
+            }
+            for link in draft.links
+        ],
     }
     return json.dumps(document, ensure_ascii=False, indent=2)
 
@@ -63,7 +89,10 @@ def to_yaml(draft: Draft) -> str:
         records = draft.of_type(record_type)
         if not records:
             continue
-        lines += ["", f"{plural}:"]
+        lines += [""]
+        if plural in _ABOUT:
+            lines.append(f"# {_ABOUT[plural]}")
+        lines.append(f"{plural}:")
         for index, record in enumerate(records):
             if index:
                 lines.append("")
@@ -77,16 +106,42 @@ def to_yaml(draft: Draft) -> str:
 
 
 def _header(draft: Draft) -> list[str]:
-    """The comment at the top of a YAML draft."""
+    """The comment at the top of a YAML draft: how to use it, and what it is linked to."""
     path = _comment(draft.article.path)
-    return [
+    lines = [
         f"# Draft records for {path}, written by `kb draft`.",
         "# Review each record: correct it and set `status: reviewed`, or delete it; then",
         "# `kb load` this file. The article must be in the seeds directory (`--seeds DIR`, or",
         f"# seeds/ beside this file's directory) as {path}.",
         "# Offsets are [start, end) character offsets into the text: where `kb load` grounds",
         "# each passage.",
+        *_notes("", f"Linked against: {draft.against}. A comment before each link says why."),
     ]
+    lines += [line for note in draft.notes for line in _notes("", note)]
+    lines += _names(draft)
+    return lines
+
+
+def _names(draft: Draft) -> list[str]:
+    """The people and parties the article names, and what each is linked to."""
+    lines: list[str] = []
+    for kind, heading in (("person", "People"), ("party", "Parties")):
+        targets: dict[tuple[str | None, bool], list[str]] = {}
+        for link in draft.links:
+            if link.kind == kind:
+                forms = targets.setdefault((link.target, link.new), [])
+                if link.surface not in forms:
+                    forms.append(link.surface)
+        if not targets:
+            continue
+        lines.append(f"# {heading}:")
+        for (target, new), forms in targets.items():
+            said = _comment(", ".join(forms))
+            if target is None:
+                lines.append(f"#   {said}: not linked (several known records fit equally)")
+            else:
+                lines.append(f"#   {said} → {target} ({'new' if new else 'known'})")
+    return lines
 
 
 def _comment(text: str) -> str:
@@ -94,9 +149,15 @@ def _comment(text: str) -> str:
     return " ".join(text.split())
 
 
+def _notes(indent: str, note: str) -> list[str]:
+    """A note as comment lines of at most WIDTH characters (longer words stay whole)."""
+    lines = _wrap(_comment(note), len(indent) + 4)
+    return [f"{indent}# {lines[0]}", *(f"{indent}#   {line}" for line in lines[1:])]
+
+
 def _record(record: DraftRecord) -> list[str]:
     """One record as a block sequence item, with its notes and offsets as comments."""
-    lines = [f"  # {_comment(note)}" for note in record.notes]
+    lines = [line for note in record.notes for line in _notes("  ", note)]
     spans = {name: span for name, span in record.offsets.items() if not name.startswith("roles")}
     if spans:
         shown = ", ".join(f"{name} {start}-{end}" for name, (start, end) in spans.items())
@@ -104,20 +165,26 @@ def _record(record: DraftRecord) -> list[str]:
     first = True
     for key, value in record.fields.items():
         prefix = "  - " if first else "    "
+        if not first:
+            lines += [
+                line for note in record.field_notes.get(key, []) for line in _notes("    ", note)
+            ]
         first = False
         if key == "roles":
             lines.append(f"{prefix}roles:")
-            lines += _roles(value, record.offsets)
+            lines += _roles(value, record)
         else:
             lines += _field(prefix, key, value, 4)
     return lines
 
 
-def _roles(roles: list[dict[str, Any]], offsets: dict[str, tuple[int, int]]) -> list[str]:
-    """A person's roles, each with the offsets of its evidence."""
+def _roles(roles: list[dict[str, Any]], record: DraftRecord) -> list[str]:
+    """A person's roles, each with the offsets of its evidence and its notes."""
     lines = []
     for index, role in enumerate(roles):
-        span = offsets.get(f"roles[{index}].evidence")
+        for note in record.field_notes.get(f"roles[{index}]", []):
+            lines += _notes("      ", note)
+        span = record.offsets.get(f"roles[{index}].evidence")
         if span is not None:
             lines.append(f"      # offsets: evidence {span[0]}-{span[1]}")
         first = True

@@ -138,12 +138,12 @@ def score(draft: Draft, expected: Expected) -> dict[str, Tally]:
 
 
 def total(tallies: list[dict[str, Tally]]) -> dict[str, Tally]:
-    """The tallies of several drafts added up, per record type."""
-    summed = {record_type: Tally() for record_type in RECORD_TYPES}
+    """The tallies of several drafts added up, per record type (or kind of link)."""
+    summed: dict[str, Tally] = {}
     for tally in tallies:
         for record_type, counts in tally.items():
-            summed[record_type].add(counts)
-    return summed
+            summed.setdefault(record_type, Tally()).add(counts)
+    return summed or {record_type: Tally() for record_type in RECORD_TYPES}
 
 
 def report(tallies: dict[str, Tally]) -> str:
@@ -164,17 +164,24 @@ def report(tallies: dict[str, Tally]) -> str:
 
 
 def _predicted(draft: Draft) -> dict[str, list[dict[str, Any]]]:
-    """The drafted records in the expected records' terms (names instead of slugs)."""
+    """The drafted records in the expected records' terms (names instead of slugs). A person
+    the draft links to the knowledge base has no person record: their name is the one the
+    article prints first, their roles the role records."""
     names = {r.fields["slug"]: r.fields["name"] for r in draft.of_type("person")}
+    for link in draft.links:
+        if link.kind == "person" and link.target is not None:
+            names.setdefault(link.target, link.surface)
     quotes = [
         {**record.fields, "speaker": names[record.fields["speaker"]]}
         for record in draft.of_type("quote")
     ]
     speakers = {quote["slug"]: quote["speaker"] for quote in quotes}
-    people = [
-        {"name": r.fields["name"], "roles": [role["title"] for role in r.fields.get("roles", [])]}
-        for r in draft.of_type("person")
-    ]
+    titles: dict[str, list[str]] = {slug: [] for slug in names}
+    for record in draft.of_type("person"):
+        titles[record.fields["slug"]] += [role["title"] for role in record.fields.get("roles", [])]
+    for record in draft.of_type("role"):
+        titles[record.fields["person"]].append(record.fields["title"])
+    people = [{"name": name, "roles": titles[slug]} for slug, name in names.items()]
     figures = [
         {**r.fields, "speaker": speakers.get(r.fields.get("quote", ""))}
         for r in draft.of_type("figure")
@@ -183,7 +190,9 @@ def _predicted(draft: Draft) -> dict[str, list[dict[str, Any]]]:
         {
             **r.fields,
             "inferred": r.fields.get("date_inferred", False),
-            "participants": [names[p["person"]] for p in r.fields.get("participants", [])],
+            "participants": [
+                names[p["person"]] for p in r.fields.get("participants", []) if "person" in p
+            ],
         }
         for r in draft.of_type("event")
     ]
