@@ -143,6 +143,10 @@ class Database:
         )
         if not rows:
             return []
+        if len(rows) >= MAX_EVENTS:
+            # Too many to choose from: the linker links none of them, so who takes part in
+            # each is not needed (on a large base, reading it was most of a draft's queries).
+            return [self._event(row, frozenset(), frozenset()) for row in rows]
         by_party: dict[int, set[str]] = {}
         by_person: dict[int, set[str]] = {}
         for batch in _batches([row.id for row in rows]):
@@ -152,19 +156,27 @@ class Database:
                 if taking.person is not None:
                     by_person.setdefault(taking.event_id, set()).add(taking.person)
         return [
-            KnownEvent(
-                slug=row.slug,
-                name=row.name,
-                kind=row.kind,
-                occurrence=row.occurrence,
-                date=row.date,
-                same_as=row.same_as,
-                parties=frozenset(by_party.get(row.id, ())),
-                people=frozenset(by_person.get(row.id, ())),
-                where=self.label,
+            self._event(
+                row,
+                frozenset(by_party.get(row.id, ())),
+                frozenset(by_person.get(row.id, ())),
             )
             for row in rows
         ]
+
+    def _event(self, row: Any, parties: frozenset[str], people: frozenset[str]) -> KnownEvent:
+        """A known event from a row of the events query, with who takes part."""
+        return KnownEvent(
+            slug=row.slug,
+            name=row.name,
+            kind=row.kind,
+            occurrence=row.occurrence,
+            date=row.date,
+            same_as=row.same_as,
+            parties=parties,
+            people=people,
+            where=self.label,
+        )
 
     def taken(self, record_type: str, slugs: Collection[str]) -> set[str]:
         """Which of `slugs` the table of `record_type` holds."""
