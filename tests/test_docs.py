@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
+from helpers.files import fenced_blocks, write_example
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-
-REPO = Path(__file__).resolve().parent.parent
-DOC = REPO / "docs" / "data-format.md"
-
-
-def fenced_blocks(language: str) -> list[str]:
-    """The bodies of the ```language blocks of docs/data-format.md, in order."""
-    return re.findall(rf"```{language}\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
-
-
-def write_example(root: Path, *, follow_up: bool = False) -> Path:
-    """Lay out the example collection (seeds/ and seeds_data/) under `root`; with `follow_up`,
-    the documented second article too."""
-    (root / "seeds").mkdir()
-    (root / "seeds_data").mkdir()
-    texts, data = fenced_blocks("text"), fenced_blocks("yaml")
-    (root / "seeds" / "example.txt").write_text(texts[0], encoding="utf-8")
-    (root / "seeds_data" / "example.yaml").write_text(data[0], encoding="utf-8")
-    if follow_up:
-        (root / "seeds" / "example-follow-up.txt").write_text(texts[1], encoding="utf-8")
-        (root / "seeds_data" / "example-follow-up.yaml").write_text(data[1], encoding="utf-8")
-    return root / "seeds_data"
 
 
 def test_documented_example_validates(tmp_path: Path) -> None:

@@ -9,36 +9,24 @@ must each keep exactly what the files say, on both backends.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from helpers.dumps import kb_rows
-from helpers.files import EXAMPLE, edit, write
+from helpers.files import edit, write_example
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from kb.loader import LoadError, load
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "data-format.md"
 FOLLOW_UP = "example-follow-up.yaml"
-
-
-def _blocks(language: str) -> list[str]:
-    """The bodies of the ```language blocks of docs/data-format.md."""
-    return re.findall(rf"```{language}\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
 
 
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
     """The example collection and the documented second article; returns its seeds_data/."""
-    root = tmp_path / "c"
-    write(root / "seeds" / "example.txt", (EXAMPLE / "seeds" / "example.txt").read_bytes())
-    write(root / "seeds_data" / "example.yaml", _blocks("yaml")[0])
-    write(root / "seeds" / "example-follow-up.txt", _blocks("text")[1])
-    write(root / "seeds_data" / FOLLOW_UP, _blocks("yaml")[1])
-    return root / "seeds_data"
+    return write_example(tmp_path / "c", follow_up=True)
 
 
 @pytest.fixture

@@ -345,9 +345,7 @@ class CrossCheck:
                     "kind" if row.kind != row.metric_kind else "unit",
                     f"no longer fits figure '{row.figure}', a {row.kind} in {row.unit!r} "
                     f"({_kept_where(row.kept_in)})",
-                    "load that figure's file too, or prune it"
-                    if row.kept_in is None
-                    else "update that figure too",
+                    _kept_hint(row.kept_in, "figure"),
                 )
             )
 
@@ -374,9 +372,7 @@ class CrossCheck:
                         "path" if row.path is not None else "text",
                         f"the new text no longer holds {row.row_label} "
                         f"({table[:-1]} {_kept_where(row.kept_in)})",
-                        "load that record's file too, or prune it"
-                        if row.kept_in is None
-                        else "update that record too",
+                        _kept_hint(row.kept_in, "record"),
                     )
                 )
 
@@ -398,9 +394,7 @@ class CrossCheck:
                     "text",
                     f"no longer holds the surface of figure '{row.figure}' "
                     f"({_kept_where(row.kept_in)})",
-                    "load that figure's file too, or prune it"
-                    if row.kept_in is None
-                    else "update that figure too",
+                    _kept_hint(row.kept_in, "figure"),
                 )
             )
 
@@ -408,6 +402,14 @@ class CrossCheck:
 def _skipped_file(table: str, alias: str = "r") -> str:
     """A subquery: the path of the skipped (unchanged) file defining real row `alias`, if any."""
     return f"SELECT kf.path FROM _kb_files kf WHERE kf.id IN ({skipped_owner(table, alias)})"
+
+
+def _kept_hint(path: str | None, what: str) -> str:
+    """How to fix a row the load does not restate (`what`: figure, record) that no longer
+    fits: load its file too (or prune it), or, when an unchanged file defines it, update it."""
+    return (
+        f"load that {what}'s file too, or prune it" if path is None else f"update that {what} too"
+    )
 
 
 def _kept_where(path: str | None) -> str:

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import textwrap
 from pathlib import Path
 
 # The example collection of docs/data-format.md, as seeds/ and seeds_data/.
 EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "loader" / "example"
+DATA_FORMAT = Path(__file__).resolve().parents[2] / "docs" / "data-format.md"
+
+
+def fenced_blocks(language: str) -> list[str]:
+    """The bodies of the ```language blocks of docs/data-format.md, in order."""
+    return re.findall(rf"```{language}\n(.*?)```", DATA_FORMAT.read_text(encoding="utf-8"), re.S)
+
+
+def write_example(root: Path, *, follow_up: bool = False) -> Path:
+    """Lay out the documented example collection (seeds/ and seeds_data/) under `root`; with
+    `follow_up`, the documented second article too. Returns its seeds_data/."""
+    texts, data = fenced_blocks("text"), fenced_blocks("yaml")
+    write(root / "seeds" / "example.txt", texts[0])
+    write(root / "seeds_data" / "example.yaml", data[0])
+    if follow_up:
+        write(root / "seeds" / "example-follow-up.txt", texts[1])
+        write(root / "seeds_data" / "example-follow-up.yaml", data[1])
+    return root / "seeds_data"
 
 
 def copy_example(tmp_path: Path) -> Path:
