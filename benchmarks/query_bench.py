@@ -10,9 +10,11 @@ kept in --keep DIR if given. Then times, in this process on one open connection,
 calls behind each command, for --samples random arguments each:
 
 - `kb quotes --by PERSON` (a person's slug or full name), `kb figures --subject PARTY` (a
-  party's slug or name), `kb events --from DATE --to DATE` (random bounds at random
-  precisions, a day to a few years apart), each with --limit rows (the first rows of the list,
-  as a paged listing shows) and, on a tenth of the samples, without a limit;
+  party's slug or name), `kb figures --metric METRIC` (a metric's slug or name: its figures in
+  time order, every source's side by side, with their conflicts), `kb events --from DATE --to
+  DATE` (random bounds at random precisions, a day to a few years apart), each with --limit
+  rows (the first rows of the list, as a paged listing shows) and, on a tenth of the samples,
+  without a limit;
 - `kb search` for one-word queries (words of the full-text index's vocabulary, uniformly) and
   two-word queries (neighbouring words of a random record), and for the word found in the most
   records.
@@ -81,12 +83,13 @@ def measure(connection: Any, calls: list[Call]) -> dict[str, Any]:
 def list_calls(
     database: Path, samples: int, limit: int | None, rng: random.Random
 ) -> dict[str, list[Call]]:
-    """Calls of the three filtered list commands with random arguments."""
+    """Calls of the filtered list commands with random arguments."""
     from kb import queries
 
     with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as raw:
         people = raw.execute("SELECT slug, name FROM people").fetchall()
         parties = raw.execute("SELECT slug, name FROM parties").fetchall()
+        metrics = raw.execute("SELECT slug, name FROM metrics").fetchall()
         first, last = raw.execute("SELECT min(date), max(date) FROM events").fetchone()
 
     def person(i: int) -> str:
@@ -97,11 +100,18 @@ def list_calls(
         slug, name = rng.choice(parties)
         return str(slug if i % 2 else name)
 
+    def metric(i: int) -> str:
+        slug, name = rng.choice(metrics)
+        return str(slug if i % 2 else name)
+
     bounds = [date_range(rng, int(first[:4]), int(last[:4])) for _ in range(samples)]
     return {
         "quotes --by": [_call(queries.quotes, by=person(i), limit=limit) for i in range(samples)],
         "figures --subject": [
             _call(queries.figures, subject=party(i), limit=limit) for i in range(samples)
+        ],
+        "figures --metric": [
+            _call(queries.figures, metric=metric(i), limit=limit) for i in range(samples)
         ],
         "events --from --to": [
             _call(queries.events, date_from=a, date_to=b, limit=limit) for a, b in bounds

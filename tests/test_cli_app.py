@@ -20,6 +20,7 @@ Kb = Callable[..., Result]
 READ_COMMANDS = [
     ("sources",),
     ("parties",),
+    ("metrics",),
     ("people",),
     ("person", "kestutis-jankauskas"),
     ("quotes",),
@@ -79,6 +80,7 @@ def test_every_command_is_registered() -> None:
         "figures",
         "load",
         "metadata",
+        "metrics",
         "parties",
         "people",
         "person",

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 from helpers.cli import ok
+from helpers.files import write_example
 
 Kb = Callable[..., Result]
 
@@ -86,47 +87,68 @@ date         name                         occurrence  source                    
 ~ marks a date inferred from the text, not printed in it.
 """
 
-INVESTMENT_FIGURES_TABLE = """\
-metric         surface        value            stated by       source                       conflict
--------------  -------------  ---------------  --------------  ---------------------------  --------
-European       US$160         more than        (narration)     jjtv-kazakhstan-eu-30-years  yes
-investment in  billion        160,000,000,000
-Kazakhstan                    USD
+ARTICLE_FIGURES_TABLE = """\
+metric                   when               figure             source (speaker)             conflict
+-----------------------  -----------------  -----------------  ---------------------------  --------
+European investment      ~1993 to ~2023     more than US$160   jjtv-kazakhstan-eu-30-years  yes
+(Kazakhstan)                                billion
 
-European       US$77 billion  almost           Kestutis        jjtv-kazakhstan-eu-30-years  yes
-investment in                 77,000,000,000   Jankauskas
-Kazakhstan                    USD
+Growth of trade          ~1993 to ~2023     180-fold           jjtv-kazakhstan-eu-30-years
+turnover with the EU
+(Kazakhstan)
 
-yearly         800 million    about            Kestutis        jjtv-kazakhstan-eu-30-years
-European                      800,000,000      Jankauskas
-investment in                 unknown
-Kazakhstan
+EU share of foreign      as of ~2023-02-02  one third          jjtv-kazakhstan-eu-30-years
+trade (Kazakhstan)
+
+Areas covered by the                        29                 jjtv-kazakhstan-eu-30-years
+Enhanced Partnership                                           (Kestutis Jankauskas)
+and Cooperation
+Agreement
+
+Companies with European  as of ~2023-02-02  about 3,000        jjtv-kazakhstan-eu-30-years
+capital (Kazakhstan)
+
+European investment      ~1993 to ~2023     almost US$77       jjtv-kazakhstan-eu-30-years  yes
+(Kazakhstan)                                billion            (Kestutis Jankauskas)
+
+EU share of investment   ~1993 to ~2023     about a half, or   jjtv-kazakhstan-eu-30-years
+(Kazakhstan)                                50 percent         (Kestutis Jankauskas)
+
+Yearly European          ~2022              about 800 million  jjtv-kazakhstan-eu-30-years
+investment (Kazakhstan)                                        (Kestutis Jankauskas)
+
+~ marks a date inferred from the text, not printed in it.
 """
 
 STATS_TABLE = """\
 table               rows
 ------------------  ----
-sources                6
+sources                9
 parties                3
-people                 3
-roles                  3
+metrics                9
+people                 4
+roles                  5
+aliases                0
 quotes                 2
-figures                8
-events                13
-event_participants    28
+figures               17
+events                14
+event_participants    32
 
-events: 11 dated (from 1993-02-02 to 2023-02-02), 2 undated
-sources by kind: article 1, reference 5
+events: 12 dated (from 1993-02-02 to 2024-07-10), 2 undated
+sources by kind: article 1, reference 8
 """
 
 SMAILOV_TABLE = """\
 Alikhan Smailov (alikhan-smailov)
 aliases: Smailov
 
-Roles (1)
+Roles, as each source states them (1)
 title                         party       source
 ----------------------------  ----------  ---------------------------------------------
 Prime Minister of Kazakhstan  Kazakhstan  kazinform-2022-11-08-raw-materials-memorandum
+
+Other names the sources print (0)
+none
 
 Quotes (0)
 none
@@ -187,8 +209,7 @@ def test_events_table_marks_inferred_dates(kb: Kb, seeded_db: str) -> None:
 
 
 def test_figures_table(kb: Kb, seeded_db: str) -> None:
-    result = kb("figures", "--source", ARTICLE, "--metric", "European INVESTMENT", db=seeded_db)
-    assert ok(result) == INVESTMENT_FIGURES_TABLE
+    assert ok(kb("figures", "--source", ARTICLE, db=seeded_db)) == ARTICLE_FIGURES_TABLE
 
 
 def test_stats_table(kb: Kb, seeded_db: str) -> None:
@@ -203,13 +224,25 @@ def test_person_profile_sections(kb: Kb, seeded_db: str) -> None:
     out = ok(kb("person", "jankauskas", db=seeded_db))
     assert out.startswith("Kestutis Jankauskas (kestutis-jankauskas)\naliases: Jankauskas\n")
     for heading in (
-        "Roles (1)",
+        "Roles, as each source states them (2)",
+        "Other names the sources print (0)\nnone",
         "Quotes (2)",
         "Figures stated in their quotes (4)",
-        "Events they take part in (0)\nnone",
+        "Events they take part in (1)",
     ):
         assert f"\n{heading}\n" in out
-    assert "EU Ambassador to Kazakhstan  European Union  jjtv-kazakhstan-eu-30-years" in out
+    # Roles from two sources, each with the source that states it.
+    roles = out.split("Roles, as each source states them (2)\n")[1].split("\n\nOther names")[0]
+    assert roles == (
+        "title                                      party           source\n"
+        "-----------------------------------------  --------------  "
+        "-----------------------------------------\n"
+        "EU Ambassador to Kazakhstan                European Union  jjtv-kazakhstan-eu-30-years\n"
+        "\n"
+        "Ambassador of the European Union to        European Union  "
+        "kazinform-2024-07-10-eu-dialogue-platform\n"
+        "Kazakhstan"
+    )
 
 
 @pytest.mark.parametrize(
@@ -264,20 +297,26 @@ def test_figures_json_carries_spans_periods_and_who_states_them(kb: Kb, seeded_d
         kb("figures", "--metric", "european investment", "--format", "json", db=seeded_db)
     )
     by_slug = {row["slug"]: row for row in rows}
-    assert list(by_slug) == [
-        "jjtv-eu-investment-160bn",
-        "jjtv-eu-investment-77bn",
-        "jjtv-eu-investment-2022",
-    ]
+    assert list(by_slug) == ["jjtv-eu-investment-160bn", "jjtv-eu-investment-77bn"]
     narrated = by_slug["jjtv-eu-investment-160bn"]
     assert narrated | {
         "surface": "US$160 billion", "value": 1.6e11, "unit": "USD", "qualifier": "more_than",
-        "kind": "amount", "metric": "European investment in Kazakhstan",
+        "kind": "amount", "metric_slug": "european-investment",
+        "metric_name": "European investment",
         "subject_slug": "kazakhstan", "subject_name": "Kazakhstan",
         "period_start": "1993", "period_start_precision": "year", "period_start_inferred": True,
         "period_end": "2023", "period_end_precision": "year", "period_end_inferred": True,
+        "as_of": None, "as_of_precision": None, "as_of_inferred": False,
         "quote_slug": None, "speaker_slug": None, "source_slug": ARTICLE,
+        "in_conflict": True, "conflicts_with": ["jjtv-eu-investment-77bn"],
     } == narrated  # fmt: skip
+    share = as_json(kb("figures", "--metric", "eu-share-of-foreign-trade", "--format", "json",
+                       db=seeded_db))[0]  # fmt: skip
+    assert (share["as_of"], share["as_of_precision"], share["as_of_inferred"]) == (
+        "2017",
+        "year",
+        True,
+    )
     quoted = by_slug["jjtv-eu-investment-77bn"]
     assert (quoted["quote_slug"], quoted["speaker_slug"]) == (
         "jankauskas-investment-77bn",
@@ -297,9 +336,11 @@ def test_events_json_carries_precision_inferred_flag_and_participants(
     assert epca["slug"] == "jjtv-kz-eu-epca-signed"
     assert (epca["date"], epca["date_precision"], epca["date_inferred"]) == ("2005", "year", True)
     assert epca["participants"] == [
-        {"type": "party", "slug": "european-union", "name": "European Union", "role": "signatory"},
-        {"type": "party", "slug": "kazakhstan", "name": "Kazakhstan", "role": "signatory"},
-    ]
+        {"type": "party", "slug": "european-union", "name": "European Union", "role": "signatory",
+         "source_slug": None},
+        {"type": "party", "slug": "kazakhstan", "name": "Kazakhstan", "role": "signatory",
+         "source_slug": None},
+    ]  # fmt: skip
     text = source_texts(kb, seeded_db)[ARTICLE]
     assert text[epca["evidence_start"] : epca["evidence_end"]] == epca["evidence"]
 
@@ -321,20 +362,27 @@ def test_person_json_is_one_object_with_sections(kb: Kb, seeded_db: str) -> None
     )
     assert [q["text"] for q in person["quotes"]] == [FIRST_QUOTE, SECOND_QUOTE]
     assert person["roles"][0]["evidence"] == "Kestutis Jankauskas, EU Ambassador to Kazakhstan"
+    assert [role["source_slug"] for role in person["roles"]] == [
+        ARTICLE,
+        "kazinform-2024-07-10-eu-dialogue-platform",
+    ]
+    assert person["names"] == []
     assert len(person["figures"]) == 4
-    assert person["events"] == []
+    assert [event["slug"] for event in person["events"]] == [
+        "kazinform-kz-eu-dialogue-platform-15th-meeting"
+    ]
 
 
 def test_stats_json(kb: Kb, seeded_db: str) -> None:
     stats = as_json(kb("stats", "--format", "json", db=seeded_db))
-    assert stats["rows"]["quotes"] == 2
+    assert (stats["rows"]["quotes"], stats["rows"]["metrics"]) == (2, 9)
     assert stats["events"] == {
         "first": "1993-02-02",
-        "last": "2023-02-02",
-        "dated": 11,
+        "last": "2024-07-10",
+        "dated": 12,
         "undated": 2,
     }
-    assert stats["sources_by_kind"] == {"article": 1, "reference": 5}
+    assert stats["sources_by_kind"] == {"article": 1, "reference": 8}
 
 
 # --- JSON Lines and CSV -------------------------------------------------------------------------
@@ -343,13 +391,15 @@ def test_stats_json(kb: Kb, seeded_db: str) -> None:
 @pytest.mark.parametrize(
     ("args", "count"),
     [
-        (("sources",), 6),
+        (("sources",), 9),
         (("parties",), 3),
-        (("people",), 3),
+        (("metrics",), 9),
+        (("people",), 4),
         (("quotes",), 2),
-        (("figures",), 8),
-        (("events",), 13),
-        (("events", "--from", "2020"), 4),
+        (("figures",), 17),
+        (("figures", "--metric", "eu-share-of-foreign-trade"), 4),
+        (("events",), 14),
+        (("events", "--from", "2020"), 5),
     ],
 )
 def test_jsonl_is_the_json_array_one_object_a_line(
@@ -361,7 +411,9 @@ def test_jsonl_is_the_json_array_one_object_a_line(
     assert [json.loads(line) for line in lines] == array
 
 
-@pytest.mark.parametrize("command", ["sources", "parties", "people", "quotes", "figures", "events"])
+@pytest.mark.parametrize(
+    "command", ["sources", "parties", "metrics", "people", "quotes", "figures", "events"]
+)
 def test_csv_has_a_header_of_every_field_and_a_row_per_record(
     kb: Kb, seeded_db: str, command: str
 ) -> None:
@@ -393,7 +445,9 @@ def test_csv_keeps_quotes_verbatim(kb: Kb, seeded_db: str) -> None:
 def test_person_jsonl_and_csv_are_typed_records(kb: Kb, seeded_db: str) -> None:
     lines = ok(kb("person", "jankauskas", "--format", "jsonl", db=seeded_db)).splitlines()
     records = [json.loads(line) for line in lines]
-    assert [r["type"] for r in records] == ["person", "role"] + ["quote"] * 2 + ["figure"] * 4
+    assert [r["type"] for r in records] == (
+        ["person"] + ["role"] * 2 + ["quote"] * 2 + ["figure"] * 4 + ["event"]
+    )
     assert records[0] == {
         "type": "person",
         "id": records[0]["id"],
@@ -406,16 +460,16 @@ def test_person_jsonl_and_csv_are_typed_records(kb: Kb, seeded_db: str) -> None:
         csv.DictReader(io.StringIO(ok(kb("person", "jankauskas", "--format", "csv", db=seeded_db))))
     )
     assert [row["type"] for row in rows] == [r["type"] for r in records]
-    assert rows[2]["text"] == FIRST_QUOTE
+    assert rows[3]["text"] == FIRST_QUOTE
 
 
 def test_stats_jsonl_and_csv_are_flat(kb: Kb, seeded_db: str) -> None:
     lines = ok(kb("stats", "--format", "jsonl", db=seeded_db)).splitlines()
-    assert json.loads(lines[0]) == {"stat": "rows.sources", "value": 6}
+    assert json.loads(lines[0]) == {"stat": "rows.sources", "value": 9}
     assert {"stat": "events.first", "value": "1993-02-02"} in map(json.loads, lines)
     out = ok(kb("stats", "--format", "csv", db=seeded_db))
-    assert out.startswith("stat,value\nrows.sources,6\n")
-    assert "sources_by_kind.reference,5\n" in out
+    assert out.startswith("stat,value\nrows.sources,9\n")
+    assert "sources_by_kind.reference,8\n" in out
 
 
 # --- filters ------------------------------------------------------------------------------------
@@ -428,13 +482,19 @@ def test_stats_jsonl_and_csv_are_flat(kb: Kb, seeded_db: str) -> None:
         (("quotes", "--source", ARTICLE), AMBASSADOR_QUOTES),
         (("quotes", "--by", "alikhan-smailov"), []),
         (("quotes", "--by", "jankauskas", "--source", "kazinform-2018-02-01-devigne"), []),
-        (("figures", "--subject", "Republic of Kazakhstan", "--metric", "share"),
-         ["jjtv-eu-share-of-foreign-trade", "jjtv-eu-share-of-investment"]),
+        # A metric's figures in time order: the start of a period, or an as-of date.
+        (("figures", "--subject", "Republic of Kazakhstan", "--metric", "eu-share-of-investment"),
+         ["jjtv-eu-share-of-investment", "kazakhtv-2017-eu-share-of-investment",
+          "astanatimes-2023-eu-share-of-investment", "kazinform-2024-eu-share-of-investment"]),
         (("figures", "--subject", "EU"), []),
-        (("figures", "--metric", "AREAS"), ["jjtv-epca-areas"]),
+        (("figures", "--metric", "EPCA AREAS"), ["jjtv-epca-areas"]),  # an alias, any case
+        (("figures", "--source", ARTICLE, "--metric", "EU share of foreign trade"),
+         ["jjtv-eu-share-of-foreign-trade"]),
         (("events", "--from", "2015-12-21", "--to", "2020-03"),
          ["isdp-kz-eu-epca-signed", "tdmi-kz-eu-epca-in-force"]),
-        (("events", "--from", "2023-02-03"), ["jjtv-kz-eu-anniversary-events-planned"]),
+        (("events", "--from", "2023-02-03"),
+         ["jjtv-kz-eu-anniversary-events-planned",
+          "kazinform-kz-eu-dialogue-platform-15th-meeting"]),
         (("events", "--from", "2023-03", "--to", "2023-12-31"),
          ["jjtv-kz-eu-anniversary-events-planned"]),
         (("events", "--from", "1993-02-02", "--to", "1993-02"),
@@ -450,7 +510,7 @@ def test_filters(kb: Kb, seeded_db: str, args: tuple[str, ...], expected: list[s
     ("args", "message"),
     [
         (("quotes", "--by", "smailov"), "no quotes match"),
-        (("figures", "--metric", "tourism"), "no figures match"),
+        (("figures", "--subject", "EU"), "no figures match"),
         (("events", "--from", "2030"), "no events match"),
     ],
 )
@@ -463,7 +523,7 @@ def test_empty_results(kb: Kb, seeded_db: str, args: tuple[str, ...], message: s
 
 
 def test_empty_database(kb: Kb, empty_db: str) -> None:
-    for command in ("sources", "parties", "people", "quotes", "figures", "events"):
+    for command in ("sources", "parties", "metrics", "people", "quotes", "figures", "events"):
         result = kb(command, db=empty_db)
         assert result.exit_code == 0
         assert result.stdout == ""
@@ -487,6 +547,11 @@ def unknown(what: str, suggestion: str, listing: str) -> str:
          unknown("party 'Kazakstan'", "kazakhstan", "parties")),
         (("figures", "--source", "nowhere"),
          "Error: Unknown source 'nowhere'. `kb sources` lists them.\n"),
+        (("figures", "--metric", "investment"),
+         "Error: Unknown metric 'investment'. Did you mean: european-investment, "
+         "yearly-european-investment, eu-share-of-investment? `kb metrics` lists them.\n"),
+        (("figures", "--metric", "eu-share-of-foreing-trade"),
+         unknown("metric 'eu-share-of-foreing-trade'", "eu-share-of-foreign-trade", "metrics")),
         (("person", "kestutis"),
          unknown("person 'kestutis'", "kestutis-jankauskas", "people")),
         (("events", "--from", "1995-13"), f"Error: Not a date: '1995-13'. {DATE_FORMS}\n"),
@@ -530,7 +595,7 @@ def test_default_database_is_in_the_working_directory(
     assert as_json(kb("people", "--format", "json"))[0]["slug"] == "alikhan-smailov"
 
 
-@pytest.mark.parametrize("command", ["quotes", "figures", "events"])
+@pytest.mark.parametrize("command", ["quotes", "figures", "events", "metrics"])
 def test_list_commands_show_at_most_limit_rows_and_say_so(
     kb: Kb, seeded_db: str, command: str
 ) -> None:
@@ -542,3 +607,62 @@ def test_list_commands_show_at_most_limit_rows_and_say_so(
     table = kb(command, "--limit", "1", db=seeded_db).stdout
     assert table.endswith("\nShowing the first 1 rows; --limit N shows more, --limit 0 all.\n")
     assert json.loads(kb(command, "--format", "json", "--limit", "0", db=seeded_db).stdout) == every
+
+
+# --- a person two sources name --------------------------------------------------------------------
+
+ANNA_BERG = """\
+Anna Berg (anna-berg)
+aliases: Berg
+
+Roles, as each source states them (2)
+title                         party      source
+----------------------------  ---------  -----------------
+Trade Commissioner            The Union  example-report
+the Union's chief negotiator  The Union  example-follow-up
+
+Other names the sources print (1)
+name      source
+--------  -----------------
+Ana Berg  example-follow-up
+
+Quotes (1)
+source          quote
+--------------  ------------------
+example-report  Trade will double,
+
+Figures stated in their quotes (1)
+metric                            when  figure  value    source
+--------------------------------  ----  ------  -------  --------------
+Trade with the Union (Ruritania)        double  2 times  example-report
+
+Events they take part in (1)
+date        name                                       occurrence  source
+----------  -----------------------------------------  ----------  --------------
+2021-05-03  Ruritania and the Union sign a trade pact  happened    example-report
+"""
+
+
+def test_a_person_two_sources_name(kb: Kb, empty_db: str, tmp_path: Path) -> None:
+    # The documented example and its follow-up article: the follow-up's file adds a role of
+    # Anna Berg, the name it prints for her, and her part in the first article's signing.
+    ok(kb("load", str(write_example(tmp_path, follow_up=True)), db=empty_db))
+    assert ok(kb("person", "anna-berg", db=empty_db)) == ANNA_BERG
+    assert ok(kb("person", "Ana Berg", db=empty_db)) == ANNA_BERG  # found by the alias too
+    profile = as_json(kb("person", "anna-berg", "--format", "json", db=empty_db))
+    assert [(n["name"], n["source_slug"]) for n in profile["names"]] == [
+        ("Ana Berg", "example-follow-up")
+    ]
+    (signing,) = profile["events"]
+    assert signing["participants"] == [
+        {"type": "party", "slug": "ruritania", "name": "Ruritania", "role": None,
+         "source_slug": None},
+        {"type": "party", "slug": "the-union", "name": "The Union", "role": "signatory",
+         "source_slug": None},
+        {"type": "person", "slug": "anna-berg", "name": "Anna Berg", "role": "negotiator",
+         "source_slug": "example-follow-up"},
+    ]  # fmt: skip
+    records = ok(kb("person", "anna-berg", "--format", "jsonl", db=empty_db)).splitlines()
+    assert [json.loads(line)["type"] for line in records] == [
+        "person", "role", "role", "alias", "quote", "figure", "event"
+    ]  # fmt: skip

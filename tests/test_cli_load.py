@@ -28,6 +28,8 @@ PARTIES = """\
 parties:
   - {slug: ruritania, name: Ruritania, kind: country}
   - {slug: the-union, name: The Union, kind: organization, aliases: [Union]}
+metrics:
+  - {slug: trade-with-the-union, name: Trade with the Union, kind: multiplier, unit: times}
 """
 PEOPLE = """\
 people:
@@ -48,7 +50,7 @@ figures:
     source: example-report
     quote: berg-trade-will-double
     subject: ruritania
-    metric: trade between Ruritania and the Union
+    metric: trade-with-the-union
     kind: multiplier
     surface: double
     value: 2
@@ -108,14 +110,18 @@ def table(counts: dict[str, tuple[int, int, int, int, int]]) -> str:
 FIRST_LOAD = {
     "sources": (1, 0, 0, 0, 0),
     "parties": (2, 0, 0, 0, 0),
+    "metrics": (1, 0, 0, 0, 0),
     "people": (1, 0, 0, 0, 0),
     "roles": (1, 0, 0, 0, 0),
+    "aliases": (0, 0, 0, 0, 0),
     "quotes": (2, 0, 0, 0, 0),
     "figures": (1, 0, 0, 0, 0),
     "events": (1, 0, 0, 0, 0),
     "event_participants": (2, 0, 0, 0, 0),
 }
 UNCHANGED = {name: (0, 0, sum(n), 0, 0) for name, n in FIRST_LOAD.items()}
+# What a load that changes anything says of conflicts, when it adds and removes none.
+NO_CONFLICT = "Conflicts: this load adds none and removes none."
 
 
 @pytest.fixture(autouse=True)
@@ -145,7 +151,7 @@ def quote_texts(kb: Kb, db: Path) -> dict[str, str]:
 
 def test_first_load_inserts_everything(kb: Kb, data: Path, db: Path) -> None:
     out = ok(kb("load", str(data), db=db))
-    assert out == f"Loaded 2 files into {db}.\n\n{table(FIRST_LOAD)}\n"
+    assert out == f"Loaded 2 files into {db}.\n\n{table(FIRST_LOAD)}\n\n{NO_CONFLICT}\n"
     assert quote_texts(kb, db) == QUOTES
 
 
@@ -165,6 +171,7 @@ def test_dry_run_writes_nothing(kb: Kb, data: Path, db: Path) -> None:
     out = ok(kb("load", str(data), "--dry-run", db=db))
     assert out == (
         f"Dry run: checked 2 files against {db}; nothing was written.\n\n{table(FIRST_LOAD)}\n"
+        "\nConflicts: this load would add none and remove none.\n"
     )
     assert not db.exists()  # a dry run never creates the database
     ok(kb("load", str(data), db=db))
@@ -200,12 +207,14 @@ def test_records_missing_from_the_files_are_kept_unless_pruned(
     assert "quotes                     0        0          1        1        1" in would
     assert would.endswith(
         "\nWould delete (--prune): records no longer in the files\n  quotes: berg-we-shall-see\n"
+        "\nConflicts: this load would add none and remove none.\n"
     )
     assert set(quote_texts(kb, db)) == set(QUOTES)
 
     pruned = ok(kb("load", str(data), "--prune", db=db))
     assert pruned.endswith(
         "\nDeleted (--prune): records no longer in the files\n  quotes: berg-we-shall-see\n"
+        f"\n{NO_CONFLICT}\n"
     )
     assert set(quote_texts(kb, db)) == {"berg-trade-will-double"}
     again = ok(kb("load", str(data), "--prune", db=db))
@@ -226,6 +235,7 @@ def test_load_report_as_json(kb: Kb, data: Path, db: Path) -> None:
         "deleted": 0,
     }
     assert list(report["tables"]) == list(FIRST_LOAD)
+    assert report["conflicts"] == {"complete": True, "added": [], "removed": []}
     again = json.loads(ok(kb("load", str(data), "--dry-run", "--format", "json", db=db)))
     assert (again["dry_run"], again["changed"]) == (True, False)
 
@@ -262,7 +272,7 @@ def test_load_one_file_with_references_in_the_database(kb: Kb, data: Path, db: P
 
 def test_load_without_path_loads_the_bundled_collection(kb: Kb, db: Path) -> None:
     out = ok(kb("load", db=db))
-    assert out.startswith(f"Loaded 3 files into {db}.\n")
+    assert out.startswith(f"Loaded 7 files into {db}.\n")
     assert "quotes                     2        0          0        0        0" in out
     assert db.exists()
 
@@ -274,8 +284,10 @@ def test_validate_prints_counts_and_ok(kb: Kb, data: Path) -> None:
         "------------------  -------\n"
         "sources                   1\n"
         "parties                   2\n"
+        "metrics                   1\n"
         "people                    1\n"
         "roles                     1\n"
+        "aliases                   0\n"
         "quotes                    2\n"
         "figures                   1\n"
         "events                    1\n"
@@ -308,7 +320,7 @@ def test_validate_lists_every_problem(kb: Kb, data: Path) -> None:
 
 def test_validate_the_bundled_collection(kb: Kb) -> None:
     out = ok(kb("validate"))
-    assert out.endswith("\nok: 3 files, no problems\n")
+    assert out.endswith("\nok: 7 files, no problems\n")
     assert "quotes                    2\n" in out
 
 

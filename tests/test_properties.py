@@ -42,9 +42,9 @@ RECORDS: list[tuple[str, dict[str, Any]]] = [
     for record in records
 ]
 # Fields that name another record, at the top of a record or inside a role or participant.
-REFERENCES = {"source", "speaker", "quote", "subject", "same_as", "party", "person"}
+REFERENCES = {"source", "speaker", "quote", "subject", "metric", "same_as", "party", "person"}
 # Text stored as written, not grounded in the source: garbling it may still load.
-FREE_TEXT = {"title", "outlet", "name", "metric", "role", "base"}
+FREE_TEXT = {"title", "outlet", "name", "role", "base"}
 # Characters that trouble parsers, grounding or databases, and any other (no surrogates).
 TROUBLE = st.sampled_from([*"\"'“”\x00\u00a0\n\r\t:#-{}[]*&!|>,?%@`\\", "\ufeff", "\u2028"])
 CHARACTER = st.one_of(TROUBLE, st.characters(exclude_categories=("Cs",)))
@@ -198,7 +198,7 @@ def check_round_trip(records: list[tuple[str, dict[str, Any]]], url: str) -> Non
     for slug, record in written.get("figure", {}).items():
         row = figures[slug]
         assert normalise(row["surface"]) == normalise(record["surface"])
-        assert (row["metric"], row["value"], row["unit"]) == (
+        assert (row["metric_slug"], row["value"], row["unit"]) == (
             record["metric"],
             float(record["value"]),  # stored as REAL: 10**30 comes back as 1e30
             record["unit"],

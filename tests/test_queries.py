@@ -80,6 +80,16 @@ def build_sample(engine: Engine) -> None:
             [{"person_id": 1, "title": "Trade Commissioner", "party_id": 2, "source_id": 1,
               **evidence("said Anna Berg")}],
         )  # fmt: skip
+        c.execute(
+            insert(tables["aliases"]),
+            [
+                {"party_id": 2, "person_id": None, "name": "Unión", "source_id": 2,
+                 "name_start": 0, "name_end": 2},
+                {"party_id": None, "person_id": 3, "name": "D. Quiet", "source_id": 2,
+                 "name_start": 0, "name_end": 2},
+            ],
+        )  # fmt: skip
+        c.execute(insert(tables["metrics"]), METRICS)
         c.execute(insert(tables["quotes"]), [quote(1, "double", "Trade will double,", 1)])
         c.execute(insert(tables["quotes"]), [quote(2, "not-all", "Not 100% of it,", 2)])
         c.execute(insert(tables["figures"]), figures())
@@ -123,14 +133,24 @@ def quote(number: int, slug: str, words: str, speaker: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
+METRICS = [
+    {"id": 1, "slug": "trade-growth", "name": "Trade with the Union", "kind": "multiplier",
+     "unit": "times", "aliases": ["bilateral trade"], "description": None},
+    {"id": 2, "slug": "share-of-trade", "name": "Share of trade (100% basis)", "kind": "share",
+     "unit": "percent", "aliases": [], "description": None},
+    {"id": 3, "slug": "trade-share", "name": "Trade_share", "kind": "share", "unit": "percent",
+     "aliases": ["share of the trade"], "description": "What share of trade."},
+]  # fmt: skip
+
+
 def figures() -> list[dict[str, Any]]:
     """A figure in Anna Berg's quote, one in Carl Berg's, one in the narration."""
     rows = [
-        ("trade-doubles", 1, 1, "trade between Ruritania and the Union", "double",
+        ("trade-doubles", 1, 1, 1, "double",
          "“Trade will double,” said Anna Berg.", "multiplier", 2.0, "times"),
-        ("not-all", 2, None, "share of trade (100% basis)", "100%",
+        ("not-all", 2, None, 2, "100%",
          "“Not 100% of it,” said Carl Berg.", "share", 100.0, "percent"),
-        ("trade-share", None, 1, "Trade_share of Ruritania", "40 percent",
+        ("trade-share", None, 1, 3, "40 percent",
          "Trade_share rose to 40 percent.", "share", 40.0, "percent"),
     ]  # fmt: skip
     out = []
@@ -139,7 +159,7 @@ def figures() -> list[dict[str, Any]]:
         out.append(
             {
                 "slug": slug, "source_id": 1, "quote_id": quote_id, "subject_id": subject,
-                "metric": metric, "kind": kind, "surface": surface, "value": value, "unit": unit,
+                "metric_id": metric, "kind": kind, "surface": surface, "value": value, "unit": unit,
                 "qualifier": "exact", "base": None, "period_start": None,
                 "period_start_precision": None, "period_start_inferred": False,
                 "period_end": "1995", "period_end_precision": "year", "period_end_inferred": True,
@@ -262,9 +282,18 @@ def test_figure_rows_carry_spans_subject_quote_and_speaker(sample: Connection) -
     assert (doubles["subject_slug"], doubles["subject_name"]) == ("ruritania", "Ruritania")
     assert (doubles["quote_slug"], doubles["speaker_slug"]) == ("double", "anna-berg")
     assert doubles["speaker_name"] == "Anna Berg"
+    assert (doubles["metric_slug"], doubles["metric_name"]) == (
+        "trade-growth",
+        "Trade with the Union",
+    )
     narration = rows["trade-share"]
     assert (narration["quote_slug"], narration["speaker_slug"]) == (None, None)
     assert rows["not-all"]["subject_slug"] is None
+    assert (narration["as_of"], narration["as_of_precision"], narration["as_of_inferred"]) == (
+        None,
+        None,
+        False,
+    )
 
 
 @pytest.mark.parametrize(
@@ -273,17 +302,24 @@ def test_figure_rows_carry_spans_subject_quote_and_speaker(sample: Connection) -
         ({}, ["trade-doubles", "not-all", "trade-share"]),
         ({"subject": "Republic of Ruritania"}, ["trade-doubles", "trade-share"]),
         ({"subject": "union"}, []),
-        ({"metric": "TRADE"}, ["trade-doubles", "not-all", "trade-share"]),
-        ({"metric": "100%"}, ["not-all"]),  # % is a character here, not a wildcard
-        ({"metric": "e_s"}, ["trade-share"]),  # and so is _
-        ({"metric": "%"}, ["not-all"]),
-        ({"metric": "x' OR '1'='1"}, []),
-        ({"metric": "trade", "subject": "ruritania", "source": "alpha-news"},
-         ["trade-doubles", "trade-share"]),
+        ({"metric": "trade-growth"}, ["trade-doubles"]),  # a metric by slug,
+        ({"metric": "SHARE OF TRADE (100% basis)"}, ["not-all"]),  # name (any case),
+        ({"metric": "share of the trade"}, ["trade-share"]),  # or alias
+        ({"metric": "trade_share", "subject": "ruritania", "source": "alpha-news"},
+         ["trade-share"]),
+        ({"metric": "trade-growth", "subject": "union"}, []),
     ],
 )  # fmt: skip
 def test_figure_filters(sample: Connection, filters: dict[str, str], expected: list[str]) -> None:
     assert slugs(queries.figures(sample, **filters)) == expected
+
+
+def test_names_a_source_prints_name_people_and_parties(sample: Connection) -> None:
+    # "D. Quiet" and "Unión" are in the aliases table only: another source's spellings.
+    assert queries.person(sample, "d. quiet")["slug"] == "dora-quiet"
+    assert slugs(queries.figures(sample, subject="UNIÓN")) == []  # no error: it is the Union
+    with pytest.raises(KbError, match="Did you mean: dora-quiet"):
+        queries.person(sample, "D. Quit")
 
 
 def test_filters_travel_as_bound_parameters(
@@ -295,7 +331,10 @@ def test_filters_travel_as_bound_parameters(
     event.listen(engine, "before_cursor_execute", lambda *a: seen.append((a[2], a[3])))
     value = "x' OR '1'='1"
     with engine.connect() as connection:
-        assert queries.figures(connection, metric=value) == []
+        with pytest.raises(KbError, match="Unknown metric"):
+            queries.figures(connection, metric=value)
+        with pytest.raises(KbError, match="Unknown person"):
+            queries.quotes(connection, by=value)
         assert queries.events(connection, date_from="1995-03") != []
     assert seen
     assert not any(value in statement or "1995-03" in statement for statement, _ in seen)
@@ -331,12 +370,15 @@ def test_event_rows_carry_precision_inferred_flag_and_participants(sample: Conne
     assert rows["talks-began"]["date_inferred"] is True
     assert TEXT[signed["evidence_start"] : signed["evidence_end"]] == signed["evidence"]
     assert signed["participants"] == [
-        {"type": "party", "slug": "ruritania", "name": "Ruritania", "role": "signatory"},
-        {"type": "party", "slug": "the-union", "name": "The Union", "role": "signatory"},
-    ]
+        {"type": "party", "slug": "ruritania", "name": "Ruritania", "role": "signatory",
+         "source_slug": None},
+        {"type": "party", "slug": "the-union", "name": "The Union", "role": "signatory",
+         "source_slug": None},
+    ]  # fmt: skip
     assert rows["pact-in-force"]["participants"] == [
-        {"type": "person", "slug": "anna-berg", "name": "Anna Berg", "role": None}
-    ]
+        {"type": "person", "slug": "anna-berg", "name": "Anna Berg", "role": None,
+         "source_slug": None}
+    ]  # fmt: skip
     assert rows["review-planned"]["participants"] == []
     assert (signed["source_slug"], signed["same_as_slug"]) == ("alpha-news", None)
 
@@ -431,6 +473,7 @@ def test_person_profile(sample: Connection) -> None:
 def test_person_without_facts_and_ambiguous_names(sample: Connection) -> None:
     dora = queries.person(sample, "dora-quiet")
     assert (dora["roles"], dora["quotes"], dora["figures"], dora["events"]) == ([], [], [], [])
+    assert [(n["name"], n["source_slug"]) for n in dora["names"]] == [("D. Quiet", "beta-ref")]
     with pytest.raises(KbError, match="'Berg' names more than one person: anna-berg, carl-berg"):
         queries.person(sample, "Berg")
 
@@ -454,13 +497,26 @@ def test_parties_with_figure_counts(sample: Connection) -> None:
     ]
 
 
+def test_metrics_with_figure_and_source_counts(sample: Connection) -> None:
+    rows = queries.metrics(sample)
+    assert [(r["slug"], r["figure_count"], r["source_count"]) for r in rows] == [
+        ("share-of-trade", 1, 1),
+        ("trade-growth", 1, 1),
+        ("trade-share", 1, 1),
+    ]
+    assert columns("metrics") <= set(rows[0])
+    assert slugs(queries.metrics(sample, limit=1)) == ["share-of-trade"]
+
+
 def test_stats(sample: Connection) -> None:
     assert queries.stats(sample) == {
         "rows": {
             "sources": 2,
             "parties": 2,
+            "metrics": 3,
             "people": 3,
             "roles": 1,
+            "aliases": 2,
             "quotes": 2,
             "figures": 3,
             "events": 6,
@@ -614,10 +670,10 @@ def test_reading_does_not_wait_for_a_writer(
 
 
 def test_the_light_tables_match_the_models_column_for_column() -> None:
-    """kb.queries.common defines light tables (no ORM import on the read path): they must
-    stay what kb.models declares, with the same column types."""
+    """kb.tables defines light tables (no ORM import on the read path): they must stay what
+    kb.models declares, with the same column types."""
     from kb.models import Base
-    from kb.queries.common import TABLES
+    from kb.tables import TABLES
 
     assert set(TABLES) == set(Base.metadata.tables)
     for name, light in TABLES.items():

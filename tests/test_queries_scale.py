@@ -11,18 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import String, insert, literal, select
+from sqlalchemy import insert
 from sqlalchemy.engine import Connection, Engine
 
 from kb import queries
-from kb.conflicts import KEYS_PER_SELECT, _disagreeing, conflicts, metric_key, metric_keys
 from kb.errors import KbError
 from kb.models import PRECISION_LENGTHS, Base
 from kb.queries.common import matching, people_named, person_ids, source_ids, sources_named
+from kb.queries.conflicts import conflicts
 
 EngineFor = Callable[[str | Path], Engine]
-# What decides a conflict of a figure: id, slug, first day, last day, low, high.
-Side = tuple[int, str, str | None, str | None, float | None, float | None]
 
 
 @pytest.fixture
@@ -37,6 +35,7 @@ LISTS: dict[str, Callable[..., list[dict[str, Any]]]] = {
     "quotes --by": lambda c, **o: queries.quotes(c, by="Jankauskas", **o),
     "figures": queries.figures,
     "figures --subject": lambda c, **o: queries.figures(c, subject="kazakhstan", **o),
+    "figures --metric": lambda c, **o: queries.figures(c, metric="eu-share-of-investment", **o),
     "events": queries.events,
     "events --from": lambda c, **o: queries.events(c, date_from="2000", **o),
     "events --from --to": lambda c, **o: queries.events(c, date_from="1995", date_to="2015", **o),
@@ -89,7 +88,11 @@ def test_names_that_name_no_one_are_errors(seeded: Connection, typed: str) -> No
 # --- conflict marks ------------------------------------------------------------------------------
 
 QUALIFIERS = ("exact", "about", "almost", "more_than", "at_least", "less_than", "at_most")
-METRICS = ("EU investment", "eu  INVESTMENT", "trade", " Trade\t")
+# Two metrics of amounts (in any currency); figures name them by id.
+METRICS = [
+    {"id": 1, "slug": "eu-investment", "name": "EU investment", "kind": "amount", "aliases": []},
+    {"id": 2, "slug": "trade", "name": "Trade", "kind": "amount", "aliases": ["bilateral trade"]},
+]
 
 
 def random_date(rng: random.Random) -> tuple[str | None, str | None]:
@@ -102,7 +105,8 @@ def random_date(rng: random.Random) -> tuple[str | None, str | None]:
 
 
 def random_figures(count: int, seed: int) -> list[dict[str, Any]]:
-    """Figures of two subjects and none, a few metrics, units, qualifiers and periods."""
+    """Figures of two subjects and none, two metrics, a few units, qualifiers, periods and
+    as-of dates."""
     rng = random.Random(seed)
     rows = []
     for n in range(count):
@@ -110,15 +114,20 @@ def random_figures(count: int, seed: int) -> list[dict[str, Any]]:
         end, end_precision = random_date(rng)
         if start and end and start > end:
             start, start_precision, end, end_precision = end, end_precision, start, start_precision
+        as_of, as_of_precision = random_date(rng) if rng.random() < 0.3 else (None, None)
+        if as_of is not None:
+            start = start_precision = end = end_precision = None
         rows.append(
             {
                 "slug": f"figure-{n:03d}", "source_id": 1 + n % 2,
-                "subject_id": rng.choice((1, 2, None)), "metric": rng.choice(METRICS),
-                "kind": "amount", "surface": "x", "unit": rng.choice(("USD", "USD", "unknown")),
+                "subject_id": rng.choice((1, 2, None)), "metric_id": rng.choice((1, 2)),
+                "kind": "amount", "surface": "x",
+                "unit": rng.choice(("USD", "USD", "EUR", "unknown")),
                 "value": rng.choice((100.0, 105.0, 150.0, -20.0, 0.0)),
                 "qualifier": rng.choice(QUALIFIERS), "period_start": start,
                 "period_start_precision": start_precision, "period_end": end,
-                "period_end_precision": end_precision, "evidence": "x",
+                "period_end_precision": end_precision, "as_of": as_of,
+                "as_of_precision": as_of_precision, "evidence": "x",
                 "evidence_start": 0, "evidence_end": 1 + n, "surface_start": 0,
                 "surface_end": 1 + n % 3,
             }
@@ -140,6 +149,7 @@ def build_figures(engine: Engine, rows: list[dict[str, Any]]) -> None:
             [{"slug": slug, "name": slug, "kind": "country", "aliases": []}
              for slug in ("ruritania", "freedonia")],
         )  # fmt: skip
+        connection.execute(insert(tables["metrics"]), METRICS)
         connection.execute(insert(tables["figures"]), rows)
 
 
@@ -200,8 +210,7 @@ def test_a_subject_page_is_the_page_of_its_filtered_list(
     build_figures(engine, random_figures(160, seed=7))
     with engine.connect() as connection:
         for subject, party_id in (("ruritania", 1), ("freedonia", 2)):
-            for options in ({}, {"metric": "INVEST"}, {"metric": "\t"}, {"source": "alpha"},
-                            {"metric": "trade", "source": "beta"}):  # fmt: skip
+            for options in ({}, {"source": "alpha"}, {"source": "beta"}):
                 whole = queries.figures(connection, subject=subject, **options)
                 expected = [
                     row for row in queries.figures(connection, **options)
@@ -222,55 +231,19 @@ def test_a_subject_without_figures_lists_none(empty_db: str, engine_for: EngineF
         assert queries.figures(connection, subject="freedonia", limit=5) == []
 
 
-def test_metric_keys_are_what_sql_computes_for_each_row(
+def test_figures_of_a_metric_are_marked_as_kb_conflicts_finds(
     empty_db: str, engine_for: EngineFor
 ) -> None:
-    # More distinct metrics than one select takes, spelled with every kind of whitespace.
-    spellings = ["EU investment", "eu  INVESTMENT", " Trade\t", "trade", "a\u00a0b\r\nc", "x"]
-    metrics = spellings + [f"Metric  {n}\n" for n in range(KEYS_PER_SELECT + 30)]
-    with engine_for(empty_db).connect() as connection:
-        keys = metric_keys(connection, metrics)
-        for metric in metrics:
-            per_row = connection.execute(select(metric_key(literal(metric, String())))).scalar()
-            assert keys[metric] == per_row, metric
-    assert keys["EU investment"] == keys["eu  INVESTMENT"] == "eu investment"
-    assert keys[" Trade\t"] == "trade"
-
-
-def disagree(a: Side, b: Side, tolerance: float) -> bool:
-    """The conflict rule between two figures of a group, written plainly (as figure_pairs()
-    states it in SQL): periods that overlap, ranges whose nearest values are too far apart."""
-    _, _, a_first, a_last, a_low, a_high = a
-    _, _, b_first, b_last, b_low, b_high = b
-    if a_first is not None and b_last is not None and a_first > b_last:
-        return False
-    if b_first is not None and a_last is not None and b_first > a_last:
-        return False
-    if a_high is not None and b_low is not None and a_high < b_low:
-        return (b_low - a_high) / max(abs(a_high), abs(b_low)) > tolerance
-    if b_high is not None and a_low is not None and b_high < a_low:
-        return (a_low - b_high) / max(abs(b_high), abs(a_low)) > tolerance
-    return False
-
-
-def test_pairing_in_python_is_the_plain_rule() -> None:
-    rng = random.Random(11)
-    # Zeros, infinities, extremes, and pairs on either side of a tolerance (1 and 2 are
-    # 50 % apart; 1 and 2.0000001 just more).
-    values = (0.0, -0.0, 1.0, -1.0, 2.0, 2.0000001, -2.0000001, 90.0, 100.0, -100.0, -111.1,
-              1e-300, -1e300, float("inf"), -float("inf"), 5e-324, 0.1 + 0.2, 0.3)  # fmt: skip
-    days = (None, "1995-01-01", "1995-12-31", "1996-06-15")
-    sides: list[Side] = []
-    for n in range(400):
-        value = rng.choice(values) if n % 2 else rng.uniform(-1e6, 1e6)
-        low, high = value, value
-        if rng.random() < 0.3:
-            low = None
-        elif rng.random() < 0.3:
-            high = None
-        first, last = sorted((rng.choice(days) or "", rng.choice(days) or ""))
-        sides.append((n, f"f{n}", first or None, last or None, low, high))
-    for tolerance in (0.0, 0.1, 0.5, 1.5):
-        for side in sides:
-            expected = [o[1] for o in sides if o[0] != side[0] and disagree(side, o, tolerance)]
-            assert _disagreeing(side, sides, tolerance) == expected, (side, tolerance)
+    # kb figures --metric lists the metric's figures in time order: its marks are the same.
+    engine = engine_for(empty_db)
+    build_figures(engine, random_figures(160, seed=9))
+    with engine.connect() as connection:
+        expected = marks_from_pairs(connection)
+        for metric, subject in (("eu-investment", None), ("Bilateral Trade", "ruritania")):
+            rows = queries.figures(connection, metric=metric, subject=subject)
+            assert rows and {row["metric_id"] for row in rows} == {1 if "eu" in metric else 2}
+            assert {
+                row["slug"]: set(row["conflicts_with"]) for row in rows if row["in_conflict"]
+            } == {
+                row["slug"]: set(expected[row["slug"]]) for row in rows if row["slug"] in expected
+            }

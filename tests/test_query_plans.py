@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import closing
@@ -26,13 +27,15 @@ from sqlalchemy.engine import Connection, Engine
 from kb import queries
 from kb.db import make_engine
 from kb.loader import load
+from kb.queries.conflicts.changes import ConflictWatch, Look
 from kb.search.run import search
 
 REPO = Path(__file__).resolve().parent.parent
 BENCHMARKS = REPO / "benchmarks"
 FACTS = 2000
-# Parties are countries and organizations: a short list that a name lookup reads whole.
-READ_WHOLE = {"parties"}
+# Parties are countries and organizations, metrics what figures measure: short lists that a
+# name lookup reads whole.
+READ_WHOLE = {"parties", "metrics"}
 # What the plans may scan without reading a table: CTEs and subqueries (their own plans are
 # checked), one constant row, and full-text indexes searched with MATCH.
 SQLITE_SCAN = re.compile(r"SCAN (?P<name>\S+)(?P<rest>.*)")
@@ -98,9 +101,10 @@ def names(engine: Engine) -> dict[str, str]:
     with engine.connect() as connection:
         person = connection.execute(text("SELECT slug, name FROM people ORDER BY id")).first()
         party = connection.execute(text("SELECT slug, name FROM parties ORDER BY id")).first()
-    assert person is not None and party is not None
+        metric = connection.execute(text("SELECT slug FROM metrics ORDER BY id")).scalar()
+    assert person is not None and party is not None and metric is not None
     return {"person": person.slug, "person_name": person.name, "party": party.slug,
-            "party_name": party.name}  # fmt: skip
+            "party_name": party.name, "metric": metric}  # fmt: skip
 
 
 def commands(found: dict[str, str]) -> dict[str, Callable[[Connection], Any]]:
@@ -121,7 +125,10 @@ def commands(found: dict[str, str]) -> dict[str, Callable[[Connection], Any]]:
                 c, subject=found["party_name"], limit=n
             ),
             f"figures --subject --metric, limit {limit}": lambda c, n=limit: queries.figures(
-                c, subject=found["party"], metric="a", limit=n
+                c, subject=found["party"], metric=found["metric"], limit=n
+            ),
+            f"figures --metric, limit {limit}": lambda c, n=limit: queries.figures(
+                c, metric=found["metric"], limit=n
             ),
             f"events --from --to, limit {limit}": lambda c, n=limit: queries.events(
                 c, date_from="2001-03", date_to="2003", limit=n
@@ -195,6 +202,82 @@ def test_a_subjects_figures_are_read_from_their_index(loaded: Engine) -> None:
     assert all(index in plan for plan in plans for index in used), plans
 
 
+class PlannedWatch(ConflictWatch):
+    """A load's conflict observer that has the database plan each statement it runs (on the
+    load's own connection, where the staging and temporary tables are)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plans: list[tuple[str, list[str]]] = []
+        self.watching = False
+
+    def __call__(self, connection: Connection) -> Look:
+        """Look as ConflictWatch does, planning every SELECT it runs."""
+
+        def plan(conn: Any, _cursor: Any, sql: str, parameters: Any, *_rest: Any) -> None:
+            if self.watching or not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                return
+            self.watching = True
+            try:
+                self.plans.append((sql, _plan_on(conn, sql, parameters)))
+            finally:
+                self.watching = False
+
+        event.listen(connection, "before_cursor_execute", plan)
+        try:
+            return super().__call__(connection)
+        finally:
+            event.remove(connection, "before_cursor_execute", plan)
+
+
+def _plan_on(connection: Connection, sql: str, parameters: Any) -> list[str]:
+    """The plan of `sql` on `connection` itself (PostgreSQL: with sequential scans off)."""
+    if connection.dialect.name == "sqlite":
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters).all()
+        return [row[3] for row in plan]
+    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    lines = [row[0] for row in connection.exec_driver_sql(f"EXPLAIN {sql}", parameters)]
+    connection.exec_driver_sql("SET LOCAL enable_seqscan = on")
+    return lines
+
+
+# The load's own tables, which the observer reads whole on purpose: what the load writes.
+LOAD_TABLES = re.compile(r"kb_stage_\w+|kb_watch_\w+")
+
+
+def test_a_loads_conflict_watch_reads_no_whole_table(
+    loaded: Engine, collection: Path, tmp_path: Path
+) -> None:
+    # One figure's value edited: the observer reads that figure's group and the staged rows,
+    # never a whole table of the database.
+    edited = Path(shutil.copytree(collection, tmp_path / "edited"))
+    facts = edited / "facts.jsonl"
+    lines = facts.read_text(encoding="utf-8").splitlines()
+    index = next(i for i, line in enumerate(lines) if '"type": "figure"' in line)
+    record = json.loads(lines[index])
+    lines[index] = json.dumps({**record, "value": record["value"] * 3})
+    facts.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    watch = PlannedWatch()
+    report = load(loaded, edited, seeds_dir=collection.parent / "seeds", observe=watch)
+    assert report.tables["figures"].updated == 1
+    assert watch.plans
+    problems = {}
+    for sql, lines in watch.plans:
+        if loaded.dialect.name == "sqlite":
+            scans = [SQLITE_SCAN.match(line) for line in lines]
+            names = [m["name"] for m in scans if m and not FTS_MATCH.match(m["rest"])]
+        else:
+            names = [m["name"] for m in map(PG_SCAN.search, lines) if m]
+        derived = {name for pair in DERIVED.findall(sql) for name in pair if name}
+        whole = [
+            name for name in names
+            if name not in derived | READ_WHOLE | {"CONSTANT"} and not LOAD_TABLES.fullmatch(name)
+        ]  # fmt: skip
+        if whole:
+            problems[" ".join(sql.split())[:200]] = whole
+    assert problems == {}
+
+
 def test_a_plan_that_reads_a_table_is_caught(loaded: Engine) -> None:
     # The check itself: an unindexed filter reads the whole table.
     sql = "SELECT id FROM quotes WHERE kind = 'direct'"
@@ -249,9 +332,11 @@ def test_the_query_benchmark_runs(tmp_path: Path) -> None:
     assert set(result["results"]) == {
         "quotes --by --limit 5",
         "figures --subject --limit 5",
+        "figures --metric --limit 5",
         "events --from --to --limit 5",
         "quotes --by (no limit)",
         "figures --subject (no limit)",
+        "figures --metric (no limit)",
         "events --from --to (no limit)",
         "search, one word",
         "search, two words",

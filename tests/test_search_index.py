@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlite_utils
@@ -90,14 +91,25 @@ def test_every_hit_type_has_an_index() -> None:
     assert sorted(HIT_TYPES.values()) == sorted(FTS_TABLES)
 
 
-def test_the_migration_indexes_what_fts_tables_says() -> None:
-    path = migrations_dir() / "versions" / "0002_full_text_search.py"
-    spec = importlib.util.spec_from_file_location("migration_0002", path)
+def migration(name: str) -> Any:
+    """The module of a migration in migrations/versions/."""
+    path = migrations_dir() / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"migration_{name}", path)
     assert spec is not None and spec.loader is not None
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
-    assert migration.FTS_TABLES == FTS_TABLES
-    assert set(migration.PG_DOCUMENTS) == set(FTS_TABLES)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_migrations_index_what_fts_tables_says() -> None:
+    # 0002 indexed five tables; 0006 indexes figures without their metric (now a record) and
+    # adds the metrics themselves.
+    first, shared_metrics = migration("0002_full_text_search"), migration("0006_shared_metrics")
+    indexed = dict(first.FTS_TABLES)
+    indexed["figures"] = shared_metrics.FIGURES_FTS
+    indexed["metrics"] = shared_metrics.METRICS_FTS
+    assert indexed == FTS_TABLES
+    assert set(first.PG_DOCUMENTS) | set(shared_metrics.PG_DOCUMENTS) == set(FTS_TABLES)
 
 
 def test_autogenerate_leaves_out_only_the_index() -> None:

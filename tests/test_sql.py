@@ -21,9 +21,10 @@ name
 --------------------
 Alikhan Smailov
 Kestutis Jankauskas
+Olzhas Bektenov
 Ursula von der Leyen
 """
-PEOPLE_CSV = "name\nAlikhan Smailov\nKestutis Jankauskas\nUrsula von der Leyen\n"
+PEOPLE_CSV = "name\nAlikhan Smailov\nKestutis Jankauskas\nOlzhas Bektenov\nUrsula von der Leyen\n"
 
 BY_SPEAKER = (
     "SELECT slug, kind, text_start FROM quotes_view WHERE speaker_slug = :who ORDER BY text_start"

@@ -18,6 +18,9 @@ COMMANDS = {
     "validate": Lazy("kb.cli.load:validate", "Check data files without touching a database."),
     "sources": Lazy("kb.cli.browse:sources", "List the source documents."),
     "parties": Lazy("kb.cli.browse:parties", "List the countries and organizations."),
+    "metrics": Lazy(
+        "kb.cli.browse:metrics", "List the metrics: what figures measure, shared by every source."
+    ),
     "people": Lazy("kb.cli.browse:people", "List the people named in the sources."),
     "person": Lazy("kb.cli.browse:person", "Show one person's roles, quotes, figures and events."),
     "quotes": Lazy("kb.cli.browse:quotes", "List quotes verbatim, with speaker and source."),
@@ -31,7 +34,7 @@ COMMANDS = {
     "check": Lazy("kb.cli.check:check", "Audit the database; exit status 1 when any check fails."),
     "search": Lazy(
         "kb.cli.search:search",
-        "Search quotes, figures, events, source titles and people's names, best match first.",
+        "Search quotes, figures, events, source titles, people's and metrics' names, best first.",
     ),
     "draft": Lazy(
         "kb.cli.draft:draft",

@@ -1,4 +1,4 @@
-"""Read commands: sources, parties, people, person, quotes, figures, events, stats."""
+"""Read commands: sources, parties, metrics, people, person, quotes, figures, events, stats."""
 
 from __future__ import annotations
 
@@ -39,6 +39,24 @@ def parties(db: str | None, fmt: str) -> None:
     emit(rows, fmt, views.PARTIES, empty="no parties")
 
 
+@click.command(epilog=examples("kb metrics", "kb metrics --format json --limit 10"))
+@limit_option
+@read_options
+def metrics(limit: int, db: str | None, fmt: str) -> None:
+    """List the metrics: what figures measure, shared by every source.
+
+    Each metric shows its slug, name, the kind and unit of its figures (an amount without a
+    unit may be in any currency), how many figures name it and how many sources state them.
+    kb figures --metric SLUG shows every source's value for one of them side by side.
+    """
+    from kb import queries
+
+    with reading(db) as connection:
+        rows = queries.metrics(connection, limit=fetch_limit(limit))
+    rows, more = cut(rows, limit)
+    emit(rows, fmt, views.METRICS, empty="no metrics: load some with `kb load`", more=more)
+
+
 @click.command(epilog=examples("kb people", "kb people --format jsonl"))
 @read_options
 def people(db: str | None, fmt: str) -> None:
@@ -61,9 +79,11 @@ def people(db: str | None, fmt: str) -> None:
 def person(slug: str, db: str | None, fmt: str) -> None:
     """Show one person's roles, quotes, figures and events.
 
-    SLUG is the person's slug, full name or alias (case does not matter). The figures are those
-    stated in the person's quotes. JSON gives one object; JSON Lines and CSV give one record
-    per line, tagged with its type (person, role, quote, figure, event).
+    SLUG is the person's slug, full name or alias (case does not matter). Each role names the
+    source that states it, and other names of the person as sources print them are listed
+    with their sources. The figures are those stated in the person's quotes. JSON gives one
+    object; JSON Lines and CSV give one record per line, tagged with its type (person, role,
+    alias, quote, figure, event).
     """
     from kb import queries
 
@@ -95,12 +115,15 @@ def quotes(by: str | None, source: str | None, limit: int, db: str | None, fmt: 
 
 @click.command(
     epilog=examples(
-        "kb figures --subject kazakhstan --metric investment",
+        "kb figures --metric eu-share-of-foreign-trade",
+        "kb figures --subject kazakhstan --metric 'European investment'",
         "kb figures --source jjtv-kazakhstan-eu-30-years --format csv",
     )
 )
 @click.option("--subject", metavar="PARTY", help="Party the figure is about: slug, name or alias.")
-@click.option("--metric", metavar="TEXT", help="Words in the metric (any case).")
+@click.option(
+    "--metric", metavar="METRIC", help="What the figure measures: slug, name or alias (kb metrics)."
+)
 @click.option("--source", metavar="SLUG", help="Only figures stated in this source.")
 @limit_option
 @read_options
@@ -114,9 +137,14 @@ def figures(
 ) -> None:
     """List the figures (numbers) the sources state.
 
-    Each shows what it measures, the number as printed, and its parsed value and unit; a
-    qualifier says whether the text gives it as exact, about, almost, more than... JSON adds
-    subject, period, base, the quote and speaker that state it, and the spans.
+    Each shows what it measures and of whom, when (a level as of a date, or a quantity over a
+    period), the number as printed with its qualifier (about, almost, more than...), its
+    parsed value and unit, who states it and where; rows in conflict are marked (kb conflicts
+    says why). A narrow terminal shows fewer columns: JSON, JSON Lines and CSV carry every
+    field (metric slug and name, subject, period or as-of date, base, quote, spans).
+
+    With --metric, every source's value for that metric stands side by side: a table per
+    subject, in time order, each row numbered and naming the rows it conflicts with.
     """
     from kb import queries
 
@@ -125,7 +153,9 @@ def figures(
             connection, subject=subject, metric=metric, source=source, limit=fetch_limit(limit)
         )
     rows, more = cut(rows, limit)
-    emit(rows, fmt, views.FIGURES, empty="no figures match", more=more)
+    note = views.inferred_note(rows, "as_of", "period_start", "period_end")
+    render = views.metric_figures_text if metric is not None else None
+    emit(rows, fmt, views.FIGURES, empty="no figures match", note=note, more=more, render=render)
 
 
 @click.command(epilog=examples("kb events", "kb events --from 1995 --to 2005-06"))

@@ -9,7 +9,7 @@ import click
 
 from kb.cli.common import examples, read_options, reading
 from kb.cli.output import Row, emit_records, terminal_width, to_json
-from kb.cli.views import INFERRED_MARK, INFERRED_NOTE
+from kb.cli.views import INFERRED_MARK, INFERRED_NOTE, when_cell
 
 LABEL_WIDTH = 8  # the column of block labels: figure, event, A, B, why
 
@@ -44,11 +44,14 @@ def conflicts(
     """Show where the sources disagree: figures and event dates that contradict each other.
 
     Two figures are compared when they measure the same thing: the same subject (or both
-    none), the same metric (ignoring case and runs of whitespace), the same kind and the same
-    unit. Amounts in different currencies are not compared (kb has no exchange rates), and an
-    amount in an 'unknown' currency is compared with nothing. Their periods must overlap: a
-    date covers its whole precision ('1993' is 1993-01-01 to 1993-12-31), a period without a
-    start or an end is open on that side, and a figure without a period overlaps every other.
+    none), the same metric record (kb metrics; never by the words of their sources), the same
+    kind and the same unit. Amounts in different currencies are not compared (kb has no
+    exchange rates), and an amount in an 'unknown' currency is compared with nothing. The
+    times they cover must overlap: a date covers its whole precision ('1993' is 1993-01-01 to
+    1993-12-31). A level as of a date covers that date ('as of 2017' is all of 2017, so it is
+    never compared with one as of 2023, but is with one as of 2017-06-30); a quantity over a
+    period covers the period, open on a side without a start or an end; a figure with neither
+    overlaps every other.
 
     A figure allows a range of values: exactly, about and almost v allow v ('almost' is just
     below it, which the tolerance covers); more than and at least v allow v or more; less than
@@ -66,7 +69,7 @@ def conflicts(
     both sides (prefixed a_ and b_) and the reason. The exit status is 0 with or without
     conflicts. kb figures and kb events mark the records in conflict.
     """
-    from kb.conflicts import conflicts as find_conflicts
+    from kb.queries.conflicts import conflicts as find_conflicts
 
     with reading(db) as connection:
         found = find_conflicts(connection, tolerance=tolerance, only=only, subject=subject)
@@ -88,8 +91,8 @@ def conflicts_text(found: Sequence[Row], width: int) -> str:
     events = len(found) - figures
     summary = f"{len(found)} conflict{_s(len(found))}: "
     summary += f"{figures} figure{_s(figures)}, {events} event{_s(events)}."
-    stated = (str(c[f"{side}_stated"]) for c in found for side in "ab")
-    if any(value.startswith(INFERRED_MARK) for value in stated):
+    stated = (_stated(c, side) for c in found for side in "ab")
+    if any(INFERRED_MARK in value for value in stated):
         summary += f"\n{INFERRED_NOTE}"
     return "\n\n".join([*blocks, summary])
 
@@ -129,20 +132,8 @@ def _stated(conflict: Row, side: str) -> str:
     stated = str(conflict[f"{side}_stated"])
     if conflict["type"] != "figure":
         return stated
-    start, end = (_date(conflict, side, f"period_{bound}") for bound in ("start", "end"))
-    if start and end:
-        return f"{stated} ({start if start == end else f'{start} to {end}'})"
-    if end:
-        return f"{stated} (as of {end})"
-    return f"{stated} (from {start})" if start else stated
-
-
-def _date(conflict: Row, side: str, name: str) -> str | None:
-    """A date of one side, '~' marking an inferred one; None when there is none."""
-    value = conflict[f"{side}_{name}"]
-    if value is None:
-        return None
-    return f"{INFERRED_MARK}{value}" if conflict[f"{side}_{name}_inferred"] else str(value)
+    when = when_cell(conflict, f"{side}_")
+    return f"{stated} ({when})" if when else stated
 
 
 def _where(conflict: Row, side: str) -> str:

@@ -70,11 +70,14 @@ def load(
     unchanged since the last load are skipped, unless --reread or --prune is given. Records in
     the database that are missing from the files are listed and kept, unless --prune is given.
     On a terminal, a load that takes more than a second shows its progress on stderr
-    (records, rate, time left, current file).
+    (records, rate, time left, current file). A load that changes anything says which
+    conflicts between figures or event dates it adds and which it removes, one line each
+    (what, both sides, both sources; JSON: every field, as kb conflicts gives them).
     """
     from kb.cli.progress import progress_line
     from kb.loader import load as load_files
     from kb.loader.progress import ignore
+    from kb.queries.conflicts.changes import ConflictWatch, changes
 
     line = progress_line(quiet)
     with opened(db) as engine:
@@ -88,15 +91,18 @@ def load(
                 reread=reread,
                 progress=line or ignore,
                 jobs=jobs,
+                observe=ConflictWatch(prune=prune),
             )
         finally:
             if line is not None:
                 line.close()  # erased before the summary or the error is printed
         where = describe(engine)
+    found = changes(report.observed)
     if fmt == "json":
-        click.echo(to_json({"database": where, **report.to_dict()}))
+        conflicts = found.to_dict() if found is not None else None
+        click.echo(to_json({"database": where, **report.to_dict(), "conflicts": conflicts}))
     else:
-        click.echo(views.load_text(report, where))
+        click.echo(views.load_text(report, where, found))
 
 
 @click.command(

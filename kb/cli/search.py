@@ -1,4 +1,4 @@
-"""`kb search`: full-text search over quotes, figures, events, sources and people."""
+"""`kb search`: full-text search over quotes, figures, events, sources, people and metrics."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ INDENT = " " * (max(len(hit_type) for hit_type in HIT_TYPES) + 2)
         "kb search Jankauskas",
         "kb search '\"partnership and cooperation agreement\"' --type event",
         "kb search 'invest*' --type figure --limit 3 --format json",
+        "kb search 'foreign trade' --type metric",
         "kb search --raw 'hydrogen NOT green'",
     ),
 )
@@ -50,12 +51,14 @@ INDENT = " " * (max(len(hit_type) for hit_type in HIT_TYPES) + 2)
 def search(
     words: tuple[str, ...], types: tuple[str, ...], limit: int, raw: bool, db: str | None, fmt: str
 ) -> None:
-    """Search quotes, figures, events, source titles and people's names, best match first.
+    """Search quotes, figures, events, source titles, people's and metrics' names, best first.
 
     QUERY is words to find, all of them, in any order; case does not matter. Put words in
     double quotes for a phrase ("partnership and cooperation agreement") and end a word with
     * for a prefix (invest* finds invested and investments). Everything else is taken as
-    words, so any text is a valid query. A quote is also found by its speaker's name.
+    words, so any text is a valid query. A quote is also found by its speaker's name; a
+    figure by its surface and evidence, and what it measures by the metric's name and aliases
+    (--type metric; kb figures --metric SLUG then lists its figures).
 
     Each hit shows its type, slug and source, and under them the matching text with the
     matched words in «». JSON, JSON Lines and CSV add the rank (lower is better).
@@ -92,6 +95,7 @@ PLURALS = {
     "event": "events",
     "source": "sources",
     "person": "people",
+    "metric": "metrics",
 }
 
 
@@ -143,6 +147,9 @@ def hits_text(hits: Sequence[Row], width: int) -> str:
         source = hit["source"]
         where = f" in {source}" if source not in (None, hit["slug"]) else ""
         head = f"{hit['type']:<{len(INDENT)}}{hit['slug']}{where}"
+        if len(head) > width and where:
+            # Slugs do not wrap: the source goes on a line of its own.
+            head = f"{hit['type']:<{len(INDENT)}}{hit['slug']}\n{INDENT}{where.strip()}"
         snippet = textwrap.fill(
             show(hit["snippet"]),
             max(width, len(INDENT) + 20),

@@ -7,28 +7,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    ColumnElement,
-    Float,
-    Integer,
-    Select,
-    String,
-    Text,
-    column,
-    or_,
-    select,
-    table,
-)
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import TableClause
-from sqlalchemy.sql.visitors import InternalTraversal, _TraverseInternalsType
-from sqlalchemy.types import TypeEngine
 
 from kb.errors import KbError
+from kb.tables import ALIASES, METRICS, PARTIES, PEOPLE, SOURCES
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -39,154 +23,6 @@ Row: TypeAlias = dict[str, Any]
 MAX_SUGGESTIONS = 3
 CLOSE_ENOUGH = 0.6  # difflib's usual cutoff for "close"
 CLOSE_MARGIN = 0.15  # suggest only names almost as close as the best: one typo, one name
-
-
-def _table(name: str, /, **columns: type[TypeEngine[Any]]) -> TableClause:
-    """A light table for Core selects: its name and its columns with their types."""
-    return table(name, *(column(key, kind()) for key, kind in columns.items()))
-
-
-# kb's tables for Core selects, as light constructs rather than kb.models' tables: a read
-# command then imports neither the ORM nor the models, which are most of its start-up time.
-# tests/test_queries.py checks that they match kb.models column for column, type for type.
-SOURCES = _table(
-    "sources",
-    id=Integer,
-    slug=String,
-    status=String,
-    title=Text,
-    kind=String,
-    outlet=Text,
-    url=Text,
-    published=String,
-    published_precision=String,
-    published_inferred=Boolean,
-    author=Text,
-    language=String,
-    path=Text,
-    text=Text,
-    sha256=String,
-    retrieved=String,
-)
-
-
-class IndexedTable(TableClause):
-    """A light table that SQLite reads through the named index (`FROM name INDEXED BY index`);
-    other databases choose their own way.
-
-    SQLite looks a row up by id in the table itself even when an index holds every column
-    wanted, and a table whose rows are long (sources: their texts) then costs a page per row.
-    """
-
-    __visit_name__ = "table"
-    # The index is part of the statement: SQLAlchemy's cache of compiled statements keys on it.
-    _traverse_internals: _TraverseInternalsType = [  # noqa: RUF012 (SQLAlchemy's own form)
-        *TableClause._traverse_internals,
-        ("index", InternalTraversal.dp_string),
-    ]
-
-    def __init__(self, table: TableClause, index: str) -> None:
-        super().__init__(table.name, *(column(c.key, c.type) for c in table.c))
-        self.index = index
-
-
-@compiles(IndexedTable, "sqlite")
-def _indexed_by(element: IndexedTable, compiler: SQLCompiler, **kw: Any) -> str:
-    """The table's name, and in a FROM clause the index SQLite must read it through."""
-    name = compiler.visit_table(element, **kw)  # type: ignore[no-untyped-call]
-    return f"{name} INDEXED BY {element.index}" if kw.get("asfrom") else name
-
-
-PARTIES = _table(
-    "parties", id=Integer, slug=String, status=String, name=Text, kind=String, aliases=JSON
-)
-# Sources for their slugs only, looked up by id in ix_sources_id_slug (see IndexedTable).
-SOURCE_SLUGS = IndexedTable(SOURCES, "ix_sources_id_slug")
-PEOPLE = _table("people", id=Integer, slug=String, status=String, name=Text, aliases=JSON)
-ROLES = _table(
-    "roles",
-    id=Integer,
-    person_id=Integer,
-    title=Text,
-    party_id=Integer,
-    source_id=Integer,
-    evidence=Text,
-    evidence_start=Integer,
-    evidence_end=Integer,
-)
-QUOTES = _table(
-    "quotes",
-    id=Integer,
-    slug=String,
-    status=String,
-    text=Text,
-    speaker_id=Integer,
-    source_id=Integer,
-    kind=String,
-    text_start=Integer,
-    text_end=Integer,
-    said_on=String,
-    said_on_precision=String,
-    said_on_inferred=Boolean,
-)
-FIGURES = _table(
-    "figures",
-    id=Integer,
-    slug=String,
-    status=String,
-    source_id=Integer,
-    quote_id=Integer,
-    subject_id=Integer,
-    metric=Text,
-    kind=String,
-    surface=Text,
-    value=Float,
-    unit=Text,
-    qualifier=String,
-    base=Text,
-    period_start=String,
-    period_start_precision=String,
-    period_start_inferred=Boolean,
-    period_end=String,
-    period_end_precision=String,
-    period_end_inferred=Boolean,
-    evidence=Text,
-    evidence_start=Integer,
-    evidence_end=Integer,
-    surface_start=Integer,
-    surface_end=Integer,
-)
-EVENTS = _table(
-    "events",
-    id=Integer,
-    slug=String,
-    status=String,
-    name=Text,
-    kind=String,
-    occurrence=String,
-    source_id=Integer,
-    same_as_id=Integer,
-    date=String,
-    date_precision=String,
-    date_inferred=Boolean,
-    evidence=Text,
-    evidence_start=Integer,
-    evidence_end=Integer,
-)
-PARTICIPANTS = _table(
-    "event_participants",
-    id=Integer,
-    event_id=Integer,
-    party_id=Integer,
-    person_id=Integer,
-    role=Text,
-)
-
-
-# Every light table by name.
-TABLES: dict[str, TableClause] = {
-    t.name: t for t in (SOURCES, PARTIES, PEOPLE, ROLES, QUOTES, FIGURES, EVENTS, PARTICIPANTS)
-}
 
 
 def fetch(reader: Reader, statement: Select[Any], parameters: Row | None = None) -> list[Row]:
@@ -256,9 +92,33 @@ def people_named(reader: Reader, where: ColumnElement[bool] | None = None) -> li
     return [Named(r.id, r.slug, (r.name, *(r.aliases or ()))) for r in rows]
 
 
-def parties_named(reader: Reader) -> list[Named]:
-    """Every party, nameable by slug, name or alias."""
+def everyone_named(reader: Reader) -> list[Named]:
+    """Every person, nameable by slug, name, alias, or a name a source prints for them (the
+    aliases table)."""
+    printed = _printed_names(reader, ALIASES.c.person_id)
+    return [Named(r.id, r.slug, (*r.names, *printed.get(r.id, ()))) for r in people_named(reader)]
+
+
+def parties_named(reader: Reader, *, printed: bool = False) -> list[Named]:
+    """Every party, nameable by slug, name, alias, and with `printed` by a name a source
+    prints for it (the aliases table)."""
     rows = reader.execute(select(PARTIES.c.id, PARTIES.c.slug, PARTIES.c.name, PARTIES.c.aliases))
+    names = _printed_names(reader, ALIASES.c.party_id) if printed else {}
+    return [Named(r.id, r.slug, (r.name, *(r.aliases or ()), *names.get(r.id, ()))) for r in rows]
+
+
+def _printed_names(reader: Reader, owner: ColumnElement[Any]) -> dict[int, list[str]]:
+    """The names sources print (the aliases table), by the id in `owner` (a person or party
+    column of it), for those that have any."""
+    found: dict[int, list[str]] = {}
+    for owner_id, name in reader.execute(select(owner, ALIASES.c.name).where(owner.is_not(None))):
+        found.setdefault(owner_id, []).append(name)
+    return found
+
+
+def metrics_named(reader: Reader) -> list[Named]:
+    """Every metric, nameable by slug, name or alias."""
+    rows = reader.execute(select(METRICS.c.id, METRICS.c.slug, METRICS.c.name, METRICS.c.aliases))
     return [Named(r.id, r.slug, (r.name, *(r.aliases or ()))) for r in rows]
 
 
@@ -274,11 +134,12 @@ def people_called(reader: Reader, value: str) -> list[Named]:
 
     Only likely candidates are read: the person with that slug and those whose indexed name
     and aliases hold its words (full-text index), checked exactly here. When none matches,
-    everyone is read, to be sure and to suggest close names.
+    everyone is read, with the names other sources print for them (the aliases table), to be
+    sure and to suggest close names.
     """
     likely = people_named(reader, _slug_or_words(reader, PEOPLE, value))
     return matching(value, likely) or resolve(
-        "person", value, people_named(reader), listing="kb people"
+        "person", value, everyone_named(reader), listing="kb people"
     )
 
 
@@ -301,6 +162,7 @@ def _slug_or_words(reader: Reader, table: TableClause, value: str) -> ColumnElem
     Python's casefold() but not to the index; such a name is still found when nothing else
     matches, by the full read.)
     """
+    # Imported here: only a look-up by name needs the full-text index (its query terms).
     from kb.search.names import holding_phrase
 
     by_slug = table.c.slug == value.strip().casefold()
@@ -323,9 +185,21 @@ def person_ids(reader: Reader, value: str) -> list[int]:
 def party_ids(reader: Reader, value: str) -> list[int]:
     """Ids of the parties `value` names (slug, name or alias); unknown → KbError.
 
-    Parties are countries and organizations, a short list: it is read whole.
+    Parties are countries and organizations, a short list: it is read whole; the names sources
+    print for them only when none of their own names is `value`.
     """
-    return [r.id for r in resolve("party", value, parties_named(reader), listing="kb parties")]
+    found = matching(value, parties_named(reader)) or resolve(
+        "party", value, parties_named(reader, printed=True), listing="kb parties"
+    )
+    return [r.id for r in found]
+
+
+def metric_ids(reader: Reader, value: str) -> list[int]:
+    """Ids of the metrics `value` names (slug, name or alias); unknown → KbError.
+
+    Metrics are shared records, a list about as short as the parties: it is read whole.
+    """
+    return [r.id for r in resolve("metric", value, metrics_named(reader), listing="kb metrics")]
 
 
 def source_ids(reader: Reader, value: str) -> list[int]:

@@ -1,26 +1,18 @@
-"""Quotes, figures and events, each row with every column plus readable joined names."""
+"""Quotes, figures and events, each row with every column plus readable joined names; figures
+and events say what they conflict with (kb.queries.conflicts)."""
 
 from __future__ import annotations
 
-import functools
-from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, select
-from sqlalchemy.sql.expression import TableClause
+from sqlalchemy import ColumnElement, Select, and_
 
 from kb.errors import KbError
 from kb.queries.common import (
-    EVENTS,
-    FIGURES,
-    PARTICIPANTS,
-    PARTIES,
-    PEOPLE,
-    QUOTES,
-    SOURCES,
     Reader,
     Row,
     fetch,
+    metric_ids,
     party_ids,
     person_ids,
     source_ids,
@@ -31,6 +23,18 @@ from kb.queries.dates import (
     ends_on_or_after,
     starts_on_or_before,
 )
+from kb.queries.selects import (
+    check_limit,
+    event_select,
+    figure_select,
+    figures_by_id,
+    figures_in_time_order,
+    first_rows,
+    matching_ids,
+    participants,
+    quote_select,
+)
+from kb.tables import EVENTS, FIGURES, QUOTES
 
 
 def quotes(
@@ -52,53 +56,7 @@ def quotes(
     return fetch(reader, first_rows(quote_select(), QUOTES, where, limit))
 
 
-def _limit(limit: int | None) -> int | None:
-    """`limit` if it is a usable row limit (None: no limit); else a KbError."""
-    if limit is not None and limit < 1:
-        raise KbError(f"--limit must be 1 or more, not {limit}.")
-    return limit
-
-
-def first_rows(
-    statement: Select[Any], table: TableClause, where: list[ColumnElement[bool]], limit: int | None
-) -> Select[Any]:
-    """`statement` filtered by `where`; with `limit`, cut to its first `limit` rows.
-
-    The ids of those rows are found first (matching_ids()) and only their rows are read
-    whole: rows carry long texts, and sorting every match with all its columns to keep a few
-    costs far more than sorting ids.
-    """
-    if limit is None:
-        return statement.where(*where)
-    ids = matching_ids(statement.where(*where), table, limit)
-    return statement.where(table.c.id.in_(ids.scalar_subquery()))
-
-
-def matching_ids(statement: Select[Any], table: TableClause, limit: int | None) -> Select[Any]:
-    """The ids of the rows of `table` that `statement` returns: the first `limit` of them in
-    its order, or all of them (in no order) when `limit` is None."""
-    ids = statement.with_only_columns(table.c.id)
-    return ids.order_by(None) if limit is None else ids.limit(_limit(limit))
-
-
-def quote_select() -> Select[Any]:
-    """Every quote column, with the speaker's slug and name and the source's slug and title."""
-    q, p, s = QUOTES, PEOPLE, SOURCES
-    return (
-        select(
-            *q.c,
-            p.c.slug.label("speaker_slug"),
-            p.c.name.label("speaker_name"),
-            s.c.slug.label("source_slug"),
-            s.c.title.label("source_title"),
-        )
-        .join_from(q, p, q.c.speaker_id == p.c.id)
-        .join(s, q.c.source_id == s.c.id)
-        .order_by(s.c.slug, q.c.text_start, q.c.id)
-    )
-
-
-# SQLite refuses LIKE patterns past 50,000 bytes ("pattern too complex"); no metric is that long.
+# No metric's name is this long; a longer --metric is refused before it is echoed in an error.
 MAX_METRIC_FILTER = 1000
 
 
@@ -107,7 +65,7 @@ def _metric_filter(metric: str) -> str:
     if len(metric) > MAX_METRIC_FILTER:
         raise KbError(
             f"--metric is {len(metric):,} characters long; give at most {MAX_METRIC_FILTER:,} "
-            "(a word or phrase from the metric, such as 'investment')."
+            "(a metric's slug, name or alias: `kb metrics` lists them)."
         )
     return metric
 
@@ -120,24 +78,30 @@ def figures(
     source: str | None = None,
     limit: int | None = None,
 ) -> list[Row]:
-    """Figures, by source and position; filter by subject party, metric substring, source.
+    """Figures, by source and position; filter by subject party, metric, source.
 
-    Each row says whether it conflicts with another figure (`in_conflict`, and the slugs in
-    `conflicts_with`), at kb.conflicts' default tolerance. With `limit`, only the first
-    `limit` figures.
+    `metric` names a metric record (slug, name or alias; an unknown one is a KbError): its
+    figures come by subject, then in time order (as-of date or period start), so that every
+    source's value for it stands side by side. Each row says whether it conflicts with
+    another figure (`in_conflict`, and the slugs in `conflicts_with`), at the default
+    tolerance. With `limit`, only the first `limit` figures.
     """
+    # Imported here, not at the top: kb quotes and the other read commands that show no
+    # figures start without it (a few milliseconds of every command's start-up).
+    from kb.queries import conflicts
+
     parties = party_ids(reader, subject) if subject is not None else None
     where: list[ColumnElement[bool]] = []
     if metric is not None:
-        where.append(FIGURES.c.metric.icontains(_metric_filter(metric), autoescape=True))
+        where.append(FIGURES.c.metric_id.in_(metric_ids(reader, _metric_filter(metric))))
     if source is not None:
         where.append(FIGURES.c.source_id.in_(source_ids(reader, source)))
+    if parties is not None and metric is None:
+        return _figures_about(reader, parties, where, check_limit(limit))
     if parties is not None:
-        return _figures_about(reader, parties, where, _limit(limit))
-    rows = fetch(reader, first_rows(figure_select(), FIGURES, where, limit))
-    # Imported here: kb.conflicts builds on this module.
-    from kb import conflicts
-
+        where.append(FIGURES.c.subject_id.in_(parties))
+    ordered = figure_select() if metric is None else figures_in_time_order()
+    rows = fetch(reader, first_rows(ordered, FIGURES, where, limit))
     return conflicts.mark(rows, conflicts.figure_partners(reader, rows))
 
 
@@ -145,58 +109,16 @@ def _figures_about(
     reader: Reader, parties: list[int], where: list[ColumnElement[bool]], limit: int | None
 ) -> list[Row]:
     """figures() about `parties`, also matching `where`: one read of every figure about them
-    (kb.conflicts.FiguresAbout) says both which of them the page shows and what they conflict
-    with, so that neither reads them again."""
-    from kb import conflicts
+    (through the index that holds what the conflict rule needs) says both which of them the
+    page shows and what they conflict with, so that neither reads them again."""
+    from kb.queries import conflicts  # (see figures())
 
-    about = conflicts.FiguresAbout.read(reader, parties, and_(*where) if where else None)
+    about = conflicts.FigureGroups.about(reader, parties, and_(*where) if where else None)
     if limit is None:
         rows = fetch(reader, figure_select().where(FIGURES.c.subject_id.in_(parties), *where))
     else:
-        rows = fetch(reader, _figures_by_id(), {"ids": about.listed(limit)})
-    return conflicts.mark(rows, about.partners(reader, [row["id"] for row in rows]))
-
-
-@functools.cache
-def _figures_by_id() -> Select[Any]:
-    """figure_select() of the figures whose ids are in the parameter `ids`. Built once:
-    building it again costs about as much as running it."""
-    return figure_select().where(FIGURES.c.id.in_(bindparam("ids", expanding=True)))
-
-
-# Aliases: a figure reaches its speaker through its quote.
-_FIGURE_QUOTE = QUOTES.alias("figure_quote")
-_SPEAKER = PEOPLE.alias("speaker")
-
-
-def figure_select() -> Select[Any]:
-    """Every figure column, with subject, source, and the quote and speaker that state it."""
-    f, s, party, q, sp = FIGURES, SOURCES, PARTIES, _FIGURE_QUOTE, _SPEAKER
-    joins = (
-        f.join(s, f.c.source_id == s.c.id)
-        .outerjoin(party, f.c.subject_id == party.c.id)
-        .outerjoin(q, f.c.quote_id == q.c.id)
-        .outerjoin(sp, q.c.speaker_id == sp.c.id)
-    )
-    return (
-        select(
-            *f.c,
-            party.c.slug.label("subject_slug"),
-            party.c.name.label("subject_name"),
-            q.c.slug.label("quote_slug"),
-            sp.c.slug.label("speaker_slug"),
-            sp.c.name.label("speaker_name"),
-            s.c.slug.label("source_slug"),
-            s.c.title.label("source_title"),
-        )
-        .select_from(joins)
-        .order_by(s.c.slug, f.c.surface_start, f.c.id)
-    )
-
-
-def speaker_is(person_id: int) -> ColumnElement[bool]:
-    """Filter for figure_select(): figures stated in a quote of the given person."""
-    return _SPEAKER.c.id == person_id
+        rows = fetch(reader, figures_by_id(), {"ids": about.listed(limit)})
+    return conflicts.mark(rows, about.partners([row["id"] for row in rows]))
 
 
 def events(
@@ -226,8 +148,7 @@ def events(
     dated = bool(where)
     rows = events_where(reader, where, dated=dated, limit=limit)
     ids = matching_ids(event_select(dated=dated).where(*where), EVENTS, limit)
-    # Imported here: kb.conflicts builds on this module.
-    from kb import conflicts
+    from kb.queries import conflicts  # (see figures())
 
     return conflicts.mark(rows, conflicts.event_partners(reader, ids))
 
@@ -241,63 +162,9 @@ def events_where(
 ) -> list[Row]:
     """Events matching `where`, in date order, each with its list of participants; with
     `limit`, the first `limit` of them. `dated`: `where` selects dated events only."""
-    statement = event_select(dated=dated)
+    statement: Select[Any] = event_select(dated=dated)
     rows = fetch(reader, first_rows(statement, EVENTS, where, limit))
     found = participants(reader, matching_ids(statement.where(*where), EVENTS, limit))
     for row in rows:
         row["participants"] = found.get(row["id"], [])
     return rows
-
-
-_SAME_AS = EVENTS.alias("same_as")
-
-
-def event_select(*, dated: bool = False) -> Select[Any]:
-    """Every event column, with its source and the slug of the event it is the same as.
-
-    `dated` says the caller selects dated events only: the order is then (date, id), which
-    the index on date gives without sorting.
-    """
-    e, s, same = EVENTS, SOURCES, _SAME_AS
-    statement = select(
-        *e.c,
-        same.c.slug.label("same_as_slug"),
-        s.c.slug.label("source_slug"),
-        s.c.title.label("source_title"),
-    ).select_from(e.join(s, e.c.source_id == s.c.id).outerjoin(same, e.c.same_as_id == same.c.id))
-    if dated:
-        return statement.order_by(e.c.date, e.c.id)
-    # ISO text sorts '1995' before '1995-01' before '1995-01-23': coarse dates first.
-    return statement.order_by(e.c.date.is_(None), e.c.date, e.c.id)
-
-
-def participants(reader: Reader, event_ids: Select[Any]) -> dict[int, list[Row]]:
-    """Participants of the events selected by `event_ids`, keyed by event id, in file order."""
-    ep, party, person = PARTICIPANTS, PARTIES, PEOPLE
-    statement = (
-        select(
-            ep.c.event_id,
-            party.c.slug.label("party"),
-            person.c.slug.label("person"),
-            party.c.name.label("party_name"),
-            person.c.name.label("person_name"),
-            ep.c.role,
-        )
-        .select_from(
-            ep.outerjoin(party, ep.c.party_id == party.c.id).outerjoin(
-                person, ep.c.person_id == person.c.id
-            )
-        )
-        .where(ep.c.event_id.in_(event_ids.scalar_subquery()))
-        .order_by(ep.c.id)
-    )
-    grouped: dict[int, list[Row]] = defaultdict(list)
-    for row in fetch(reader, statement):
-        grouped[row.pop("event_id")].append(_participant(row))
-    return grouped
-
-
-def _participant(row: Row) -> Row:
-    """A participant as {type, slug, name, role}: a party or a person."""
-    kind = "party" if row["party"] is not None else "person"
-    return {"type": kind, "slug": row[kind], "name": row[f"{kind}_name"], "role": row["role"]}

@@ -4,27 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from kb.queries.common import (
-    EVENTS,
-    FIGURES,
-    PARTICIPANTS,
-    PARTIES,
-    PEOPLE,
-    QUOTES,
-    ROLES,
-    SOURCES,
-    Reader,
-    Row,
-)
-
-_TABLES = (SOURCES, PARTIES, PEOPLE, ROLES, QUOTES, FIGURES, EVENTS, PARTICIPANTS)
+from kb.queries.common import Reader, Row
+from kb.tables import EVENTS, SOURCES, TABLES
 
 
 def stats(reader: Reader) -> Row:
     """{'rows': {table: count}, 'events': {first, last, dated, undated}, 'sources_by_kind': {}}."""
-    rows = {
-        t.name: reader.execute(select(func.count()).select_from(t)).scalar_one() for t in _TABLES
-    }
+    count = select(func.count())
+    rows = {name: reader.execute(count.select_from(t)).scalar_one() for name, t in TABLES.items()}
     first, last, dated = reader.execute(
         select(func.min(EVENTS.c.date), func.max(EVENTS.c.date), func.count(EVENTS.c.date))
     ).one()

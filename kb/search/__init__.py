@@ -1,8 +1,8 @@
-"""Full-text search over quotes, figures, events, sources and people.
+"""Full-text search over quotes, figures, events, sources, people and metrics.
 
-FTS5 tables kept by triggers on SQLite, GIN tsvector indexes on PostgreSQL (both created by
-migration 0002). `index` says what is indexed, `terms` turns what a user types into a query
-that cannot be a syntax error, `fts5` and `tsvector` build each dialect's SQL, and
+FTS5 tables kept by triggers on SQLite, GIN tsvector indexes on PostgreSQL (created by
+migrations 0002 and 0006). `index` says what is indexed, `terms` turns what a user types into a
+query that cannot be a syntax error, `fts5` and `tsvector` build each dialect's SQL, and
 `run.search` runs it. Importing this package (and `index`) costs only the standard library,
 so the CLI can take the constants without loading SQLAlchemy.
 """

@@ -37,7 +37,8 @@ from sqlalchemy import (
     union_all,
 )
 
-from kb.queries.common import TABLES as LIGHT_TABLES
+from kb.search.index import HIT_TYPES
+from kb.tables import TABLES as LIGHT_TABLES
 
 # How a snippet marks the words that matched, and where it cut the text.
 MARK_OPEN = "«"
@@ -53,8 +54,6 @@ Limit = int | BindParameter[int]
 
 def table_of(hit_type: str) -> TableClause:
     """The table holding hits of `hit_type`."""
-    from kb.search.index import HIT_TYPES
-
     return LIGHT_TABLES[HIT_TYPES[hit_type]]
 
 
@@ -69,7 +68,8 @@ def hit_columns(
     """The columns every hit has: type, slug, its source's slug, snippet, rank, recency (and
     `said`).
 
-    A source is its own source; a person has none (people are not stated by one source).
+    A source is its own source; a person or a metric has none (they are shared by every
+    source).
     """
     return select(
         literal(hit_type, String).label("type"),

@@ -1,9 +1,10 @@
 """The search SQL on PostgreSQL: 'simple' tsvectors, ranked by ts_rank_cd, snippets by ts_headline.
 
-The match repeats the expression of migration 0002's GIN index, to_tsvector('simple', columns
-joined by spaces), so the planner can use the index. 'simple' lowercases but neither stems nor
-drops stop words: the closest match to FTS5's unicode61 tokenizer, so the two backends find the
-same rows (a phrase keeps its "and", and "invest" does not find "investment" without `*`).
+The match repeats the expression of the GIN indexes (migrations 0002 and 0006),
+to_tsvector('simple', columns joined by spaces), so the planner can use the index. 'simple'
+lowercases but neither stems nor drops stop words: the closest match to FTS5's unicode61
+tokenizer, so the two backends find the same rows (a phrase keeps its "and", and "invest" does
+not find "investment" without `*`).
 """
 
 from __future__ import annotations
@@ -80,8 +81,8 @@ def raw_tsquery(query: str) -> ColumnElement[str]:
 def document(content: TableClause) -> ColumnElement[str]:
     """The text indexed for `content`: its FTS columns joined by spaces, JSON as its text.
 
-    It must stay the expression of the index in migration 0002 (the indexed columns are all
-    NOT NULL, so no coalesce is needed).
+    It must stay the expression of the index in its migration, 0002 or 0006 (the indexed
+    columns are all NOT NULL, so no coalesce is needed).
     """
     parts = [_column_text(content, name) for name in FTS_TABLES[content.name]]
     return reduce(lambda left, right: left.concat(SPACE).concat(right), parts)
