@@ -134,7 +134,7 @@ class Source(Base):
         CheckConstraint("retrieved IS NULL OR length(retrieved) = 10", name="retrieved_is_a_day"),
         # Each source's slug by id, in a few pages: ordering a party's figures by source looks
         # up thousands of slugs, and each row of the table, text and all, fills a page of its
-        # own (migration 0005; SQLite is told to use it, see kb.queries.common.SOURCE_SLUGS).
+        # own (migration 0005; SQLite is told to use it, see kb.tables.SOURCE_SLUGS).
         Index("ix_sources_id_slug", "id", "slug"),
         {"comment": "Documents the facts come from, with their full text."},
     )

@@ -147,7 +147,7 @@ def test_load_prints_only_its_summary_without_a_terminal(
     result = CliRunner().invoke(cli, ["load", *quiet, "--db", db], catch_exceptions=False)
     assert result.exit_code == 0
     assert result.stderr == ""
-    assert result.stdout.startswith(f"Loaded 3 files into {db}.\n\ntable ")
+    assert result.stdout.startswith(f"Loaded 7 files into {db}.\n\ntable ")
 
 
 def run_on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
@@ -195,7 +195,7 @@ def test_a_load_on_a_terminal_shows_the_line_then_erases_it(tmp_path: Path) -> N
     env.pop("KB_DATABASE_URL", None)
     status, stdout, terminal = run_on_a_terminal(["load", "--db", db], env)
     assert status == 0
-    assert stdout.startswith(f"Loaded 3 files into {db}.\n\ntable ")
+    assert stdout.startswith(f"Loaded 7 files into {db}.\n\ntable ")
     drawn = [piece for piece in terminal.split("\r") if piece.strip()]
     assert drawn and drawn[0].startswith("reading ")
     assert any("records" in piece and ".yaml" in piece for piece in drawn)
@@ -204,4 +204,4 @@ def test_a_load_on_a_terminal_shows_the_line_then_erases_it(tmp_path: Path) -> N
     assert terminal.endswith("\r") and last[-2] == " " * len(last[-2])  # erased at the end
     quiet = run_on_a_terminal(["load", "--quiet", "--db", db], env)
     assert quiet[0] == 0 and quiet[2] == ""
-    assert quiet[1].startswith(f"Loaded 3 files into {db}. Of these, 3 were unchanged")
+    assert quiet[1].startswith(f"Loaded 7 files into {db}. Of these, 7 were unchanged")

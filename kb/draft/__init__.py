@@ -23,7 +23,8 @@ from kb.draft.linking import link
 from kb.draft.marks import find_quotations
 from kb.draft.people import find_people
 from kb.draft.quotes import find_quotes
-from kb.draft.records import Article, Draft, DraftRecord, Slugs, assemble, slugify
+from kb.draft.record import DraftRecord
+from kb.draft.records import Article, Draft, Slugs, assemble, slugify
 from kb.draft.render import to_json, to_yaml
 from kb.draft.segment import layout
 from kb.errors import KbError

@@ -21,6 +21,7 @@ from kb.draft.linking import Linked, PersonLink
 from kb.draft.linking.link import Link
 from kb.draft.people import People, Role
 from kb.draft.quotes import Quote
+from kb.draft.record import DraftRecord
 from kb.draft.segment import evidence_span
 from kb.draft.shared import metric_records, party_records
 from kb.loader.grounding import Text
@@ -40,18 +41,6 @@ class Article:
     sha256: str
     slug: str
     published: Published | None = None
-
-
-@dataclass
-class DraftRecord:
-    """A record in the data format, the offsets of its passages, and notes for the curator."""
-
-    type: str
-    fields: dict[str, Any]
-    offsets: dict[str, tuple[int, int]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    # Comments on one field (why it links where it does), written just before it.
-    field_notes: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

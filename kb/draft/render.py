@@ -13,7 +13,8 @@ import re
 from typing import Any
 
 from kb.draft.lexicon import word_set
-from kb.draft.records import Draft, DraftRecord
+from kb.draft.record import DraftRecord
+from kb.draft.records import Draft
 
 WIDTH = 100
 _SECTIONS = (

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from kb.draft.record import DraftRecord
+
 if TYPE_CHECKING:
     from kb.draft.linking import Linked
-    from kb.draft.records import DraftRecord
 
 
 def party_records(linked: Linked) -> list[DraftRecord]:
     """A record for each party the draft creates, saying which record needs it."""
-    from kb.draft.records import DraftRecord
-
     records = []
     for party in linked.new_parties:
         fields: dict[str, Any] = {"slug": party.slug, "name": party.name, "kind": party.kind}
@@ -30,8 +29,6 @@ def party_records(linked: Linked) -> list[DraftRecord]:
 
 def metric_records(linked: Linked) -> list[DraftRecord]:
     """A record for each metric the draft creates, saying which figure first measures it."""
-    from kb.draft.records import DraftRecord
-
     records = []
     for metric in linked.new_metrics:
         fields: dict[str, Any] = {"slug": metric.slug, "name": metric.name, "kind": metric.kind}
