@@ -1,5 +1,6 @@
 # Two commands for a fresh machine with only Python:
-#   make demo   builds kb.sqlite3 from the bundled collection and answers a question
+#   make demo   builds kb.sqlite3 from the bundled collection and answers a question across
+#               sources (the EU's share of Kazakhstan's foreign trade, as four outlets give it)
 #   make test   runs ruff, mypy and the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
@@ -27,8 +28,8 @@ install-test: $(VENV)/.installed-test
 demo: install
 	$(BIN)/kb load --db $(DB)
 	@echo
-	@echo '$$ kb quotes --by "Kestutis Jankauskas"'
-	@$(BIN)/kb quotes --by "Kestutis Jankauskas" --db $(DB)
+	@echo '$$ kb figures --metric eu-share-of-foreign-trade'
+	@$(BIN)/kb figures --metric eu-share-of-foreign-trade --db $(DB)
 
 lint: install-test
 	$(BIN)/ruff check .

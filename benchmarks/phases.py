@@ -87,13 +87,15 @@ def _load_work(source: str, target: str) -> Work:
     """A kb load of `source` into `target` that returns its report."""
     from kb.db import make_engine
     from kb.loader import load
+    from kb.queries.conflicts.changes import ConflictWatch
 
     engine = make_engine(target if is_url(target) else f"sqlite:///{target}")
 
     def work() -> dict[str, Any]:
         # No progress callback: the loader's default, what a library caller or a non-terminal
-        # `kb load` gets; the progress display is not part of what is measured.
-        report = load(engine, Path(source))
+        # `kb load` gets; the progress display is not part of what is measured. The conflicts
+        # the load adds and removes are, as `kb load` reports them.
+        report = load(engine, Path(source), observe=ConflictWatch())
         engine.dispose()
         return {"report": summarise_report(report), "workers": workers_used(report)}
 
