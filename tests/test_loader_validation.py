@@ -749,3 +749,23 @@ def test_did_you_mean_among_thousands_of_slugs(tmp_path: Path) -> None:
         "no party has the slug 'ruritanja'",
         "did you mean 'ruritania'?",
     )
+
+
+def test_an_unknown_metric_lists_the_close_ones_of_the_bundled_collection(tmp_path: Path) -> None:
+    """Several metrics can fit a misremembered slug: the hint names each close one."""
+    from kb.paths import bundled_data_dir
+
+    data = tmp_path / "seeds_data"
+    for path in bundled_data_dir().iterdir():
+        write(data / path.name, path.read_bytes())
+    edit(
+        data / "kazakhtv-2017-kazakhstan-eu-cooperation.yaml",
+        "    metric: eu-share-of-foreign-trade\n",
+        "    metric: eu-share-of-trade\n",
+    )
+    problem = only(problems_of(data, bundled_data_dir().parent / "seeds"))
+    assert (problem.field, problem.message, problem.hint) == (
+        "metric",
+        "no metric has the slug 'eu-share-of-trade'",
+        "did you mean 'eu-share-of-foreign-trade' or 'eu-share-of-investment'?",
+    )

@@ -239,7 +239,9 @@ class CrossCheck:
                     )
                 )
                 continue
-            hint = suggest(row.ref, self._known(target, row.ref))
+            # Metrics are named in words that several slugs may share: show a few.
+            most = 3 if target == "metrics" else 1
+            hint = suggest(row.ref, self._known(target, row.ref), most)
             self.problems.add(
                 place.problem(path, f"no {record_type} has the slug '{row.ref}'", hint)
             )

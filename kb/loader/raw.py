@@ -49,12 +49,16 @@ class RawRecord:
         return Problem(self.file, line, self.label, self.type, path, message, hint)
 
 
-def suggest(word: str, choices: Any) -> str | None:
-    """A "did you mean" hint for a misspelt name, or None when nothing is close."""
+def suggest(word: str, choices: Any, most: int = 1) -> str | None:
+    """A "did you mean" hint for a misspelt name (the `most` closest), or None when nothing
+    is close."""
     if len(word) > MAX_NAME:
         return None  # not a misspelt name; and difflib's cost grows with the length
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+    close = [f"'{c}'" for c in difflib.get_close_matches(word, list(choices), n=most, cutoff=0.6)]
+    if not close:
+        return None
+    listed = close[0] if len(close) == 1 else f"{', '.join(close[:-1])} or {close[-1]}"
+    return f"did you mean {listed}?"
 
 
 def file_problem(file: str, line: int | None, message: str, hint: str | None = None) -> Problem:
