@@ -29,8 +29,9 @@ def modules(root: Path) -> dict[str, Path]:
 def imported(name: str, path: Path, known: set[str]) -> set[str]:
     """The modules of `known` that module `name` imports anywhere in its text.
 
-    `from a.b import c` imports a.b.c when that is a module, else a.b; a relative import is
-    resolved against the module's package.
+    `from a.b import c` imports a.b (a package's __init__ runs first, whatever it holds), and
+    a.b.c too when that is a module; a relative import is resolved against the module's
+    package.
     """
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     targets: set[str] = set()
@@ -39,9 +40,8 @@ def imported(name: str, path: Path, known: set[str]) -> set[str]:
             targets.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             base = _absolute(node, package)
-            for alias in node.names:
-                whole = f"{base}.{alias.name}"
-                targets.add(whole if whole in known else base)
+            targets.add(base)
+            targets.update(f"{base}.{alias.name}" for alias in node.names)
     return {target for target in targets if target in known and target != name}
 
 
@@ -127,6 +127,24 @@ def test_a_lazy_import_closing_a_circle_is_caught(tmp_path: Path) -> None:
     (package / "b.py").write_text("def helper():\n    from . import a\n    return a\n")
     (package / "c.py").write_text("import pkg.a\n")
     edges = graph(package)
-    assert edges == {"pkg": set(), "pkg.a": {"pkg.b"}, "pkg.b": {"pkg.a"}, "pkg.c": {"pkg.a"}}
+    assert edges == {
+        "pkg": set(),
+        "pkg.a": {"pkg.b"},
+        "pkg.b": {"pkg", "pkg.a"},
+        "pkg.c": {"pkg.a"},
+    }
     assert cycles(edges) == [["pkg.a", "pkg.b"]]
     assert a_cycle(edges, ["pkg.a", "pkg.b"]) == ["pkg.a", "pkg.b", "pkg.a"]
+
+
+def test_a_module_importing_its_package_that_imports_it_is_a_circle(tmp_path: Path) -> None:
+    # The form kb.queries.facts had: the package's __init__ imports facts, and facts imports a
+    # sibling through the package (`from kb.queries import conflicts`), which runs __init__.
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("from pkg.facts import figures\n")
+    (package / "facts.py").write_text("def figures():\n    from pkg import marks\n")
+    (package / "marks.py").write_text("")
+    edges = graph(package)
+    assert edges["pkg.facts"] == {"pkg", "pkg.marks"}
+    assert cycles(edges) == [["pkg", "pkg.facts"]]

@@ -88,7 +88,7 @@ def figures(
     """
     # Imported here, not at the top: kb quotes and the other read commands that show no
     # figures start without it (a few milliseconds of every command's start-up).
-    from kb.queries import conflicts
+    from kb.queries.conflicts import figure_partners, mark
 
     parties = party_ids(reader, subject) if subject is not None else None
     where: list[ColumnElement[bool]] = []
@@ -102,7 +102,7 @@ def figures(
         where.append(FIGURES.c.subject_id.in_(parties))
     ordered = figure_select() if metric is None else figures_in_time_order()
     rows = fetch(reader, first_rows(ordered, FIGURES, where, limit))
-    return conflicts.mark(rows, conflicts.figure_partners(reader, rows))
+    return mark(rows, figure_partners(reader, rows))
 
 
 def _figures_about(
@@ -111,14 +111,14 @@ def _figures_about(
     """figures() about `parties`, also matching `where`: one read of every figure about them
     (through the index that holds what the conflict rule needs) says both which of them the
     page shows and what they conflict with, so that neither reads them again."""
-    from kb.queries import conflicts  # (see figures())
+    from kb.queries.conflicts import FigureGroups, mark  # (see figures())
 
-    about = conflicts.FigureGroups.about(reader, parties, and_(*where) if where else None)
+    about = FigureGroups.about(reader, parties, and_(*where) if where else None)
     if limit is None:
         rows = fetch(reader, figure_select().where(FIGURES.c.subject_id.in_(parties), *where))
     else:
         rows = fetch(reader, figures_by_id(), {"ids": about.listed(limit)})
-    return conflicts.mark(rows, about.partners([row["id"] for row in rows]))
+    return mark(rows, about.partners([row["id"] for row in rows]))
 
 
 def events(
@@ -148,9 +148,9 @@ def events(
     dated = bool(where)
     rows = events_where(reader, where, dated=dated, limit=limit)
     ids = matching_ids(event_select(dated=dated).where(*where), EVENTS, limit)
-    from kb.queries import conflicts  # (see figures())
+    from kb.queries.conflicts import event_partners, mark  # (see figures())
 
-    return conflicts.mark(rows, conflicts.event_partners(reader, ids))
+    return mark(rows, event_partners(reader, ids))
 
 
 def events_where(
