@@ -4,7 +4,8 @@ to draft an article.
 Usage: .venv/bin/python benchmarks/draft_eval.py [-v]
 
 Scores the drafts of the development set (tests/data/draft/devset), the held-out and blind
-texts (tests/data/draft/heldout, blind) and the seed article against the curators' records for
+texts (tests/data/draft/heldout, blind), the news copy in four styles (tests/data/draft/news:
+dev and blind, with a table per style) and the seed article against the curators' records for
 it (seeds_data/), with the matching rules of kb/draft/scoring.py. Then drafts the eight articles
 of tests/data/multi one after another into a SQLite base that starts as the bundled collection,
 loading each draft as drafted, and scores the links (people, parties, figures' subjects and
@@ -38,12 +39,14 @@ RUNS = 5
 
 def main(verbose: bool) -> None:
     """Print the scores of every set and the timing."""
-    for name in ("devset", "heldout", "blind"):
+    for name in ("devset", "heldout", "blind", "news/dev", "news/blind"):
         cases = evaluate(DATA / name)
         print(f"== {name}: {len(cases)} texts")
         if verbose:
             _details(cases)
         print(report(total([case.tallies for case in cases])))
+        if any(case.expected.style for case in cases):
+            print(_style_report(cases))
         print()
     seed = draft(read_article(data_dir("seeds") / f"{SEED}.txt", published="2023-02-02"))
     curated = curated_expected(
@@ -90,6 +93,23 @@ def _link_report(tallies: dict[str, Tally]) -> str:
             f"{kind:<9} {tally.predicted:>7} {tally.expected:>8} {tally.matched:>6}"
             f"  {tally.precision:>9.3f}  {tally.recall:>6.3f}"
         )
+    return "\n".join(lines)
+
+
+def _style_report(cases: list[Case]) -> str:
+    """Precision / recall per record type for each style of news copy."""
+    styles: dict[str, list[Case]] = {}
+    for case in cases:
+        styles.setdefault(case.expected.style or "-", []).append(case)
+    header = "  ".join(f"{kind:^11}" for kind in ("quotes", "people", "figures", "events"))
+    lines = [f"{'style (P R)':<13} {header}"]
+    for style, group in sorted(styles.items()):
+        tallies = total([case.tallies for case in group])
+        cells = "  ".join(
+            f"{tallies[kind].precision:.2f} {tallies[kind].recall:.2f}"
+            for kind in ("quotes", "people", "figures", "events")
+        )
+        lines.append(f"{style + f' ({len(group)})':<13} {cells}")
     return "\n".join(lines)
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kb.draft.dates import DateMention, Published, find_dates, resolve
+from kb.draft.headline import headline
 from kb.draft.lexicon import (
     CELEBRATION_NOUNS,
     EVENT_TRIGGERS,
@@ -32,6 +33,11 @@ _PLANNED = re.compile(PLANNED_CUES, re.IGNORECASE)
 _PLANNED_AFTER = re.compile(r"\s+(?:is|are|was|were)\s+(?:planned|scheduled|due|expected)\b")
 _ONGOING = re.compile(r"\b(?:is|are|am)\s+(?:now\s+)?\w+ing\b", re.IGNORECASE)
 _CELEBRATION = re.compile(CELEBRATION_NOUNS, re.IGNORECASE)
+_AIM = re.compile(
+    r"\b(?:efforts?|aimed at|aims? to|in order|ways?|seeks?|seeking|opportunit(?:y|ies)|potential"
+    r"|need|importance of|helps?|able|ability|how)\s+(?:to\s+)?$",
+    re.IGNORECASE,
+)
 _SPEECH = "|".join(sorted(set(SPEECH_VERBS) | {"reported"}, key=len, reverse=True))
 _SAID_BEFORE = re.compile(rf"\b(?:{_SPEECH})(?:\s+\w+){{0,2}}\s+$")
 _SAID_AFTER = re.compile(rf",?\s*(?:{_SPEECH})\b")
@@ -90,7 +96,7 @@ def find_events(
             continue
         own = [date for date in dates if sentence.start <= date.start < sentence.end]
         for group in _groups(text, sentence, triggers, own):
-            event = _event(text, layout, index, group, own, dates, published)
+            event = _event(text, layout, index, group, own, dates, published, people)
             _antecedent(text, people, event)
             event.participants = _participants(text, people, event, quoted)
             event.named = _named(text, people, event)
@@ -103,6 +109,8 @@ def _triggers(text: str, sentence: Sentence) -> list[_Trigger]:
     found: list[_Trigger] = []
     for kind, pattern in _TRIGGERS:
         for match in pattern.finditer(text, sentence.start, sentence.end):
+            if _AIM.search(text, max(sentence.start, match.start() - 30), match.start()):
+                continue  # "efforts to establish": an aim, not a happening
             if all(match.end() <= t.start or match.start() >= t.end for t in found):
                 found.append(_Trigger(match.start(), match.end(), kind))
     return sorted(found, key=lambda trigger: trigger.start)
@@ -185,6 +193,7 @@ def _event(
     own: list[DateMention],
     dates: list[DateMention],
     published: Published | None,
+    people: People,
 ) -> Event:
     """The event of one group of triggers."""
     sentence = layout.sentences[index]
@@ -199,7 +208,7 @@ def _event(
     elif (following := _that_was(text, layout, index)) is not None:
         mention, end = following
         date = resolve(mention, published, _anchor(dates, mention.start))
-    name = _name(text, group, sentence)
+    name = _name(text, group, sentence, people, own)
     return Event(start, end, kind, group.occurrence, date, name)
 
 
@@ -247,30 +256,28 @@ def _that_was(text: str, layout: Layout, index: int) -> tuple[DateMention, int] 
     return mentions[0], evidence_span(text, following.start, following.end)[1]
 
 
-def _name(text: str, group: _Group, sentence: Sentence) -> str:
-    """A short name: the group's stretch of the sentence without its opening adverbial,
-    trailing attribution and anything after the first comma past the trigger."""
+def _name(
+    text: str, group: _Group, sentence: Sentence, people: People, dates: list[DateMention]
+) -> str:
+    """A short headline-like name (kb.draft.headline) for the group's stretch of the sentence:
+    without its opening adverbial and trailing attribution."""
     start = sentence.start if group.start == sentence.start else group.start
     if group.start != sentence.start:
         # The stretch begins after the previous trigger: start at its clause instead.
         for match in _BOUNDARY.finditer(text, sentence.start, group.triggers[0].start):
             start = match.end()
     trigger = group.triggers[0]
-    stretch = text[start : group.end if len(group.triggers) == 1 else sentence.end]
-    stretch = _ATTRIBUTION_TAIL.sub("", " ".join(stretch.split()))
-    lead = stretch.find(", ")
-    offset = trigger.start - start
-    if 0 <= lead < offset and len(stretch[:lead].split()) <= 6:
-        stretch = stretch[lead + 2 :]
-        offset -= lead + 2
-    cut = stretch.find(", ", max(offset, 0))
-    if cut > 0:
-        stretch = stretch[:cut]
-    stretch = re.sub(r"(?:\s+(?:and|but|while)|[,;])+$", "", stretch.strip())
-    stretch = stretch.strip(" “”\"‘’'«».,;:")
-    words = stretch.split()[:_NAME_WORDS]
-    name = " ".join(words)
-    return name[:1].upper() + name[1:] if name else text[trigger.start : trigger.end]
+    end = group.end if len(group.triggers) == 1 else sentence.end
+    tail = _ATTRIBUTION_TAIL.search(text, start, end)
+    if tail is not None and tail.start() > trigger.end:
+        end = tail.start()
+    lead = text.find(", ", start, trigger.start)
+    if lead >= 0 and len(text[start:lead].split()) <= 6 and not people.all_within(start, lead):
+        start = lead + 2
+    while start < trigger.start and text[start] in " “”\"‘’'«»":
+        start += 1
+    name = headline(text, (start, end), (trigger.start, trigger.end), people, dates)
+    return name or text[trigger.start : trigger.end]
 
 
 def _participants(

@@ -19,7 +19,8 @@ SPEECH_VERBS = word_list(
     "explained explains stated declared remarked recalled recalls warned warns insisted insists "
     "argued argues observed commented continued concluded acknowledged admitted announced "
     "replied asked underlined highlighted wrote writes predicted promised confirmed claimed "
-    "suggested urged vowed described called calls pointed"
+    "suggested urged vowed described called calls pointed reported reports underscored "
+    "underscores reiterated reiterates assured assures mentioned informed briefed"
 )
 
 # Nouns that name a role or office; a name next to one is a person's name.

@@ -13,12 +13,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from kb.draft.lexicon import SPEECH_VERBS
 from kb.draft.segment import Layout
 
 _MARK = re.compile(r"[“”\"«»„‘’'‹›]")
 _OPENERS = '“"«„'
 _DOUBLE_OPENERS = frozenset('“"«„')
 _BEFORE_OPEN = frozenset("([{—–-/")
+# Marks that can only close a quotation.
+_CLOSERS = frozenset("”»")
+_SPEECH = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
+# An attribution right after a closing mark: "…,” said NAME", "…,” NAME added".
+_ATTRIBUTION = re.compile(
+    rf"[,.]?\s+(?:(?:{_SPEECH})\b|(?:[\w’'-]+\s+){{1,4}}?(?:{_SPEECH})\b|according to\b)"
+)
 
 
 @dataclass
@@ -29,11 +37,16 @@ class Quotation:
     close: int
     single: bool
     nested: list[tuple[int, int]] = field(default_factory=list)
+    # The text ends before the closing mark (a stored copy cut off mid-quotation): `close` is
+    # the end of the text.
+    truncated: bool = False
+    # The outlet dropped the opening mark: `open` is where the quoted words start.
+    unopened: bool = False
 
     @property
     def content(self) -> tuple[int, int]:
         """Offsets [start, end) of the words between the marks."""
-        return self.open + 1, self.close
+        return self.open + (0 if self.unopened else 1), self.close
 
 
 @dataclass
@@ -64,6 +77,8 @@ def find_quotations(layout: Layout) -> list[Quotation]:
             if outer is None:
                 if _opens(mark, before, after):
                     outer, nested = _Open(index, mark), []
+                elif (opened := _unopened(layout, number, index, mark, before, found)) is not None:
+                    found.append(Quotation(opened, index, False, [], unopened=True))
                 continue
             if inner is not None and _closes(inner.mark, mark, before, after):
                 nested.append((inner.position, index + 1))
@@ -76,9 +91,32 @@ def find_quotations(layout: Layout) -> list[Quotation]:
             if inner is None and _opens_inner(outer.mark, mark, before, after):
                 inner = _Open(index, mark)
         inner = None
-        if outer is not None and not _continues(text, outer.mark, paragraphs, number):
+        if outer is not None and number + 1 == len(paragraphs) and outer.mark in _OPENERS:
+            # Still open where the text ends: the copy was cut off inside the quotation.
+            close = len(text[:end].rstrip())
+            found.append(Quotation(outer.position, close, False, nested, truncated=True))
+        elif outer is not None and not _continues(text, outer.mark, paragraphs, number):
             outer = None
     return found
+
+
+def _unopened(
+    layout: Layout, number: int, index: int, mark: str, before: str, found: list[Quotation]
+) -> int | None:
+    """Where a quotation whose opening mark the outlet dropped starts: a closing mark with no
+    quotation open, right after the words of the paragraph's start and before an attribution
+    ("… as well,” reported NAME."). None when the mark is not such a closing mark."""
+    if mark not in _CLOSERS or not (before.isalpha() or before in ".,!?"):
+        return None
+    text = layout.text
+    if not _ATTRIBUTION.match(text, index + 1):
+        return None
+    start = next(
+        (s.start for s in layout.sentences if s.paragraph == number), layout.paragraphs[number][0]
+    )
+    if (found and found[-1].close >= start) or start >= index:
+        return None
+    return start
 
 
 def _opens(mark: str, before: str, after: str) -> bool:

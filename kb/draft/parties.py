@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kb.draft.lexicon import ROLE_NOUNS
 from kb.draft.people import People
 from kb.draft.segment import Layout
 from kb.names import DEMONYMS, fold, party_mention_keys
@@ -138,8 +139,8 @@ def _organization(words: list[str]) -> bool:
     only after "for": not "Republic of Kazakhstan and the European Union"); no acronym."""
     lowered = [word.lower() for word in words]
     heads = [i for i, word in enumerate(lowered) if word in ORGANIZATION_HEADS]
-    if not heads or lowered[0] == "the":
-        return False
+    if not heads or lowered[0] == "the" or lowered[0] in ROLE_NOUNS:
+        return False  # "President of the European Commission" is an office, not a body
     if not any(i == len(words) - 1 or lowered[i + 1] in ("of", "for") for i in heads):
         return False
     after_for = after_of = False

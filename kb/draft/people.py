@@ -25,6 +25,7 @@ from kb.draft.lexicon import (
     TITLE_MODIFIERS,
 )
 from kb.draft.segment import Layout
+from kb.names import fold
 
 _WORD = re.compile(r"[^\W\d_]+(?:[-’'][^\W\d_]+)*")
 _SPEECH = "|".join(sorted(set(SPEECH_VERBS), key=len, reverse=True))
@@ -48,6 +49,9 @@ _OCCUPATION_AT = re.compile(
 )
 _GAPS = frozenset((" ", "\u00a0"))
 _MAX_TITLE_WORDS = 5
+# Words that join the parts of a long title: "Minister of Industry and Construction".
+_CHAIN_CONNECTORS = frozenset(("of", "and", "for", "the", "&"))
+_MAX_CHAIN_WORDS = 12
 
 
 @dataclass(frozen=True)
@@ -200,7 +204,7 @@ def _candidate(text: str, tokens: list[tuple[int, int]], run: tuple[int, int]) -
     """The person a run may name, with the title before it if there is one."""
     first, last = run
     words = [text[start:end] for start, end in tokens[first : last + 1]]
-    if len(words) > 1 and all(word in NAME_PARTICLES for word in words[:-1]):
+    if len(words) > 1 and all(word.lower() in NAME_PARTICLES for word in words[:-1]):
         # A surname with its particles, printed alone ("von der Leyen"): kept whole.
         start, end = tokens[first][0], tokens[last][1]
         return _Candidate(start, end, words, False)
@@ -267,15 +271,12 @@ def _role_before(
 def _title_with_of(
     text: str, tokens: list[tuple[int, int]], first: int, last: int
 ) -> tuple[int, Role] | None:
-    """A title with "of" before a name ("Prime Minister of Kazakhstan NAME"): the name is the
-    run's last two words (and any particles); the words before it complete the title."""
-    of = first - 1
-    if of > 0 and text[slice(*tokens[of])] == "the":
-        of -= 1
-    if of < 1 or text[slice(*tokens[of])] != "of":
-        return None
-    role_word = text[slice(*tokens[of - 1])].lower()
-    if role_word not in ROLE_NOUNS or text[tokens[of - 1][1] : tokens[of][0]] not in _GAPS:
+    """A title with "of" (or "and") before a name: "Prime Minister of Kazakhstan NAME", "Deputy
+    Minister of Foreign Affairs of Kazakhstan NAME", "Minister of Industry and Construction NAME".
+    The name is the run's last two words (and any particles); the words before it, back to the
+    title's role noun, complete the title."""
+    role = _chain_role(text, tokens, first - 1)
+    if role is None:
         return None
     name_first = last
     while name_first - 1 > first and text[slice(*tokens[name_first - 1])] in NAME_PARTICLES:
@@ -283,17 +284,69 @@ def _title_with_of(
     name_first -= 1
     if name_first <= first:
         return None
-    title_first = of - 1
+    title_first = _title_start(text, tokens, role)
+    title = text[tokens[title_first][0] : tokens[name_first - 1][1]]
+    return name_first, Role(title, tokens[title_first][0], tokens[last][1])
+
+
+def _chain_role(text: str, tokens: list[tuple[int, int]], index: int) -> int | None:
+    """The role noun a title ends its chain at, walking back from the connector at `index`
+    ("of", "and", "for" between capitalised words: "Minister of Foreign Affairs of")."""
+    if index < 1 or text[slice(*tokens[index])] not in _CHAIN_CONNECTORS:
+        return None
+    steps = 0
+    while index >= 0 and steps < _MAX_CHAIN_WORDS:
+        word = text[slice(*tokens[index])]
+        if word[0].isupper() and word.lower() in ROLE_NOUNS:
+            # The title goes on from its noun with "of" ("Minister of …"), not with a name.
+            following = text[slice(*tokens[index + 1])]
+            return index if following in ("of", "for") else None
+        if not (word[0].isupper() or word in _CHAIN_CONNECTORS):
+            return None
+        if index == 0 or text[tokens[index - 1][1] : tokens[index][0]] not in _GAPS:
+            return None
+        index -= 1
+        steps += 1
+    return None
+
+
+def _title_start(text: str, tokens: list[tuple[int, int]], role: int) -> int:
+    """The first word of a title ending in the role noun at `role`: the capitalised words and
+    modifiers before it (Deputy Prime Minister), not a possessive (Kazakhstan's)."""
+    title_first = role
     while (
         title_first > 0
-        and of - title_first < _MAX_TITLE_WORDS
+        and role - title_first < _MAX_TITLE_WORDS
         and text[tokens[title_first - 1][1] : tokens[title_first][0]] in _GAPS
         and _title_word(text[slice(*tokens[title_first - 1])])
+        and text[slice(*tokens[title_first - 1])][-2:] not in ("’s", "'s")
     ):
         title_first -= 1
-    title_start = tokens[title_first][0]
-    title = text[title_start : tokens[name_first - 1][1]]
-    return name_first, Role(title, title_start, tokens[last][1])
+    return title_first
+
+
+def _apposed_title(text: str, tokens: list[tuple[int, int]], first: int, last: int) -> Role | None:
+    """A title set before a name with a comma: "The President of the European Commission,
+    NAME," (the title's role noun, then capitalised words joined by of / the / and)."""
+    if first < 1 or text[tokens[first - 1][1] : tokens[first][0]].strip() != ",":
+        return None
+    index = first - 1
+    steps = 0
+    while index >= 0 and steps < _MAX_CHAIN_WORDS:
+        word = text[slice(*tokens[index])]
+        if word.lower() in ROLE_NOUNS and (
+            index == first - 1 or text[slice(*tokens[index + 1])] in ("of", "for")
+        ):
+            title_first = _title_start(text, tokens, index)
+            start = tokens[title_first][0]
+            return Role(text[start : tokens[first - 1][1]], start, tokens[last][1])
+        if not (word[0].isupper() or word in _CHAIN_CONNECTORS or word == "the"):
+            return None
+        if index == 0 or text[tokens[index - 1][1] : tokens[index][0]] not in _GAPS:
+            return None
+        index -= 1
+        steps += 1
+    return None
 
 
 def _context_before(
@@ -310,6 +363,8 @@ def _context_before(
             return True, _title_back(text, tokens, first - 1, last)
         if gap == ". " and previous in HONORIFICS:
             return True, None  # "Dr. Maria Santos"
+        if last > first and (role := _apposed_title(text, tokens, first, last)) is not None:
+            return True, role
     preceding = text[max(0, tokens[first][0] - 40) : tokens[first][0]]
     return bool(_SPEECH_BEFORE.search(preceding)), None
 
@@ -411,28 +466,30 @@ def _join_coordinated(text: str, candidates: list[_Candidate]) -> None:
 
 
 def _merge(candidates: list[_Candidate]) -> People:
-    """Persons from the full names found in context; every mention matched to one of them."""
+    """Persons from the full names found in context; every mention matched to one of them.
+    Names are compared folded, so that a name printed with and without its diacritics
+    (António, Antonio) or with a capitalised particle (Von der Leyen) is one person."""
     persons: list[Person] = []
     by_name: dict[str, int] = {}
     _promote_full_names(candidates)
     for candidate in candidates:
-        if candidate.strong and len(candidate.words) > 1:
-            name = " ".join(candidate.words)
-            if name not in by_name:
-                by_name[name] = len(persons)
-                persons.append(Person(name, _surname(candidate.words)))
+        if candidate.strong and len(candidate.words) > 1 and not _surname_alone(candidate.words):
+            key = fold(" ".join(candidate.words))
+            if key not in by_name:
+                by_name[key] = len(persons)
+                persons.append(Person(" ".join(candidate.words), _surname(candidate.words)))
     by_surname: dict[str, list[int]] = {}
     for index, person in enumerate(persons):
-        by_surname.setdefault(person.surname, []).append(index)
+        by_surname.setdefault(fold(person.surname), []).append(index)
     mentions: list[Mention] = []
     for candidate in candidates:
         found = _match(candidate, by_name, by_surname, mentions)
         if found is None and candidate.strong:
             # Named by surname alone (or a single name) in a speaker's context.
             name = " ".join(candidate.words)
-            found = by_name[name] = len(persons)
-            persons.append(Person(name, candidate.words[-1]))
-            by_surname.setdefault(candidate.words[-1], []).append(found)
+            found = by_name[fold(name)] = len(persons)
+            persons.append(Person(name, name))
+            by_surname.setdefault(fold(name), []).append(found)
         if found is None:
             continue
         person = persons[found]
@@ -449,15 +506,16 @@ def _merge(candidates: list[_Candidate]) -> People:
 def _promote_full_names(candidates: list[_Candidate]) -> None:
     """A surname in a speaker's context ("Mensah said") makes the full name it ends elsewhere
     ("Striker Kofi Mensah, 27, scored") a person's name too."""
-    speakers = {c.words[0] for c in candidates if c.strong and len(c.words) == 1}
+    speakers = {fold(" ".join(c.words)) for c in candidates if c.strong and _surname_alone(c.words)}
     for candidate in candidates:
-        if not candidate.strong and 1 < len(candidate.words) <= 3:
-            candidate.strong = candidate.words[-1] in speakers
+        if not candidate.strong and 1 < len(candidate.words) <= 5:
+            surname = fold(_surname(candidate.words))
+            candidate.strong = surname in speakers and not _surname_alone(candidate.words)
 
 
 def _surname_alone(words: list[str]) -> bool:
     """Whether words are a surname printed alone: one word, or particles and one word."""
-    return all(word in NAME_PARTICLES for word in words[:-1])
+    return all(word.lower() in NAME_PARTICLES for word in words[:-1])
 
 
 def _surname(words: list[str]) -> str:
@@ -475,7 +533,7 @@ def _match(
     mentions: list[Mention],
 ) -> int | None:
     """The known person a candidate names: by full name, else by surname (the last mentioned)."""
-    name = " ".join(candidate.words)
+    name = fold(" ".join(candidate.words))
     if name in by_name:
         return by_name[name]
     if not _surname_alone(candidate.words):

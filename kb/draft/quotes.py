@@ -37,6 +37,10 @@ _NAMED_NEXT = re.compile(
     re.IGNORECASE,
 )
 _LETTERS = re.compile(r"[^\W\d_]+")
+_HONORIFIC = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+$")
+_HONORIFIC_GENDER = {"mr": "he", "mrs": "she", "ms": "she", "miss": "she"}
+# The note that marks a quotation cut off by the end of the text (scored by kb.draft.scoring).
+INCOMPLETE = "incomplete"
 # A quotation of this many words or fewer that nobody is said to have said is a scare quote.
 _SCARE_WORDS = 2
 
@@ -50,6 +54,9 @@ class Quote:
     kind: str
     speaker: int | None
     quotation: Quotation
+    # What the curator should check: a speaker guessed from an ambiguous pronoun, a quotation
+    # cut off by the end of the text.
+    notes: tuple[str, ...] = ()
 
 
 def find_quotes(layout: Layout, quotations: list[Quotation], people: People) -> list[Quote]:
@@ -72,6 +79,7 @@ class _Resolver:
         self.people = people
         self._opens = [quotation.open for quotation in quotations]
         self._closes = [quotation.close for quotation in quotations]
+        self.notes: list[str] = []
 
     def quoted(self, position: int) -> bool:
         """Whether `position` lies inside a quotation."""
@@ -96,7 +104,20 @@ class _Resolver:
             speaker = self.continued(quotation, previous)
         if speaker is None:
             speaker = self.named_next(quotation)
-        return Quote(start, end, kind, speaker, quotation)
+        notes, self.notes = self.notes, []
+        if quotation.truncated:
+            notes.append(
+                f"{INCOMPLETE}: the text ends inside this quotation (the stored copy may be cut"
+                " off); check the source for the rest"
+            )
+            if speaker is None:
+                speaker = self.people.before(quotation.open, self.quoted)
+                if speaker is not None:
+                    notes.append(
+                        f"speaker guessed: the attribution was cut off; "
+                        f"{self.people.persons[speaker].name} was named last"
+                    )
+        return Quote(start, end, kind, speaker, quotation, tuple(notes))
 
     def is_direct(self, before: str, first: str) -> bool:
         """A whole quotation opens its sentence, or follows "NAME said:" / "said," / a colon."""
@@ -141,9 +162,58 @@ class _Resolver:
             # before; else the person last named.
             since = self._paragraph_start(quote_start, back=1)
             speaker = self.people.speaker_before(quote_start, since, self.quoted)
-            return speaker if speaker is not None else self.people.before(quote_start, self.quoted)
+            if speaker is None:
+                speaker = self.people.before(quote_start, self.quoted)
+            gender = PRONOUNS[words[0]]
+            if speaker is not None and self._gender_of(speaker, quote_start) not in (gender, None):
+                # The honorifics say otherwise ("Ms Keller" for "he"): the last person named
+                # whom they fit.
+                speaker = self._last_of_gender(gender, quote_start) or speaker
+            self._check_pronoun(words[0], speaker, since, quote_start)
+            return speaker
         if words[0] == "the" and len(words) <= 3 and words[-1] in ROLE_NOUNS:
             return self.people.with_role(words[-1], quote_start)
+        return None
+
+    def _check_pronoun(self, pronoun: str, speaker: int | None, since: int, until: int) -> None:
+        """A note when a pronoun could stand for more than one person named just before."""
+        if speaker is None:
+            return
+        gender = PRONOUNS[pronoun]
+        others = []
+        for mention in self.people.all_within(since, until):
+            person = mention.person
+            if person == speaker or person in others or self.quoted(mention.start):
+                continue
+            if self._gender_of(person, until) in (gender, None):
+                others.append(person)
+        if others and self._gender_of(speaker, until) != gender:
+            names = ", ".join(self.people.persons[person].name for person in others)
+            taken = self.people.persons[speaker].name
+            self.notes.append(
+                f"speaker: “{pronoun}” may also be {names}; {taken} was taken (named last as"
+                " speaking, or named last); check"
+            )
+
+    def _gender(self, position: int) -> str | None:
+        """The pronoun an honorific before a mention gives ("Mr" he, "Ms" she), if any."""
+        found = _HONORIFIC.search(self.text, max(0, position - 6), position)
+        return None if found is None else _HONORIFIC_GENDER[found.group(1).lower()]
+
+    def _last_of_gender(self, gender: str, until: int) -> int | None:
+        """The person last named before `until` whom an honorific gives this pronoun."""
+        for mention in reversed(self.people.all_within(0, until)):
+            if not self.quoted(mention.start) and self._gender_of(mention.person, until) == gender:
+                return mention.person
+        return None
+
+    def _gender_of(self, person: int, until: int) -> str | None:
+        """The pronoun some honorific before `until` gives a person."""
+        for mention in self.people.mentions:
+            if mention.start >= until:
+                break
+            if mention.person == person and (gender := self._gender(mention.start)):
+                return gender
         return None
 
     def _paragraph_start(self, position: int, back: int) -> int:

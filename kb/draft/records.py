@@ -295,6 +295,7 @@ class _Builder:
                 "text": text,
                 "status": "draft",
             }
+            record.notes += quote.notes
             record.offsets["text"] = span
             self.quote_spans[slug] = span
             slugs[quote.start] = slug

@@ -24,9 +24,17 @@ from typing import Any
 
 import yaml
 
+from kb.draft.lexicon import word_set
+from kb.draft.quotes import INCOMPLETE
 from kb.draft.records import Draft
 
 RECORD_TYPES = ("quotes", "people", "figures", "events")
+# A drafted name longer than this reads as a sentence, not a name.
+_NAME_WORDS = 12
+_FUNCTION_WORDS = word_set(
+    "a an the of and or to in on at for with by from as is are was were be its their his her "
+    "this that these those into over"
+)
 _MARKS = re.compile(r"[“”\"‘’'«»„]")
 
 
@@ -35,6 +43,8 @@ class Expected:
     """The records expected from one text, and the publication date to draft it with."""
 
     published: str | None = None
+    # The style of news copy (wire, ministry, press, summit), for texts that give one.
+    style: str | None = None
     quotes: list[dict[str, Any]] = field(default_factory=list)
     people: list[dict[str, Any]] = field(default_factory=list)
     figures: list[dict[str, Any]] = field(default_factory=list)
@@ -89,6 +99,7 @@ def load_expected(path: Path) -> Expected:
     published = data.get("published")
     return Expected(
         published=str(published) if published is not None else None,
+        style=data.get("style"),
         quotes=list(data.get("quotes") or []),
         people=list(data.get("people") or []),
         figures=list(data.get("figures") or []),
@@ -172,7 +183,11 @@ def _predicted(draft: Draft) -> dict[str, list[dict[str, Any]]]:
         if link.kind == "person" and link.target is not None:
             names.setdefault(link.target, link.surface)
     quotes = [
-        {**record.fields, "speaker": names[record.fields["speaker"]]}
+        {
+            **record.fields,
+            "speaker": names[record.fields["speaker"]],
+            "incomplete": any(note.startswith(INCOMPLETE) for note in record.notes),
+        }
         for record in draft.of_type("quote")
     ]
     speakers = {quote["slug"]: quote["speaker"] for quote in quotes}
@@ -181,9 +196,23 @@ def _predicted(draft: Draft) -> dict[str, list[dict[str, Any]]]:
         titles[record.fields["slug"]] += [role["title"] for role in record.fields.get("roles", [])]
     for record in draft.of_type("role"):
         titles[record.fields["person"]].append(record.fields["title"])
-    people = [{"name": name, "roles": titles[slug]} for slug, name in names.items()]
+    aliases: dict[str, list[str]] = {slug: [] for slug in names}
+    for record in draft.of_type("person"):
+        aliases[record.fields["slug"]] += list(record.fields.get("aliases", []))
+    for record in draft.of_type("alias"):
+        if record.fields.get("person") in aliases:
+            aliases[record.fields["person"]].append(record.fields["name"])
+    people = [
+        {"name": name, "roles": titles[slug], "aliases": aliases[slug]}
+        for slug, name in names.items()
+    ]
+    metrics = {r.fields["slug"]: r.fields["name"] for r in draft.of_type("metric")}
     figures = [
-        {**r.fields, "speaker": speakers.get(r.fields.get("quote", ""))}
+        {
+            **r.fields,
+            "speaker": speakers.get(r.fields.get("quote", "")),
+            "metric_name": metrics.get(r.fields.get("metric", ""), r.fields.get("metric", "")),
+        }
         for r in draft.of_type("figure")
     ]
     events = [
@@ -234,8 +263,10 @@ def _same_quote(record: Record, wanted: Record) -> bool:
 
 
 def _quote_attributes(record: Record, wanted: Record, tally: Tally) -> None:
-    """A quote's kind."""
+    """A quote's kind, and whether it is marked as cut off by the end of the text."""
     tally.attribute("kind", record.get("kind", "direct") == wanted.get("kind", "direct"))
+    if wanted.get("incomplete") or record.get("incomplete"):
+        tally.attribute("incomplete", bool(wanted.get("incomplete")) == record["incomplete"])
 
 
 def _same_person(record: Record, wanted: Record) -> bool:
@@ -248,6 +279,8 @@ def _person_attributes(record: Record, wanted: Record, tally: Tally) -> None:
     role = wanted.get("role")
     titles = [title.lower() for title in record["roles"]]
     tally.attribute("role", role.lower() in titles if role else not titles)
+    if wanted.get("aliases"):
+        tally.attribute("aliases", set(wanted["aliases"]) <= set(record.get("aliases", [])))
 
 
 def _same_figure(record: Record, wanted: Record) -> bool:
@@ -272,6 +305,8 @@ def _figure_attributes(record: Record, wanted: Record, tally: Tally) -> None:
     tally.attribute("speaker", record.get("speaker") == wanted.get("speaker"))
     period = (record.get("period_start"), record.get("period_end"))
     tally.attribute("period", period == (wanted.get("period_start"), wanted.get("period_end")))
+    if wanted.get("metric"):
+        tally.attribute("metric", similar_phrases(record.get("metric_name", ""), wanted["metric"]))
 
 
 def _same_event(record: Record, wanted: Record) -> bool:
@@ -298,6 +333,26 @@ def _event_attributes(record: Record, wanted: Record, tally: Tally) -> None:
     if "participants" in wanted:
         people = [p for p in wanted["participants"] if isinstance(p, str)]
         tally.attribute("participants", sorted(record["participants"]) == sorted(people))
+    if wanted.get("name"):
+        tally.attribute("name", similar_phrases(record.get("name", ""), wanted["name"]))
+
+
+def similar_phrases(drafted: str, wanted: str) -> bool:
+    """Whether a drafted name says what a curator's does: at least half the content words of
+    each are in the other (compared by stem: "meets" and "meeting" agree), and the drafted one
+    is short (a name, not a sentence)."""
+    ours, theirs = _content_stems(drafted), _content_stems(wanted)
+    if not ours or not theirs or len(drafted.split()) > _NAME_WORDS:
+        return False
+    shared = len(ours & theirs)
+    return shared * 2 >= len(theirs) and shared * 2 >= len(ours)
+
+
+def _content_stems(text: str) -> set[str]:
+    """The stems of a phrase's content words."""
+    return {
+        word[:5] for word in re.findall(r"[^\W_]+", text.lower()) if word not in _FUNCTION_WORDS
+    }
 
 
 @dataclass

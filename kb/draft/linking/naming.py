@@ -39,7 +39,10 @@ _VERB = re.compile(
 _NOUN_TOO = word_set("exports imports funds costs uses holds offers supports pledges")
 _PREPOSITIONS = word_set("to of from with for in into by on at")
 # "He said (that) …", "the ministry reported": the attribution before what is reported.
-_SAID = re.compile(r"^.*?\b(?:said|says|told\s+\w+|noted|added|stated|reported)(?:\s+that)?\s+")
+_SAID = re.compile(
+    r"^.*?\b(?:said|says|told\s+\w+|noted|added|stated|reported|noting|saying|adding|stressing"
+    r"|pointing\s+out|recalling|explaining|reporting)(?:\s+that)?\s+"
+)
 _CONJUNCTIONS = word_set("while and but whereas which that as so")
 _MEASURE_WORDS = word_set("amount amounts indicators indicator volume value level total")
 _PLACE_OR_TIME = word_set("into in within over during since across throughout at")
@@ -86,10 +89,15 @@ def name_metric(
     clause: tuple[int, int],
     subject: Mention | None,
     mentions: list[Mention],
+    earlier: str = "",
 ) -> str:
-    """A name for what a figure measures (see the module docstring)."""
+    """A name for what a figure measures (see the module docstring). `earlier` is what an
+    earlier figure of the sentence measures: a change with nothing before it in its clause
+    ("…reached $48.2 billion, up 14%") is a change of that."""
     low = clause[0]
     phrase, verb = _subject_and_verb(text[low : figure.start])
+    if not phrase and earlier and figure.kind in ("change", "multiplier"):
+        phrase = earlier
     if not phrase and figure.kind in ("change", "multiplier"):
         # "…, 18 percent more than in 2022": what the sentence's first clause measures.
         low = figure.sentence.start

@@ -1,0 +1,219 @@
+"""Event names written like headlines: who did what, in the present tense, without dates.
+
+"Deputy Minister of Foreign Affairs of Kazakhstan Roman Vassilenko met EU Ambassador Kęstutis
+Jankauskas in Astana on Tuesday" is named "Vassilenko meets Jankauskas in Astana": people by
+surname (their titles and appositions dropped), the trigger verb in the headline's present ("met"
+→ "meets", "will visit" → "to visit", "has signed" → "signs"), dates left to the event's date
+field, and the name cut to a few words at a clause's end.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kb.draft.dates import DateMention
+from kb.draft.lexicon import word_set
+from kb.draft.people import People
+
+_WORDS = 12
+# Irregular past forms of the verbs events are reported with, and their present.
+_IRREGULAR = {
+    "met": "meet", "held": "hold", "began": "begin", "came": "come", "took": "take",
+    "won": "win", "set": "set", "made": "make", "went": "go", "gone": "go", "taken": "take",
+    "begun": "begin", "led": "lead", "sent": "send", "built": "build", "brought": "bring",
+}  # fmt: skip
+# Stems that lost a final e with -ed ("approved" → "approve").
+_FINAL_E = ("v", "at", "ud", "ut", "iz", "rg", "nc", "rc", "ss")
+_AUXILIARIES = frozenset(("has", "have", "had", "was", "were", "is", "are", "been", "be"))
+_MODALS = frozenset(("will", "would", "shall", "could", "can", "may", "might", "must", "to"))
+_PLURAL_SUBJECTS = frozenset(("we", "they", "both", "leaders", "ministers", "sides", "countries"))
+_DATE_LEADS = frozenset(
+    ("on", "in", "at", "by", "since", "last", "this", "next", "early", "late", "mid", "earlier")
+)
+_TRAILING = word_set(
+    "a an the of to in on at for with by from and or but as that which who its their his her "
+    "was were is are"
+)
+# Where a headline may end: before a relative clause, a participle, or "to" + verb past 6 words.
+_CLAUSE_END = re.compile(r",|;|\s(?:who|which|where|when|while|as|after|before|because)\s")
+_SECOND_VERB = re.compile(r"\s+and\s+(?:\w+ed|met|held|began|took|won|signed|will|to)\b")
+_ADVERBS = word_set("now also already just officially formally finally jointly")
+# A relative clause inside the subject: "A former bank manager who stole … (was jailed)".
+_RELATIVE = re.compile(r"(?<=\w)[\s,]+(?:who|which|that)\s.*$")
+_PREPOSITIONS = word_set("in of from at for between with on to")
+# "Officials said (that) …": an attribution before what is reported.
+_ATTRIBUTION = re.compile(
+    r"^.*?\b(?:said|says|told\s+\w+|noted|added|announced|reported|stated)(?:\s+that)?\s+"
+)
+
+
+def headline(
+    text: str,
+    span: tuple[int, int],
+    trigger: tuple[int, int],
+    people: People,
+    dates: list[DateMention],
+) -> str:
+    """A short headline-like name for the event reported in text[span] around its trigger."""
+    start, end = span
+    cuts = _cuts(text, start, end, people, dates)
+    surnames = {replacement for _, _, replacement in cuts if replacement}
+    subject = _ATTRIBUTION.sub("", _rewrite(text, start, trigger[0], cuts))
+    subject, tense = _drop_auxiliary(subject)
+    subject = _RELATIVE.sub("", subject).rstrip(" ,")
+    verb = _present(text[trigger[0] : trigger[1]], subject, tense, surnames)
+    rest = _shorten(_rewrite(text, trigger[1], end, cuts))
+    words = f"{subject} {verb}{rest}".strip(" “”\"‘’'«».,;:").split()[:_WORDS]
+    while len(words) > 2 and words[-1].lower() in _TRAILING:
+        words.pop()
+    name = " ".join(words).replace(" ,", ",").strip(" “”\"‘’'«».,;:")
+    return name[:1].upper() + name[1:]
+
+
+def _cuts(
+    text: str, start: int, end: int, people: People, dates: list[DateMention]
+) -> list[tuple[int, int, str]]:
+    """Stretches of text[start:end] to replace: a person's title and name by the surname, a
+    name's apposition dropped, a date (with its preposition) dropped."""
+    cuts: list[tuple[int, int, str]] = []
+    for mention in people.all_within(start, end):
+        person = people.persons[mention.person]
+        low, high = mention.start, mention.end
+        for role in person.roles:
+            if role.end == mention.end and start <= role.start < mention.start:
+                low = role.start  # a title before the name
+            elif role.start == mention.start and mention.end < role.end <= end:
+                high = role.end  # "NAME, ROLE," after the name
+                if text[high : high + 1] == ",":
+                    high += 1
+        age = re.match(r",\s+\d{1,3},", text[high : high + 8])
+        if age is not None:
+            high += age.end()  # "NAME, 52, reached"
+        possessive = re.search(r"\b[\w-]+[’']s\s+$", text[max(start, low - 30) : low])
+        if possessive is not None and low != mention.start:
+            low -= len(possessive.group())
+        cuts.append((low, high, _surname(person.name, person.surname)))
+    for date in dates:
+        if start <= date.start and date.end <= end:
+            low = date.start
+            lead = re.search(r"(?:\b\w+\s+)?$", text[max(start, low - 12) : low])
+            if lead is not None and lead.group().strip().lower() in _DATE_LEADS:
+                low -= len(lead.group())
+            cuts.append((low, date.end, ""))
+    cuts.sort()
+    merged: list[tuple[int, int, str]] = []
+    for cut in cuts:
+        if merged and cut[0] < merged[-1][1]:
+            continue  # overlapping: the first wins
+        merged.append(cut)
+    return merged
+
+
+def _surname(name: str, surname: str) -> str:
+    """How a headline names a person: the surname (with particles), or the name if single."""
+    return surname if surname else name
+
+
+def _rewrite(text: str, start: int, end: int, cuts: list[tuple[int, int, str]]) -> str:
+    """text[start:end] with the cuts that lie inside it applied."""
+    pieces, position = [], start
+    for low, high, replacement in cuts:
+        if low < start or high > end:
+            continue
+        pieces += [text[position:low], replacement]
+        position = high
+    pieces.append(text[position:end])
+    return "".join(pieces)
+
+
+def _drop_auxiliary(subject: str) -> tuple[str, str]:
+    """A subject without the auxiliary or modal that ends it ("Kazakhstan has" → "Kazakhstan"),
+    and the tense that leaves the headline: "planned" after a modal ("will visit" → "to visit"),
+    "passive" after a form of "be" ("was founded" → "founded"), else "present"."""
+    words = subject.split()
+    tense = "present"
+    while words and words[-1].lower() in _AUXILIARIES | _MODALS | _ADVERBS:
+        word = words.pop().lower()
+        if word in _MODALS:
+            tense = "planned"
+        elif word in ("was", "were", "is", "are", "been", "be") and tense == "present":
+            tense = "passive"
+    return " ".join(words), tense
+
+
+def _present(trigger: str, subject: str, tense: str, surnames: set[str]) -> str:
+    """The trigger in a headline's tense: present for what happened, "to" + verb for a plan,
+    the participle alone for a passive ("Forum held in Astana")."""
+    words = trigger.split()
+    if not words:
+        return trigger
+    first = words[0].lower()
+    if first in _MODALS and len(words) > 1:
+        return " ".join(["to", *words[1:]])
+    if tense == "passive":
+        return trigger
+    verb = _base(first)
+    if verb is None:
+        return trigger
+    if tense == "planned":
+        return " ".join(["to", verb, *words[1:]])
+    if not _plural(subject, surnames):
+        verb = _third_person(verb)
+    return " ".join([verb, *words[1:]])
+
+
+def _base(word: str) -> str | None:
+    """A past form's base ("visited" → "visit"), or None for a word that is not one."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if word.endswith("ied"):
+        return word[:-3] + "y"
+    if word.endswith("ed") and len(word) > 4:
+        base = word[:-2]
+        if len(base) > 2 and base[-1] == base[-2] and base[-1] not in "sl":
+            return base[:-1]  # "planned" → "plan"
+        return base + "e" if base.endswith(_FINAL_E) else base
+    if word.endswith("s") or word.endswith("ing"):
+        return None  # already present, or a noun ("talks", "meeting")
+    return word
+
+
+def _third_person(verb: str) -> str:
+    """The third person singular: "meet" → "meets", "launch" → "launches", "ratify" → "ratifies"."""
+    if verb.endswith(("ch", "sh", "s", "x", "z", "o")):
+        return verb + "es"
+    if verb.endswith("y") and verb[-2:-1] not in ("a", "e", "o", "u"):
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
+def _plural(subject: str, surnames: set[str]) -> bool:
+    """Whether a headline's subject takes a plural verb: its head noun (the word before its
+    first preposition) is plural ("Lawmakers in Veresia"), or, with no preposition, it joins
+    two with "and" ("Kazakhstan and the EU")."""
+    words = subject.split()
+    if not words:
+        return False
+    at = next((i for i, w in enumerate(words) if i and w.lower() in _PREPOSITIONS), None)
+    head = words[at - 1] if at is not None else words[-1]
+    if head.lower() in _PLURAL_SUBJECTS or sum(word in surnames for word in words) > 1:
+        return True
+    if (
+        head not in surnames
+        and head.lower().endswith("s")
+        and not head.lower().endswith(("ss", "us", "is", "’s", "'s"))
+    ):
+        return True
+    return at is None and "and" in (word.lower() for word in words)
+
+
+def _shorten(rest: str) -> str:
+    """What follows the verb, cut at the end of its clause: before a comma, a relative clause
+    or a second verb joined by "and" ("… and toured a plant")."""
+    found = _CLAUSE_END.search(rest)
+    if found is not None:
+        rest = rest[: found.start()]
+    second = _SECOND_VERB.search(rest)
+    if second is not None:
+        rest = rest[: second.start()]
+    return rest
