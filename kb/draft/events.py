@@ -33,6 +33,30 @@ _PLANNED = re.compile(PLANNED_CUES, re.IGNORECASE)
 _PLANNED_AFTER = re.compile(r"\s+(?:is|are|was|were)\s+(?:planned|scheduled|due|expected)\b")
 _ONGOING = re.compile(r"\b(?:is|are|am)\s+(?:now\s+)?\w+ing\b", re.IGNORECASE)
 _CELEBRATION = re.compile(CELEBRATION_NOUNS, re.IGNORECASE)
+_PAST_VERBS = frozenset(("met", "held", "began", "took", "won", "set", "made", "led"))
+_EVENT_NOUNS = frozenset(("meeting", "summit", "talks", "signing", "visit", "visits"))
+_DEFINITE = re.compile(r"\b(?:the|this|that)\s+$", re.IGNORECASE)
+# What makes "the meeting" the report of one: "the meeting was held in …".
+_TAKES_PLACE = re.compile(
+    r"\s+(?:of\b|(?:was|were|is|are|will be)\s+(?:held|planned|scheduled|due)|took place"
+    r"|will take place)"
+)
+# "opening speech", "open a new chapter", "opening the meeting": no opening of anything new.
+_NOT_OPENED = re.compile(
+    r"\s+(?:(?:the|a|an|his|her|its|their|new)\s+)*(?:chapters?|pages?|speech|remarks|address"
+    r"|statement|meeting|session|summit|conference|forum|plenary|discussions?|debate)\b",
+    re.IGNORECASE,
+)
+_TOOK_PLACE = re.compile(r"(?:was|were|will be|would be|is to be) held|took place", re.I)
+_PASSIVE_BY = re.compile(r"\s+by\b")
+_TALKS_OPENED = re.compile(
+    r"\s+(?:[\w€$£.,-]+\s+){0,4}?(?:round of talks|talks|negotiations|consultations)\b", re.I
+)
+_PROGRAMME_OPENED = re.compile(
+    r"\s+(?:[\w€$£.,-]+\s+){0,5}?(?:package|programme|program|initiative|strategy|campaign|fund"
+    r"|forum|conference|exhibition|fair)\b",
+    re.IGNORECASE,
+)
 _AIM = re.compile(
     r"\b(?:efforts?|aimed at|aims? to|in order|ways?|seeks?|seeking|opportunit(?:y|ies)|potential"
     r"|need|importance of|helps?|able|ability|how)\s+(?:to\s+)?$",
@@ -95,8 +119,12 @@ def find_events(
         if not triggers:
             continue
         own = [date for date in dates if sentence.start <= date.start < sentence.end]
+        previous: Event | None = None
         for group in _groups(text, sentence, triggers, own):
             event = _event(text, layout, index, group, own, dates, published, people)
+            if group.inherits and event.date is None and previous is not None:
+                event.date = previous.date
+            previous = event
             _antecedent(text, people, event)
             event.participants = _participants(text, people, event, quoted)
             event.named = _named(text, people, event)
@@ -109,11 +137,29 @@ def _triggers(text: str, sentence: Sentence) -> list[_Trigger]:
     found: list[_Trigger] = []
     for kind, pattern in _TRIGGERS:
         for match in pattern.finditer(text, sentence.start, sentence.end):
-            if _AIM.search(text, max(sentence.start, match.start() - 30), match.start()):
-                continue  # "efforts to establish": an aim, not a happening
+            if not _happening(text, sentence, match):
+                continue
             if all(match.end() <= t.start or match.start() >= t.end for t in found):
                 found.append(_Trigger(match.start(), match.end(), kind))
     return sorted(found, key=lambda trigger: trigger.start)
+
+
+def _happening(text: str, sentence: Sentence, match: re.Match[str]) -> bool:
+    """Whether a trigger reports a happening: not an aim ("efforts to establish"), not a
+    reference to one already reported ("after the signing", "the meeting was co-chaired"), not
+    an opening speech or a new chapter."""
+    if _AIM.search(text, max(sentence.start, match.start() - 30), match.start()):
+        return False
+    after = text[match.end() : min(sentence.end, match.end() + 60)]
+    if _NOT_OPENED.match(after) and match.group().lower().startswith("open"):
+        return False
+    if _PASSIVE_BY.match(after) and match.group().lower().startswith("opened"):
+        return False
+    if match.group().lower() in _EVENT_NOUNS and _DEFINITE.search(
+        text, max(sentence.start, match.start() - 6), match.start()
+    ):
+        return bool(_TAKES_PLACE.match(after))
+    return True
 
 
 @dataclass
@@ -124,6 +170,8 @@ class _Group:
     start: int
     end: int
     occurrence: str
+    # A second happening of the sentence with no date of its own takes the first one's.
+    inherits: bool = False
 
 
 def _groups(
@@ -135,6 +183,8 @@ def _groups(
     starts = [_clause_start(text, sentence, triggers, index) for index in range(len(triggers))]
     groups: list[_Group] = []
     for index, trigger in enumerate(triggers):
+        if index and _predicate_of(text, triggers[index - 1], trigger):
+            starts[index] = None  # "the first meeting of EU and Asian leaders was held in …"
         start = starts[index]
         end = next((s for s in starts[index + 1 :] if s is not None), sentence.end)
         occurrence = _occurrence(text, sentence, trigger, end)
@@ -144,12 +194,32 @@ def _groups(
             continue
         begin = sentence.start if start is None else start
         has_date = any(begin <= date.start < end for date in dates if _dates_event(text, date))
-        if groups and not has_date and occurrence == groups[-1].occurrence:
+        another = _another_happening(text, trigger, groups[-1]) if groups else False
+        if groups and not has_date and occurrence == groups[-1].occurrence and not another:
             groups[-1].triggers.append(trigger)
             groups[-1].end = end
             continue
-        groups.append(_Group([trigger], begin, end, occurrence))
+        groups.append(_Group([trigger], begin, end, occurrence, inherits=another and not has_date))
     return groups
+
+
+def _predicate_of(text: str, noun: _Trigger, trigger: _Trigger) -> bool:
+    """Whether a trigger says where or when a gathering named before it took place."""
+    named = text[noun.start : noun.end].lower() in _EVENT_NOUNS
+    return named and _TOOK_PLACE.fullmatch(text, trigger.start, trigger.end) is not None
+
+
+def _another_happening(text: str, trigger: _Trigger, group: _Group) -> bool:
+    """Whether a trigger in a clause of its own reports a second happening: a verb in the past
+    of another kind than the group's ("met in Aktau … and signed a declaration"), not an
+    infinitive ("agreed to set up")."""
+    if trigger.kind == group.triggers[0].kind:
+        return False
+    word = text[trigger.start : trigger.end].split()[0].lower()
+    if (word not in _PAST_VERBS and not word.endswith("ed")) or word in ("agreed", "decided"):
+        return False  # "met … and agreed to set up a commission": what the meeting decided
+    before = text[max(0, trigger.start - 12) : trigger.start].lower().split()
+    return not before or before[-1] not in ("to", "be", "been", "was", "were", "is", "are")
 
 
 def _clause_start(
@@ -180,8 +250,8 @@ def _occurrence(text: str, sentence: Sentence, trigger: _Trigger, end: int) -> s
 
 def _dates_event(text: str, date: DateMention) -> bool:
     """Whether a date may date an event: not a comparison, not the date something was said."""
-    if date.preposition.startswith("than"):
-        return False
+    if date.preposition.startswith("than") or date.preposition in ("by", "until", "till"):
+        return False  # a comparison, or a deadline ("to halve transit times by 2027")
     return not _SAID_BEFORE.search(text, max(0, date.start - 40), date.start)
 
 
@@ -227,6 +297,14 @@ def _kind(text: str, sentence: Sentence, trigger: _Trigger) -> str:
     """The trigger's kind; an anniversary that events or ceremonies mark is a celebration."""
     if trigger.kind == "anniversary" and _CELEBRATION.search(text, sentence.start, trigger.start):
         return "celebration"
+    if trigger.kind == "establishment":
+        # "will open a new round of talks" is a meeting; "launched an investment package",
+        # "will open a business forum" are other happenings, not something established.
+        after = text[trigger.end : min(sentence.end, trigger.end + 80)]
+        if _TALKS_OPENED.match(after):
+            return "meeting"
+        if _PROGRAMME_OPENED.match(after):
+            return "other"
     return trigger.kind
 
 

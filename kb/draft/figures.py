@@ -31,6 +31,7 @@ from kb.draft.lexicon import (
     word_set,
 )
 from kb.draft.segment import Layout, Sentence
+from kb.names import DEMONYMS, fold
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _WORDS = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
@@ -77,7 +78,7 @@ _MULTIPLY = re.compile(
 # "double" and "triple" are verbs (hence multipliers) after "to", "will" and the like.
 _MULTIPLY_VERB = re.compile(
     r"\b(?:to|will|would|could|can|may|might|should|must|almost|nearly|roughly|about"
-    r"|around|than)\s+(?P<verb>double|triple)\b",
+    r"|around|than)\s+(?P<verb>double|triple|halve)\b",
     re.IGNORECASE,
 )
 _COUNT = re.compile(rf"(?P<num>{_NUMBER})(?P<scale>\s{_SCALE_WORD})?(?![\w-])")
@@ -299,7 +300,8 @@ def _fractions(text: str, sentence: Sentence, hints: dict[str, str]) -> list[Fig
             # A bare "half" is a figure after a hedge or before "of" ("nearly half of them").
             hedged = _QUALIFIER.search(text, sentence.start, match.start()) is not None
             of_follows = text[match.end() : sentence.end].lstrip().startswith("of ")
-            if denominator != 2 or not (hedged or of_follows):
+            by_half = text[max(sentence.start, match.start() - 3) : match.start()] == "by "
+            if denominator != 2 or not (hedged or of_follows or by_half):
                 continue
             numerator = 1
         else:
@@ -384,8 +386,8 @@ def _counted(text: str, start: int, end: int) -> str | None:
             break
         word = match.group()
         lower = word.lower()
-        if lower in PHRASE_STOPS or word[0].isupper():
-            break
+        if lower in PHRASE_STOPS or (word[0].isupper() and fold(word) not in DEMONYMS):
+            break  # a name ends the phrase; an adjective of a country does not (15 Dutch firms)
         words.append(word)
         position = match.end()
         if _plural(lower):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from kb.draft.dates import DateMention
-from kb.draft.lexicon import word_set
+from kb.draft.lexicon import SPEECH_VERBS, word_set
 from kb.draft.people import People
 
 _WORDS = 12
@@ -26,7 +26,7 @@ _IRREGULAR = {
 _FINAL_E = ("v", "at", "ud", "ut", "iz", "rg", "nc", "rc", "ss")
 _AUXILIARIES = frozenset(("has", "have", "had", "was", "were", "is", "are", "been", "be"))
 _MODALS = frozenset(("will", "would", "shall", "could", "can", "may", "might", "must", "to"))
-_PLURAL_SUBJECTS = frozenset(("we", "they", "both", "leaders", "ministers", "sides", "countries"))
+_PLURAL_SUBJECTS = word_set("we they both two three four five parties")
 _DATE_LEADS = frozenset(
     ("on", "in", "at", "by", "since", "last", "this", "next", "early", "late", "mid", "earlier")
 )
@@ -42,9 +42,12 @@ _ADVERBS = word_set("now also already just officially formally finally jointly")
 _RELATIVE = re.compile(r"(?<=\w)[\s,]+(?:who|which|that)\s.*$")
 _PREPOSITIONS = word_set("in of from at for between with on to")
 # "Officials said (that) …": an attribution before what is reported.
-_ATTRIBUTION = re.compile(
-    r"^.*?\b(?:said|says|told\s+\w+|noted|added|announced|reported|stated)(?:\s+that)?\s+"
-)
+_SPEECH = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
+_ATTRIBUTION = re.compile(rf"^.*?\b(?:{_SPEECH})(?:\s+\w+)?\s+that\s+|^.*?\b(?:said|says)\s+")
+# A clause's opening conjunction: "and the two signed", "where the companies signed".
+_CONJUNCTION = re.compile(r"^(?:and|but|while|whereas|where|when|which|as|that)\s+", re.IGNORECASE)
+# "… by NAME, who arrived": the relative pronoun stands for the name before it.
+_WHO = re.compile(r"(?P<antecedent>[^\s,]+),?\s+who\s*$")
 
 
 def headline(
@@ -59,7 +62,15 @@ def headline(
     cuts = _cuts(text, start, end, people, dates)
     surnames = {replacement for _, _, replacement in cuts if replacement}
     subject = _ATTRIBUTION.sub("", _rewrite(text, start, trigger[0], cuts))
-    subject, tense = _drop_auxiliary(subject)
+    subject = _CONJUNCTION.sub("", subject.strip())
+    tense = "present"
+    first = text[trigger[0] : trigger[1]].split()[0].lower()
+    if _base(first) is not None or _ends_with_modal(subject):
+        # A verb: the auxiliary or modal before it goes ("has signed", "will visit").
+        subject, tense = _drop_auxiliary(subject)
+    who = _WHO.search(subject)
+    if who is not None:
+        subject = who.group("antecedent")
     subject = _RELATIVE.sub("", subject).rstrip(" ,")
     verb = _present(text[trigger[0] : trigger[1]], subject, tense, surnames)
     rest = _shorten(_rewrite(text, trigger[1], end, cuts))
@@ -141,6 +152,12 @@ def _drop_auxiliary(subject: str) -> tuple[str, str]:
     return " ".join(words), tense
 
 
+def _ends_with_modal(subject: str) -> bool:
+    """Whether a subject ends with a modal ("The agreement will"): the trigger is a verb."""
+    words = subject.split()
+    return bool(words) and words[-1].lower() in _MODALS
+
+
 def _present(trigger: str, subject: str, tense: str, surnames: set[str]) -> str:
     """The trigger in a headline's tense: present for what happened, "to" + verb for a plan,
     the participle alone for a passive ("Forum held in Astana")."""
@@ -152,11 +169,11 @@ def _present(trigger: str, subject: str, tense: str, surnames: set[str]) -> str:
         return " ".join(["to", *words[1:]])
     if tense == "passive":
         return trigger
+    if tense == "planned":
+        return " ".join(["to", _base(first) or first, *words[1:]])
     verb = _base(first)
     if verb is None:
         return trigger
-    if tense == "planned":
-        return " ".join(["to", verb, *words[1:]])
     if not _plural(subject, surnames):
         verb = _third_person(verb)
     return " ".join([verb, *words[1:]])
@@ -168,14 +185,14 @@ def _base(word: str) -> str | None:
         return _IRREGULAR[word]
     if word.endswith("ied"):
         return word[:-3] + "y"
+    if word.endswith("eed"):
+        return word[:-1]  # "agreed" → "agree"
     if word.endswith("ed") and len(word) > 4:
         base = word[:-2]
         if len(base) > 2 and base[-1] == base[-2] and base[-1] not in "sl":
             return base[:-1]  # "planned" → "plan"
         return base + "e" if base.endswith(_FINAL_E) else base
-    if word.endswith("s") or word.endswith("ing"):
-        return None  # already present, or a noun ("talks", "meeting")
-    return word
+    return None  # a noun ("talks", "anniversary"), or a form already present
 
 
 def _third_person(verb: str) -> str:

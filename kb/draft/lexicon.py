@@ -64,7 +64,8 @@ NOT_NAME_WORDS = FUNCTION_WORDS | word_set(
     "union bank ministry council commission company group agency authority museum university "
     "airlines airways electronics port mount city republic kingdom federation fund forum "
     "committee parliament government times news association institute corporation inc ltd "
-    "street square river lake sea ocean coast nord north south east west central national "
+    "administration customs street square river lake sea ocean coast nord north south east west "
+    "central national "
     "international european asian african american party court office embassy school "
     "hospital station airport center centre organization organisation department service "
     "services bureau agreement treaty summit conference day week month year monday tuesday "
@@ -110,12 +111,13 @@ EVENT_TRIGGERS = (
         r"\bvisit(?:ed|ing)?\b|\bvisits\b(?= (?:to\b|[A-Z]))"
         r"|\barriv(?:e|es|ed|ing) in\b(?! (?:\d|(?:January|February|March|April|May|June|July"
         r"|August|September|October|November|December)\b))"
-        r"|\btour(?:s|ed|ing)?\b(?! operator)|\btrip to\b",
+        r"|\btour(?:s|ed|ing)?\b(?! operator)|\btrip to\b|\btravel(?:s|led|ed|ling|ing)? to\b",
     ),
     (
         "meeting",
         rf"\bmet\b{_NOT_MET}|\b{_MODAL} meet\b{_NOT_MET}|\bmeeting\b{_NOT_MET}"
-        r"|\b(?:held|hold|holds|holding) talks|\btalks with\b|\bsummit\b(?! of)",
+        r"|\b(?:held|hold|holds|holding) (?:[\w-]+ ){0,2}?(?:talks|consultations|negotiations)\b"
+        r"|\btalks with\b|\bsummit\b(?! of (?:Mount|Mt)\b)",
     ),
     (
         "establishment",
@@ -134,11 +136,18 @@ EVENT_TRIGGERS = (
         rf"(?= (?:in|on|next|this|work|construction|operations?)\b)|\b{_MODAL} (?:begin|start)\b"
         r"|\benter(?:s|ed)? service|\b(?:jailed|sentenced|convicted|acquitted|arrested)\b"
         r"|\bwon (?:the|a|an|their|his|her|its)\b"
-        rf"|\b{_MODAL} (?:hold|host) (?:a|an|the) (?:[\w-]+ ){{0,3}}?{_GATHERINGS}"
+        rf"|\b{_MODAL} (?:hold|host) (?:a|an|the|its|their|his|her|our) (?:[\w-]+ ){{0,3}}?"
+        rf"{_GATHERINGS}"
         rf"|{_NOT_NOUN}\bplans? to\b|\belect(?:s|ed)\b|\b(?:{_MODAL} be|was|were) held\b"
         r"|\b(?:go|goes|went|gone) on (?:display|show|sale)\b"
         r"|\breach(?:es|ed)? (?:a|an) (?:[\w-]+ ){0,2}?(?:deal|agreement|settlement|compromise)"
-        r"|\bappoint(?:s|ed)\b|\bresign(?:s|ed)\b|\bto arrive\b",
+        r"|\bappoint(?:s|ed)\b|\bresign(?:s|ed)\b|\bto arrive\b"
+        r"|\b(?:held|hold|holds|holding) (?:a |an |the )?(?:joint )?(?:press|news)"
+        r" (?:conference|briefing)"
+        r"|\bat a joint (?:press|news) conference\b"
+        r"|\bannounc(?:ed|es|e) (?:a|an|the) (?:[\w€$£.,-]+ ){0,4}?"
+        r"(?:package|plan|programme|program|initiative|strategy|fund|deal)\b"
+        r"|\bagree(?:d|s)? to\b",
     ),
 )
 # Words that show a happening is still to come.
@@ -352,6 +361,7 @@ MULTIPLIER_VERBS = {
     "quadrupling": 4.0,
     "halved": 0.5,
     "halving": 0.5,
+    "halve": 0.5,
 }
 # Hedges before a number, longest first so "more than" wins over "more".
 QUALIFIERS = (

@@ -23,9 +23,10 @@ from kb.draft.lexicon import (
     ROLE_PLURALS,
     SPEECH_VERBS,
     TITLE_MODIFIERS,
+    word_set,
 )
 from kb.draft.segment import Layout
-from kb.names import fold
+from kb.names import DEMONYMS, fold
 
 _WORD = re.compile(r"[^\W\d_]+(?:[-’'][^\W\d_]+)*")
 _SPEECH = "|".join(sorted(set(SPEECH_VERBS), key=len, reverse=True))
@@ -49,8 +50,21 @@ _OCCUPATION_AT = re.compile(
 )
 _GAPS = frozenset((" ", "\u00a0"))
 _MAX_TITLE_WORDS = 5
+# Nouns that end the name of a ministry or office in a title: "Minister of Transport and
+# Infrastructure NAME".
+_TITLE_NOUNS = word_set(
+    "affairs development construction infrastructure trade economy transport industry energy "
+    "finance finances agriculture integration communications education science health justice "
+    "defence defense culture sport sports ecology resources policy security relations investment "
+    "investments planning innovation innovations technology technologies cooperation commerce "
+    "labour labor welfare protection emergencies mobility climate action environment water "
+    "digital information republic union commission council ministry customs"
+)
+_COUNTRY_NAMES = frozenset(DEMONYMS.values())
 # Words that join the parts of a long title: "Minister of Industry and Construction".
-_CHAIN_CONNECTORS = frozenset(("of", "and", "for", "the", "&"))
+_CHAIN_CONNECTORS = frozenset(("of", "and", "for", "the", "&", "to", "at"))
+# Words that carry a title on from its role noun: "Minister of", "Ambassador to", "Secretary at".
+_TITLE_GOES_ON = frozenset(("of", "for", "to", "at"))
 _MAX_CHAIN_WORDS = 12
 
 
@@ -263,6 +277,9 @@ def _role_before(
     text: str, tokens: list[tuple[int, int]], title_first: int, name_first: int, last: int
 ) -> Role:
     """A title printed before the name, within the same run ("Prime Minister NAME")."""
+    word = text[slice(*tokens[title_first])]
+    if word[-2:] in ("’s", "'s") and title_first + 1 < name_first:
+        title_first += 1  # "Kyrgyzstan’s Foreign Minister": the title is "Foreign Minister"
     title_start = tokens[title_first][0]
     title_end = tokens[name_first - 1][1]
     return Role(text[title_start:title_end], title_start, tokens[last][1])
@@ -278,15 +295,27 @@ def _title_with_of(
     role = _chain_role(text, tokens, first - 1)
     if role is None:
         return None
-    name_first = last
-    while name_first - 1 > first and text[slice(*tokens[name_first - 1])] in NAME_PARTICLES:
-        name_first -= 1
-    name_first -= 1
+    name_first = _name_start(text, tokens, first, last)
     if name_first <= first:
         return None
     title_first = _title_start(text, tokens, role)
     title = text[tokens[title_first][0] : tokens[name_first - 1][1]]
     return name_first, Role(title, tokens[title_first][0], tokens[last][1])
+
+
+def _name_start(text: str, tokens: list[tuple[int, int]], first: int, last: int) -> int:
+    """Where the name starts in a run that ends a long title ("… Infrastructure Ömer Faruk
+    Yılmaz"): after the run's last word of a title or a country, if two words or more are left;
+    else the run's last two words (with any particles between them)."""
+    words = [text[slice(*tokens[index])] for index in range(first, last + 1)]
+    for index in range(len(words) - 3, -1, -1):
+        folded = fold(words[index])
+        if folded in _TITLE_NOUNS or folded in DEMONYMS or folded in _COUNTRY_NAMES:
+            return first + index + 1
+    name_first = last
+    while name_first - 1 > first and text[slice(*tokens[name_first - 1])] in NAME_PARTICLES:
+        name_first -= 1
+    return name_first - 1
 
 
 def _chain_role(text: str, tokens: list[tuple[int, int]], index: int) -> int | None:
@@ -300,7 +329,7 @@ def _chain_role(text: str, tokens: list[tuple[int, int]], index: int) -> int | N
         if word[0].isupper() and word.lower() in ROLE_NOUNS:
             # The title goes on from its noun with "of" ("Minister of …"), not with a name.
             following = text[slice(*tokens[index + 1])]
-            return index if following in ("of", "for") else None
+            return index if following in _TITLE_GOES_ON else None
         if not (word[0].isupper() or word in _CHAIN_CONNECTORS):
             return None
         if index == 0 or text[tokens[index - 1][1] : tokens[index][0]] not in _GAPS:
@@ -312,7 +341,22 @@ def _chain_role(text: str, tokens: list[tuple[int, int]], index: int) -> int | N
 
 def _title_start(text: str, tokens: list[tuple[int, int]], role: int) -> int:
     """The first word of a title ending in the role noun at `role`: the capitalised words and
-    modifiers before it (Deputy Prime Minister), not a possessive (Kazakhstan's)."""
+    modifiers before it (Deputy Prime Minister), not a possessive (Kazakhstan's); two titles
+    joined by "and" are one ("Deputy Prime Minister and Minister of Foreign Affairs")."""
+    title_first = _title_words_before(text, tokens, role)
+    while (
+        title_first >= 2
+        and text[slice(*tokens[title_first - 1])] == "and"
+        and text[slice(*tokens[title_first - 2])].lower() in ROLE_NOUNS
+        and text[tokens[title_first - 2][1] : tokens[title_first][0]] == " and "
+    ):
+        title_first = _title_words_before(text, tokens, title_first - 2)
+    return title_first
+
+
+def _title_words_before(text: str, tokens: list[tuple[int, int]], role: int) -> int:
+    """The first of the title words right before the role noun at `role` (and the noun's own
+    index when there are none)."""
     title_first = role
     while (
         title_first > 0
@@ -335,7 +379,7 @@ def _apposed_title(text: str, tokens: list[tuple[int, int]], first: int, last: i
     while index >= 0 and steps < _MAX_CHAIN_WORDS:
         word = text[slice(*tokens[index])]
         if word.lower() in ROLE_NOUNS and (
-            index == first - 1 or text[slice(*tokens[index + 1])] in ("of", "for")
+            index == first - 1 or text[slice(*tokens[index + 1])] in _TITLE_GOES_ON
         ):
             title_first = _title_start(text, tokens, index)
             start = tokens[title_first][0]
@@ -449,6 +493,8 @@ def _is_name(words: list[str]) -> bool:
             continue
         if not word[0].isupper() or lower in NOT_NAME_WORDS or lower in ROLE_NOUNS:
             return False
+        if fold(word) in DEMONYMS or fold(word) in _COUNTRY_NAMES:
+            return False  # "Kazakhstan", "Kazakh"
         if word.isupper() and len(word) > 1:
             return False
     return True
@@ -540,7 +586,10 @@ def _match(
         return None
     persons = by_surname.get(name)
     if not persons:
-        return None
+        # A family name printed first ("Zhou Minghui", later "Zhou"): the one person it opens.
+        persons = list({i for key, i in by_name.items() if " " in key and key.split()[0] == name})
+        if len(persons) != 1:
+            return None
     for mention in reversed(mentions):
         if mention.person in persons:
             return mention.person

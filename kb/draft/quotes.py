@@ -32,10 +32,16 @@ _AFTER_ACCORDING = re.compile(rf"{_CLOSING}(?i:according to)\s+(?P<who>{_WHO})")
 _BEFORE = re.compile(rf"(?P<who>{_WHO_WORDS})(?:{_SPEECH})(?:\s+[\w’']+){{0,4}}?\s*[:,]\s*$")
 _BEFORE_ACCORDING = re.compile(rf"(?i:according to)\s+(?P<who>{_WHO}),\s*$")
 _NAMED_NEXT = re.compile(
-    r"\b(?:words|promise|pledge|message|remarks?|statement|warning|came from|said|says|told"
-    r"|according)\b",
+    rf"\b(?:words|promise|pledge|message|remarks?|statement|warning|came from|said|says|told"
+    rf"|according|(?:{_SPEECH})\s+by)\b",
     re.IGNORECASE,
 )
+# "NAME, director of …, said:" — a speech verb (and a colon or comma) ending the words before
+# a quotation whose subject an apposition keeps away from the verb.
+_BEFORE_VERB = re.compile(rf"\b(?:{_SPEECH})(?:\s+[\w’']+){{0,3}}?\s*[:,]\s*$")
+# "the Kazakh deputy minister noted that …": a person named by a role.
+_ROLES = "|".join(sorted(ROLE_NOUNS, key=len, reverse=True))
+_THE_ROLE = re.compile(rf"\bthe\s+(?:[\w-]+\s+){{0,3}}?(?P<noun>{_ROLES})\b", re.IGNORECASE)
 _LETTERS = re.compile(r"[^\W\d_]+")
 _HONORIFIC = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+$")
 _HONORIFIC_GENDER = {"mr": "he", "mrs": "she", "ms": "she", "miss": "she"}
@@ -147,6 +153,12 @@ class _Resolver:
                 speaker = self.who(who_start, who_end, quotation.open)
                 if speaker is not None:
                     return speaker
+        verb = _BEFORE_VERB.search(before)
+        if verb is not None:
+            # "NAME, director of …, said:": the sentence's first person before the verb.
+            mentions = self.people.all_within(offset, offset + verb.start())
+            if mentions:
+                return mentions[0].person
         return None
 
     def who(self, start: int, end: int, quote_start: int) -> int | None:
@@ -163,7 +175,7 @@ class _Resolver:
             since = self._paragraph_start(quote_start, back=1)
             speaker = self.people.speaker_before(quote_start, since, self.quoted)
             if speaker is None:
-                speaker = self.people.before(quote_start, self.quoted)
+                speaker = self._subject_before(quote_start, since)
             gender = PRONOUNS[words[0]]
             if speaker is not None and self._gender_of(speaker, quote_start) not in (gender, None):
                 # The honorifics say otherwise ("Ms Keller" for "he"): the last person named
@@ -174,6 +186,15 @@ class _Resolver:
         if words[0] == "the" and len(words) <= 3 and words[-1] in ROLE_NOUNS:
             return self.people.with_role(words[-1], quote_start)
         return None
+
+    def _subject_before(self, position: int, since: int) -> int | None:
+        """The subject of the last sentence before `position` that names someone: its first
+        person named ("X held talks with Y. … she said" is X); else the person named last."""
+        mentions = [m for m in self.people.all_within(since, position) if not self.quoted(m.start)]
+        if not mentions:
+            return self.people.before(position, self.quoted)
+        sentence = self.layout.sentence_at(mentions[-1].start)
+        return next(m.person for m in mentions if m.start >= sentence.start)
 
     def _check_pronoun(self, pronoun: str, speaker: int | None, since: int, until: int) -> None:
         """A note when a pronoun could stand for more than one person named just before."""
@@ -234,6 +255,9 @@ class _Resolver:
         first = self.text[sentence.start : quotation.open].split()[:1]
         if first and first[0].lower() in PRONOUNS:
             return self.people.before(sentence.start, self.quoted)
+        found = _THE_ROLE.search(self.text, sentence.start, quotation.open)
+        if found is not None:
+            return self.people.with_role(found.group("noun"), quotation.open)
         return None
 
     def continued(self, quotation: Quotation, previous: Quote | None) -> int | None:
