@@ -124,11 +124,10 @@ def _details(cases: list[Case]) -> None:
 
 
 def _synthetic() -> str:
-    """An article of at least WORDS words: a headline, then development texts' bodies."""
-    bodies = [
-        path.read_text(encoding="utf-8").split("\n", 1)[1].strip()
-        for path in sorted((DATA / "devset").glob("*.txt"))
-    ]
+    """An article of at least WORDS words: a headline, then development texts' bodies (the
+    short ones and the news copy)."""
+    paths = sorted((DATA / "devset").glob("*.txt")) + sorted((DATA / "news" / "dev").glob("*.txt"))
+    bodies = [path.read_text(encoding="utf-8").split("\n", 1)[1].strip() for path in paths]
     parts, words = ["A synthetic article to time kb draft", ""], 0
     while words < WORDS:
         body = bodies[len(parts) % len(bodies)]

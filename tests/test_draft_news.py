@@ -257,3 +257,52 @@ def test_share_amount_and_change_in_one_sentence_have_their_own_metrics() -> Non
         "14%": "Change in trade turnover",
         "30%": "EU's share of foreign trade",
     }
+
+
+def test_double_surnames_and_family_names_first_are_one_person() -> None:
+    result = drafted(
+        "Italian Energy Minister Lorenzo Dal Bosco met Luísa Ferreira da Costa, the bank's"
+        " vice-president, in Rome. Dal Bosco said trade grew. “We agree,” Ferreira da Costa"
+        " said.\n\nVice Minister Zhou Minghui arrived in Astana. Zhou said the talks would"
+        " continue. Dr Park Ji-hoon of the Korea Institute said Park Ji-hoon's team was ready;"
+        " Park added that Seoul would host a forum."
+    )
+    assert sorted(people(result)) == [
+        "Lorenzo Dal Bosco",
+        "Luísa Ferreira da Costa",
+        "Park Ji-hoon",
+        "Zhou Minghui",
+    ]
+    assert speakers(result) == {"We agree": "Luísa Ferreira da Costa"}
+
+
+def test_title_naming_a_bank_before_the_name() -> None:
+    result = drafted(
+        "He met Vice-President of the European Investment Bank Teresa Czerwińska on Monday."
+    )
+    assert people(result) == {
+        "Teresa Czerwińska": ["Vice-President of the European Investment Bank"]
+    }
+
+
+def test_three_part_name_after_a_long_title() -> None:
+    result = drafted(
+        "It was attended by Türkiye's Deputy Minister of Transport and Infrastructure Ömer Faruk"
+        " Yılmaz. Yılmaz said the checks were faster."
+    )
+    assert people(result) == {
+        "Ömer Faruk Yılmaz": ["Deputy Minister of Transport and Infrastructure"]
+    }
+
+
+def test_quote_attributed_in_the_next_paragraph_by_a_passive() -> None:
+    result = drafted(
+        "«The corridor has passed the test. Now our task is to make it permanent.»\n\n"
+        "This was emphasized by Minister of Transport Marat Dzhumabekov in his opening speech."
+    )
+    assert speakers(result) == {
+        "The corridor has passed the test. Now our task is to make it permanent.": (
+            "Marat Dzhumabekov"
+        )
+    }
+    assert records(result, "event") == []

@@ -51,7 +51,10 @@ TITLE_MODIFIERS = word_set(
 # Honorifics before a name: a name follows, the honorific is not part of it.
 HONORIFICS = word_set("mr mrs ms miss dr prof sir dame madam mx")
 # Lower-case particles inside names (Ursula von der Leyen).
-NAME_PARTICLES = word_set("von van der den de del della di da du la le bin ibn al el ter dos")
+NAME_PARTICLES = word_set(
+    "von van der den de del della dalla dal degli delle di da du la le bin ibn al el ter ten dos"
+    " das zu af"
+)
 # Words capitalised only because they open a sentence or clause: never part of a name or title.
 FUNCTION_WORDS = word_set(
     "the a an this that these those it its he she they we our their his her in on at of for "

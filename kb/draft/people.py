@@ -310,7 +310,12 @@ def _name_start(text: str, tokens: list[tuple[int, int]], first: int, last: int)
     words = [text[slice(*tokens[index])] for index in range(first, last + 1)]
     for index in range(len(words) - 3, -1, -1):
         folded = fold(words[index])
-        if folded in _TITLE_NOUNS or folded in DEMONYMS or folded in _COUNTRY_NAMES:
+        if (
+            folded in _TITLE_NOUNS
+            or folded in NOT_NAME_WORDS
+            or folded in DEMONYMS
+            or folded in _COUNTRY_NAMES
+        ):
             return first + index + 1
     name_first = last
     while name_first - 1 > first and text[slice(*tokens[name_first - 1])] in NAME_PARTICLES:
@@ -521,7 +526,7 @@ def _merge(candidates: list[_Candidate]) -> People:
     for candidate in candidates:
         if candidate.strong and len(candidate.words) > 1 and not _surname_alone(candidate.words):
             key = fold(" ".join(candidate.words))
-            if key not in by_name:
+            if key not in by_name and not any(name.endswith(f" {key}") for name in by_name):
                 by_name[key] = len(persons)
                 persons.append(Person(" ".join(candidate.words), _surname(candidate.words)))
     by_surname: dict[str, list[int]] = {}
@@ -541,6 +546,13 @@ def _merge(candidates: list[_Candidate]) -> People:
         person = persons[found]
         if _surname_alone(candidate.words) and person.name != " ".join(candidate.words):
             person.surname_used = True
+            if fold(person.name).split()[0] == fold(" ".join(candidate.words)):
+                person.surname = " ".join(candidate.words)  # family name first: Zhou Minghui
+        elif len(candidate.words) > 1 and fold(person.name).endswith(
+            f" {fold(' '.join(candidate.words))}"
+        ):
+            person.surname_used = True
+            person.surname = " ".join(candidate.words)  # a double surname: Dal Bosco
         if candidate.role is not None and all(
             role.title != candidate.role.title for role in person.roles
         ):
@@ -583,7 +595,10 @@ def _match(
     if name in by_name:
         return by_name[name]
     if not _surname_alone(candidate.words):
-        return None
+        # The end of a longer name: "Dal Bosco" of Lorenzo Dal Bosco, "Ferreira da Costa" of
+        # Luísa Ferreira da Costa.
+        ending = {i for key, i in by_name.items() if key.endswith(f" {name}")}
+        return ending.pop() if len(ending) == 1 else None
     persons = by_surname.get(name)
     if not persons:
         # A family name printed first ("Zhou Minghui", later "Zhou"): the one person it opens.

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from kb.draft.figures import Figure
-from kb.draft.lexicon import word_set
+from kb.draft.lexicon import SPEECH_VERBS, word_set
 from kb.draft.linking.parties import Mention
 from kb.names import DEMONYMS, content_stems, fold
 
@@ -39,10 +39,20 @@ _VERB = re.compile(
 _NOUN_TOO = word_set("exports imports funds costs uses holds offers supports pledges")
 _PREPOSITIONS = word_set("to of from with for in into by on at")
 # "He said (that) …", "the ministry reported": the attribution before what is reported.
+_SPEECH = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
 _SAID = re.compile(
-    r"^.*?\b(?:said|says|told\s+\w+|noted|added|stated|reported|noting|saying|adding|stressing"
-    r"|pointing\s+out|recalling|explaining|reporting)(?:\s+that)?\s+"
+    rf"^.*?\b(?:(?:{_SPEECH})(?:\s+out)?|told\s+\w+|noting|saying|adding|stressing"
+    r"|pointing\s+out|recalling|explaining|reporting|according\s+to\s+[^,]+,)(?:\s+that)?\s+"
 )
+# A time adverbial opening a clause: "Over the past three years, …".
+_TIME_LEAD = re.compile(
+    r"^(?:over|in|during|for|within)\s+the\s+(?:past|last|next|first)\s+(?:\w+\s+)?"
+    r"(?:years?|months?|decades?|weeks?|quarters?)\s*,?\s*",
+    re.IGNORECASE,
+)
+# Words that make a name a clause rather than a thing measured.
+_PRONOUN_WORDS = word_set("we he she they it i you who whom")
+_CLAUSE_WORDS = _PRONOUN_WORDS | word_set("with that")
 _CONJUNCTIONS = word_set("while and but whereas which that as so")
 _MEASURE_WORDS = word_set("amount amounts indicators indicator volume value level total")
 _PLACE_OR_TIME = word_set("into in within over during since across throughout at")
@@ -160,7 +170,9 @@ def _subject_and_verb(before: str) -> tuple[str, str]:
     """The words of a clause before its first verb (an attribution, leading date words and
     hedges dropped), and that verb (the main one after a modal: "will make" → "make")."""
     said = _SAID.search(before)
-    words = before[said.end() if said else 0 :].split()
+    before = before[said.end() if said else 0 :].lstrip(' “”"«»‘’')
+    before = _TIME_LEAD.sub("", before)
+    words = before.split()
     verb_at = None
     for index, word in enumerate(words):
         lower = word.strip(',.;:“”"').lower()
@@ -244,7 +256,15 @@ def _has_content(phrase: str, inside: list[Mention]) -> bool:
 
 def acceptable(name: str) -> bool:
     """Whether a name says what is measured: a content word that is no party's name and not a
-    verb form alone ("EU" and "reaching" are not names)."""
+    verb form alone ("EU" and "reaching" are not names), and no part of a clause: no verb,
+    pronoun or quotation mark ("He underlined that cargo traffic", "Growth of we intend")."""
+    words = [word.strip(",.;:").lower() for word in name.split()]
+    if any(w in _CLAUSE_WORDS or _VERB.fullmatch(w) or w in SPEECH_VERBS for w in words[:1]):
+        return False
+    if any(w in _PRONOUN_WORDS or w in SPEECH_VERBS for w in words) or re.search(r"[“”\"«»]", name):
+        return False
+    if any(_VERB.fullmatch(w) and w not in _NOUN_TOO for w in words):
+        return False
     content = [
         word
         for word in re.findall(r"[^\W\d_]+", name)
