@@ -77,7 +77,9 @@ def fold(text: str) -> str:
         from anyascii import anyascii
 
         # NFKC first so that compatibility forms and combining sequences reach anyascii composed.
-        text = anyascii(unicodedata.normalize("NFKC", text))
+        # Azerbaijani ə is romanised "a" (Məmmədova → Mammadova), not anyascii's "e".
+        text = unicodedata.normalize("NFKC", text).replace("ə", "a").replace("Ə", "A")
+        text = anyascii(text)
     text = text.lower()
     text = _POSSESSIVE.sub("", text)
     text = _INNER_APOSTROPHE.sub("", text)

@@ -33,6 +33,7 @@ _SPEECH = "|".join(sorted(set(SPEECH_VERBS), key=len, reverse=True))
 _SPEECH_AFTER = re.compile(rf"\s+(?:{_SPEECH})\b")
 # "…, NAME, said": a name closing an apposition, then the speech verb.
 _SPEECH_AFTER_COMMA = re.compile(rf",\s+(?:{_SPEECH})\b")
+_ACCORDING = re.compile(r"\b[Aa]ccording to\s+$")
 _SPEECH_BEFORE = re.compile(rf"\b(?:{_SPEECH}|according to)\s+$", re.IGNORECASE)
 # "NAME, ROLE": the role phrase runs to the next punctuation mark.
 _APPOSITION = re.compile(r"(?:[’']s)?,\s+(?P<role>[^,.;:!?()“”\"«»\n]{2,120})")
@@ -61,11 +62,17 @@ _TITLE_NOUNS = word_set(
     "digital information republic union commission council ministry customs"
 )
 _COUNTRY_NAMES = frozenset(DEMONYMS.values())
+_REGIONS = word_set("asia europe africa america americas caucasus balkans pacific arctic")
+# Endings of nouns that close a title, not a given name: Partnerships, Relations, Development.
+_TITLE_ENDINGS = (
+    "ships", "tion", "tions", "sion", "sions", "ment", "ments", "ics", "ies", "ity", "ism",
+    "ance", "ence", "ture", "ures", "ways", "ports",
+)  # fmt: skip
 # Words that join the parts of a long title: "Minister of Industry and Construction".
 _CHAIN_CONNECTORS = frozenset(("of", "and", "for", "the", "&", "to", "at"))
 # Words that carry a title on from its role noun: "Minister of", "Ambassador to", "Secretary at".
 _TITLE_GOES_ON = frozenset(("of", "for", "to", "at"))
-_MAX_CHAIN_WORDS = 12
+_MAX_CHAIN_WORDS = 24
 
 
 @dataclass(frozen=True)
@@ -190,9 +197,10 @@ def _runs(text: str, tokens: list[tuple[int, int]]) -> list[tuple[int, int]]:
     for index, (start, end) in enumerate(tokens):
         word = text[start:end]
         capital = word[0].isupper()
+        gap = text[tokens[index - 1][1] : start] if index else ""
         joined = (
             first is not None
-            and text[tokens[index - 1][1] : start] in _GAPS
+            and (gap in _GAPS or (gap == ". " and _initial(text, tokens[index - 1])))
             and (capital or word.lower() in NAME_PARTICLES)
         )
         if joined:
@@ -203,6 +211,11 @@ def _runs(text: str, tokens: list[tuple[int, int]]) -> list[tuple[int, int]]:
     if first is not None:
         runs.append((first, len(tokens) - 1))
     return runs
+
+
+def _initial(text: str, token: tuple[int, int]) -> bool:
+    """Whether a token is an initial: one capital letter with a full stop ("J. R. Hallström")."""
+    return token[1] - token[0] == 1 and text[token[0]].isupper() and text[token[1]] == "."
 
 
 def _particles_then_name(text: str, tokens: list[tuple[int, int]], index: int) -> bool:
@@ -246,7 +259,10 @@ def _candidate(text: str, tokens: list[tuple[int, int]], run: tuple[int, int]) -
         strong = True
     else:
         strong, role = _context_before(text, tokens, first, last)
-    name_words = [text[start:end] for start, end in tokens[first : last + 1]]
+    name_words = [
+        text[start:end] + ("." if _initial(text, (start, end)) else "")
+        for start, end in tokens[first : last + 1]
+    ]
     owner = name_words[-1] != _strip_possessive(name_words[-1])
     name_words[-1] = _strip_possessive(name_words[-1])
     if not _is_name(name_words):
@@ -256,7 +272,10 @@ def _candidate(text: str, tokens: list[tuple[int, int]], run: tuple[int, int]) -
     if strong and title_at is None and role is None and len(name_words) == 1:
         # "said Kazakhstan would…", "according to Reuters calculations": a single word after a
         # speech verb names the speaker only where the attribution ends ("…," said Berg.).
-        strong = text[tokens[last][1] : tokens[last][1] + 1] in ("", ".", "!", "?", ";")
+        ends = text[tokens[last][1] : tokens[last][1] + 1] in ("", ".", "!", "?", ";")
+        # "According to Zieliński, the bank…": the attribution ends at the comma.
+        according = _ACCORDING.search(text, max(0, tokens[first][0] - 20), tokens[first][0])
+        strong = ends or (according is not None and text[tokens[last][1]] == ",")
     start, end = tokens[first][0], tokens[last][0] + len(name_words[-1])
     candidate = _Candidate(start, end, name_words, strong, role)
     _context_after(text, candidate)
@@ -295,6 +314,9 @@ def _title_with_of(
     role = _chain_role(text, tokens, first - 1)
     if role is None:
         return None
+    given = [_given_name(text[slice(*tokens[index])]) for index in range(first, last)]
+    if text[slice(*tokens[first - 1])] == "and" and all(given):
+        return None  # "… Şahin Aydın and J. R. Hallström": another person, not the title's end
     name_first = _name_start(text, tokens, first, last)
     if name_first <= first:
         return None
@@ -305,22 +327,29 @@ def _title_with_of(
 
 def _name_start(text: str, tokens: list[tuple[int, int]], first: int, last: int) -> int:
     """Where the name starts in a run that ends a long title ("… Infrastructure Ömer Faruk
-    Yılmaz"): after the run's last word of a title or a country, if two words or more are left;
-    else the run's last two words (with any particles between them)."""
-    words = [text[slice(*tokens[index])] for index in range(first, last + 1)]
-    for index in range(len(words) - 3, -1, -1):
-        folded = fold(words[index])
-        if (
-            folded in _TITLE_NOUNS
-            or folded in NOT_NAME_WORDS
-            or folded in DEMONYMS
-            or folded in _COUNTRY_NAMES
-        ):
-            return first + index + 1
+    Yılmaz"): the run's last two words (with any particles between them), and up to two words
+    more before them that read as given names, not as the end of a title or a place."""
     name_first = last
     while name_first - 1 > first and text[slice(*tokens[name_first - 1])] in NAME_PARTICLES:
         name_first -= 1
-    return name_first - 1
+    name_first -= 1
+    for _ in range(2):
+        # The run's first word ends the title ("… of Ruritania Olaf Berg"): never the name's.
+        if name_first - 1 <= first or not _given_name(text[slice(*tokens[name_first - 1])]):
+            break
+        name_first -= 1
+    return name_first
+
+
+def _given_name(word: str) -> bool:
+    """Whether a capitalised word before a name may be another given name: not a word of a
+    title, an organization, a place or a country ("Infrastructure", "Bank", "Asia")."""
+    folded = fold(word)
+    if folded in _TITLE_NOUNS or folded in NOT_NAME_WORDS or folded in _REGIONS:
+        return False
+    if folded in DEMONYMS or folded in _COUNTRY_NAMES or folded in ROLE_NOUNS:
+        return False
+    return not folded.endswith(_TITLE_ENDINGS)
 
 
 def _chain_role(text: str, tokens: list[tuple[int, int]], index: int) -> int | None:
@@ -337,11 +366,20 @@ def _chain_role(text: str, tokens: list[tuple[int, int]], index: int) -> int | N
             return index if following in _TITLE_GOES_ON else None
         if not (word[0].isupper() or word in _CHAIN_CONNECTORS):
             return None
-        if index == 0 or text[tokens[index - 1][1] : tokens[index][0]] not in _GAPS:
+        if index == 0 or not _title_gap(text, tokens, index):
             return None
         index -= 1
         steps += 1
     return None
+
+
+def _title_gap(text: str, tokens: list[tuple[int, int]], index: int) -> bool:
+    """Whether the gap before token `index` stays inside a title: a space, or a comma between
+    capitalised words ("Ministry of Economy, Trade and Enterprise")."""
+    gap = text[tokens[index - 1][1] : tokens[index][0]]
+    if gap in _GAPS:
+        return True
+    return gap == ", " and text[tokens[index][0]].isupper() and text[tokens[index - 1][0]].isupper()
 
 
 def _title_start(text: str, tokens: list[tuple[int, int]], role: int) -> int:
@@ -376,26 +414,32 @@ def _title_words_before(text: str, tokens: list[tuple[int, int]], role: int) -> 
 
 def _apposed_title(text: str, tokens: list[tuple[int, int]], first: int, last: int) -> Role | None:
     """A title set before a name with a comma: "The President of the European Commission,
-    NAME," (the title's role noun, then capitalised words joined by of / the / and)."""
+    NAME," or "said the head of the subsoil department at the ministry, NAME." The title runs
+    back from the comma to its role noun, which an article opens or which is capitalised."""
     if first < 1 or text[tokens[first - 1][1] : tokens[first][0]].strip() != ",":
         return None
+    end = tokens[first - 1][1]
+    role: int | None = None
     index = first - 1
-    steps = 0
-    while index >= 0 and steps < _MAX_CHAIN_WORDS:
+    for _ in range(_MAX_CHAIN_WORDS):
         word = text[slice(*tokens[index])]
         if word.lower() in ROLE_NOUNS and (
             index == first - 1 or text[slice(*tokens[index + 1])] in _TITLE_GOES_ON
         ):
-            title_first = _title_start(text, tokens, index)
-            start = tokens[title_first][0]
-            return Role(text[start : tokens[first - 1][1]], start, tokens[last][1])
-        if not (word[0].isupper() or word in _CHAIN_CONNECTORS or word == "the"):
-            return None
-        if index == 0 or text[tokens[index - 1][1] : tokens[index][0]] not in _GAPS:
-            return None
+            role = index
+        opening = index == 0 or not _title_gap(text, tokens, index)
+        inner = not opening and text[slice(*tokens[index - 1])] in _CHAIN_CONNECTORS
+        if (word.lower() in ("the", "a", "an") and not inner) or opening:
+            break  # the article that opens the title, not one inside it ("of the Union")
         index -= 1
-        steps += 1
-    return None
+    if role is None or (
+        text[slice(*tokens[index])].lower() not in ("the", "a", "an")
+        and not text[tokens[role][0]].isupper()
+    ):
+        return None
+    title_first = _title_start(text, tokens, role)
+    start = tokens[title_first][0]
+    return Role(text[start:end], start, tokens[last][1])
 
 
 def _context_before(
@@ -494,8 +538,8 @@ def _is_name(words: list[str]) -> bool:
     """Whether the words can be a person's name (not an organization, a place or an acronym)."""
     for word in words:
         lower = word.lower()
-        if lower in NAME_PARTICLES:
-            continue
+        if lower in NAME_PARTICLES or (len(word) == 2 and word[1] == "." and word[0].isupper()):
+            continue  # a particle, an initial
         if not word[0].isupper() or lower in NOT_NAME_WORDS or lower in ROLE_NOUNS:
             return False
         if fold(word) in DEMONYMS or fold(word) in _COUNTRY_NAMES:
@@ -520,15 +564,8 @@ def _merge(candidates: list[_Candidate]) -> People:
     """Persons from the full names found in context; every mention matched to one of them.
     Names are compared folded, so that a name printed with and without its diacritics
     (António, Antonio) or with a capitalised particle (Von der Leyen) is one person."""
-    persons: list[Person] = []
-    by_name: dict[str, int] = {}
     _promote_full_names(candidates)
-    for candidate in candidates:
-        if candidate.strong and len(candidate.words) > 1 and not _surname_alone(candidate.words):
-            key = fold(" ".join(candidate.words))
-            if key not in by_name and not any(name.endswith(f" {key}") for name in by_name):
-                by_name[key] = len(persons)
-                persons.append(Person(" ".join(candidate.words), _surname(candidate.words)))
+    persons, by_name = _full_names(candidates)
     by_surname: dict[str, list[int]] = {}
     for index, person in enumerate(persons):
         by_surname.setdefault(fold(person.surname), []).append(index)
@@ -559,6 +596,32 @@ def _merge(candidates: list[_Candidate]) -> People:
             person.roles.append(candidate.role)
         mentions.append(Mention(candidate.start, candidate.end, found, candidate.speaking))
     return People(persons, mentions)
+
+
+def _full_names(candidates: list[_Candidate]) -> tuple[list[Person], dict[str, int]]:
+    """A person for each full name found in context, by folded name. The end of a longer name
+    ("Ruiz Ortega") is not a person of its own, nor are the same words in another order
+    ("Hiroshi Tanaka" for Tanaka Hiroshi); the name is the spelling printed first."""
+    strong = [c for c in candidates if c.strong and len(c.words) > 1]
+    keys = {fold(" ".join(c.words)) for c in strong if not _surname_alone(c.words)}
+    spelling: dict[str, list[str]] = {}
+    for candidate in candidates:
+        spelling.setdefault(fold(" ".join(candidate.words)), candidate.words)
+    persons: list[Person] = []
+    by_name: dict[str, int] = {}
+    by_order: dict[tuple[str, ...], int] = {}
+    for candidate in strong:
+        key = fold(" ".join(candidate.words))
+        if key in by_name or key not in keys or any(k.endswith(f" {key}") for k in keys):
+            continue
+        order = tuple(sorted(key.split()))
+        if order in by_order:
+            by_name[key] = by_order[order]
+            continue
+        words = spelling[key]
+        by_name[key] = by_order[order] = len(persons)
+        persons.append(Person(" ".join(words), _surname(words)))
+    return persons, by_name
 
 
 def _promote_full_names(candidates: list[_Candidate]) -> None:

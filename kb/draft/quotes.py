@@ -26,14 +26,14 @@ _WHO_WORDS = r"(?:[^\s,.;:!?“”\"«»]+\s+){1,5}?"
 _CLOSING = r"[\s,»”’\"'.]*"
 # After the verb the speaker may come after a role and a comma: "said Kestria's foreign
 # minister, Tomas Veli".
-_AFTER_VERB = re.compile(rf"{_CLOSING}(?:{_SPEECH})\s+(?P<who>[^.;:!?“”\"«»\n]{{1,80}})")
+_AFTER_VERB = re.compile(rf"{_CLOSING}(?:{_SPEECH})\s+(?P<who>[^.;:!?“”\"«»\n]{{1,200}})")
 _AFTER_WHO = re.compile(rf"{_CLOSING}(?P<who>{_WHO_WORDS})(?:{_SPEECH})\b")
 _AFTER_ACCORDING = re.compile(rf"{_CLOSING}(?i:according to)\s+(?P<who>{_WHO})")
 _BEFORE = re.compile(rf"(?P<who>{_WHO_WORDS})(?:{_SPEECH})(?:\s+[\w’']+){{0,4}}?\s*[:,]\s*$")
 _BEFORE_ACCORDING = re.compile(rf"(?i:according to)\s+(?P<who>{_WHO}),\s*$")
 _NAMED_NEXT = re.compile(
     rf"\b(?:words|promise|pledge|message|remarks?|statement|warning|came from|said|says|told"
-    rf"|according|(?:{_SPEECH})\s+by)\b",
+    rf"|according|belong|belongs|belonged|(?:{_SPEECH})\s+by)\b",
     re.IGNORECASE,
 )
 # "NAME, director of …, said:" — a speech verb (and a colon or comma) ending the words before
@@ -41,7 +41,9 @@ _NAMED_NEXT = re.compile(
 _BEFORE_VERB = re.compile(rf"\b(?:{_SPEECH})(?:\s+[\w’']+){{0,3}}?\s*[:,]\s*$")
 # "the Kazakh deputy minister noted that …": a person named by a role.
 _ROLES = "|".join(sorted(ROLE_NOUNS, key=len, reverse=True))
-_THE_ROLE = re.compile(rf"\bthe\s+(?:[\w-]+\s+){{0,3}}?(?P<noun>{_ROLES})\b", re.IGNORECASE)
+_THE_ROLE = re.compile(
+    rf"\bthe\s+(?:[\w’'-]+\s+){{0,3}}?(?P<noun>{_ROLES})(?![\w-])", re.IGNORECASE
+)
 _LETTERS = re.compile(r"[^\W\d_]+")
 _HONORIFIC = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+$")
 _HONORIFIC_GENDER = {"mr": "he", "mrs": "she", "ms": "she", "miss": "she"}
@@ -106,10 +108,13 @@ class _Resolver:
         speaker = explicit
         if speaker is None and kind == "partial":
             speaker = self.in_sentence(quotation)
-        if speaker is None:
+        if speaker is None and self._same_paragraph(quotation, previous):
             speaker = self.continued(quotation, previous)
         if speaker is None:
+            # "These words belong to NAME" after the quote outweighs a quote paragraphs before.
             speaker = self.named_next(quotation)
+        if speaker is None:
+            speaker = self.continued(quotation, previous)
         notes, self.notes = self.notes, []
         if quotation.truncated:
             notes.append(
@@ -259,6 +264,13 @@ class _Resolver:
         if found is not None:
             return self.people.with_role(found.group("noun"), quotation.open)
         return None
+
+    def _same_paragraph(self, quotation: Quotation, previous: Quote | None) -> bool:
+        """Whether the previous quote opens in the paragraph this one opens in."""
+        if previous is None:
+            return False
+        here = self.layout.sentence_at(quotation.open).paragraph
+        return here == self.layout.sentence_at(previous.quotation.open).paragraph
 
     def continued(self, quotation: Quotation, previous: Quote | None) -> int | None:
         """The previous quote's speaker, when this one goes on from it (same or next paragraph,

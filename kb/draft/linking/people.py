@@ -119,11 +119,11 @@ def _same_in_article(people: People) -> dict[int, int]:
 
 
 def _one_person(a: str, b: str) -> bool:
-    """Whether two names printed in one article are one person's."""
+    """Whether two names printed in one article are one person's: the same keys, or the same
+    surname key and names close enough (a surname alone; Rəşad and Rashad Hüseynov)."""
     if person_key(a) == person_key(b):
         return True
-    single = _surname_only(a) or _surname_only(b)
-    return single and surname_key(a) == surname_key(b) and likely_same_person(a, b)
+    return surname_key(a) == surname_key(b) and likely_same_person(a, b)
 
 
 def _surname_only(name: str) -> bool:
