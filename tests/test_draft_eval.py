@@ -14,7 +14,17 @@ from pathlib import Path
 import pytest
 
 from kb.draft import Article, draft, read_article
-from kb.draft.scoring import Expected, Tally, curated_expected, evaluate, score, total
+from kb.draft.linking.naming import acceptable
+from kb.draft.scoring import (
+    Expected,
+    Tally,
+    curated_expected,
+    evaluate,
+    load_expected,
+    score,
+    total,
+)
+from kb.names import DEMONYMS, fold
 from kb.paths import data_dir
 
 DATA = Path(__file__).parent / "data" / "draft"
@@ -40,7 +50,23 @@ FLOORS: dict[str, dict[str, tuple[float, float]]] = {
         "figures": (0.90, 0.90),
         "events": (0.75, 0.50),
     },
+    # News copy in four styles (tests/data/draft/news): tuned on dev; the blind floors are the
+    # ones issue 15 set.
+    "news/dev": {
+        "quotes": (0.95, 0.95),
+        "people": (0.95, 0.95),
+        "figures": (0.95, 0.95),
+        "events": (0.80, 0.75),
+    },
+    "news/blind": {
+        "quotes": (0.90, 0.90),
+        "people": (0.95, 0.95),
+        "figures": (0.90, 0.90),
+        "events": (0.75, 0.75),
+    },
 }
+MINIMUM_TEXTS = {"devset": 15, "heldout": 6, "blind": 6, "news/dev": 8, "news/blind": 8}
+STYLES = {"wire", "ministry", "press", "summit"}
 SEED_FLOORS = {
     "quotes": (1.0, 1.0),
     "people": (1.0, 1.0),
@@ -52,7 +78,7 @@ SEED_FLOORS = {
 @pytest.mark.parametrize("name", sorted(FLOORS))
 def test_scores_stay_above_floors(name: str) -> None:
     cases = evaluate(DATA / name)
-    assert len(cases) >= {"devset": 15, "heldout": 6, "blind": 6}[name]
+    assert len(cases) >= MINIMUM_TEXTS[name]
     tallies = total([case.tallies for case in cases])
     for record_type, (precision, recall) in FLOORS[name].items():
         tally = tallies[record_type]
@@ -126,3 +152,23 @@ def test_tally_arithmetic() -> None:
     assert (tally.precision, tally.recall) == (0.75, 0.6)
     assert tally.f1 == pytest.approx(2 * 0.75 * 0.6 / 1.35)
     assert Tally().precision == Tally().recall == 1.0
+
+
+@pytest.mark.parametrize("name", ["news/dev", "news/blind"])
+def test_news_sets_hold_every_style_twice(name: str) -> None:
+    styles = [load_expected(path).style for path in sorted((DATA / name).glob("*.yaml"))]
+    assert {style: styles.count(style) for style in STYLES} == {
+        style: max(2, styles.count(style)) for style in STYLES
+    }
+    assert set(styles) == STYLES
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_metrics_name_what_is_measured(name: str) -> None:
+    """No drafted metric is named by a party alone, or opens with a verb or a pronoun."""
+    for case in evaluate(DATA / name):
+        parties = {fold(party.fields["name"]) for party in case.draft.of_type("party")}
+        for metric in case.draft.of_type("metric"):
+            metric_name = metric.fields["name"]
+            assert fold(metric_name) not in parties | set(DEMONYMS), (case.name, metric_name)
+            assert acceptable(metric_name), (case.name, metric_name)

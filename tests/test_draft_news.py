@@ -306,3 +306,12 @@ def test_quote_attributed_in_the_next_paragraph_by_a_passive() -> None:
         )
     }
     assert records(result, "event") == []
+
+
+def test_words_of_offices_and_parks_are_not_names() -> None:
+    result = drafted(
+        "“Software exports doubled,” said Aibek Dzhumabaev, head of the High Technology Park."
+        " Minister of Economy and Commerce Nurlan Sadykov said: “Trade is growing.” “We agree,”"
+        " Commerce said in a statement."
+    )
+    assert sorted(people(result)) == ["Aibek Dzhumabaev", "Nurlan Sadykov"]

@@ -542,8 +542,8 @@ def _is_name(words: list[str]) -> bool:
             continue  # a particle, an initial
         if not word[0].isupper() or lower in NOT_NAME_WORDS or lower in ROLE_NOUNS:
             return False
-        if fold(word) in DEMONYMS or fold(word) in _COUNTRY_NAMES:
-            return False  # "Kazakhstan", "Kazakh"
+        if fold(word) in DEMONYMS or fold(word) in _COUNTRY_NAMES or fold(word) in _TITLE_NOUNS:
+            return False  # "Kazakhstan", "Kazakh", "Commerce", "High Technology Park"
         if word.isupper() and len(word) > 1:
             return False
     return True

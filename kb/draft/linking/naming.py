@@ -87,6 +87,7 @@ _FINAL_E = word_set("provid financ mad allocat rais receiv operat trad pledg giv
 _GERUNDS = word_set("financing funding lending spending shipping")
 # Words of party names that say nothing about what is measured.
 _PARTY_WORDS = word_set("union european states countries")
+_COUNTRIES = frozenset(DEMONYMS.values())
 _PURPOSE = re.compile(
     r"\bfor\s+(?:the\s+|new\s+)?(?P<what>[a-z][a-z-]+(?:\s+[a-z][a-z-]+)?)\s+"
     r"(?:projects?|programmes?|programs?|schemes?|links?|sector)\b"
@@ -258,7 +259,10 @@ def acceptable(name: str) -> bool:
     """Whether a name says what is measured: a content word that is no party's name and not a
     verb form alone ("EU" and "reaching" are not names), and no part of a clause: no verb,
     pronoun or quotation mark ("He underlined that cargo traffic", "Growth of we intend")."""
-    words = [word.strip(",.;:").lower() for word in name.split()]
+    printed = name.split()
+    if len(printed) > 1 and all(word[0].isupper() for word in printed):
+        return False  # a proper name: "Caspian Development Bank" is a party, not a measure
+    words = [word.strip(",.;:").lower() for word in printed]
     if any(w in _CLAUSE_WORDS or _VERB.fullmatch(w) or w in SPEECH_VERBS for w in words[:1]):
         return False
     if any(w in _PRONOUN_WORDS or w in SPEECH_VERBS for w in words) or re.search(r"[“”\"«»]", name):
@@ -270,6 +274,7 @@ def acceptable(name: str) -> bool:
         for word in re.findall(r"[^\W\d_]+", name)
         if content_stems(word)
         and fold(word) not in DEMONYMS
+        and fold(word) not in _COUNTRIES
         and fold(word) not in _PARTY_WORDS
         and not word.isupper()
     ]
