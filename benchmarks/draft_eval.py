@@ -101,7 +101,7 @@ def _style_report(cases: list[Case]) -> str:
     styles: dict[str, list[Case]] = {}
     for case in cases:
         styles.setdefault(case.expected.style or "-", []).append(case)
-    header = "  ".join(f"{kind:^11}" for kind in ("quotes", "people", "figures", "events"))
+    header = "  ".join(f"{kind:<9}" for kind in ("quotes", "people", "figures", "events"))
     lines = [f"{'style (P R)':<13} {header}"]
     for style, group in sorted(styles.items()):
         tallies = total([case.tallies for case in group])

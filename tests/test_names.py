@@ -38,6 +38,9 @@ from kb.names import (
         ("Straße", "strasse"),
         ("Æsir Œuvre", "aesir oeuvre"),
         ("Işık", "isik"),
+        # Azerbaijani ə is romanised "a", as outlets print it.
+        ("Günel Məmmədova", "gunel mammadova"),
+        ("ƏLİYEV", "aliyev"),
         # Apostrophes inside words go; a possessive goes with its s.
         ("O’Brien", "obrien"),
         ("O'Brien", "obrien"),
