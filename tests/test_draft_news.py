@@ -315,3 +315,35 @@ def test_words_of_offices_and_parks_are_not_names() -> None:
         " Commerce said in a statement."
     )
     assert sorted(people(result)) == ["Aibek Dzhumabaev", "Nurlan Sadykov"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "This was stated by Minister Nurlan Sadykov at the opening of the meeting.",
+        "He proposed opening a credit line of up to €30 million.",
+        "“With this money we will start with the buildings most at risk,” the minister said.",
+        "Another journalist asked when construction would begin.",
+    ],
+)
+def test_no_happening_reported(sentence: str) -> None:
+    assert records(drafted(sentence), "event") == []
+
+
+def test_dates_of_events_in_their_own_clause_and_of_announcements() -> None:
+    result = drafted(
+        "Ms Anna Keller recalled that exchanges had tripled since 2015 and that the EU had"
+        " opened a training centre in Batumi last year. Commissioner Margarethe von der Heyde"
+        " announced the package on Wednesday in a speech in Almaty. The sides agreed to hold"
+        " a business forum in Madrid in October.",
+        published="2025-03-12",
+    )
+    found = [
+        (event["kind"], event.get("date"), event["occurrence"])
+        for event in records(result, "event")
+    ]
+    assert found == [
+        ("establishment", "2024", "happened"),
+        ("other", "2025-03-12", "happened"),
+        ("meeting", "2025-10", "planned"),
+    ]

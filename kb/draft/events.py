@@ -30,7 +30,10 @@ from kb.draft.segment import Layout, Sentence, evidence_span
 
 _TRIGGERS = [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in EVENT_TRIGGERS]
 _PLANNED = re.compile(PLANNED_CUES, re.IGNORECASE)
-_PLANNED_AFTER = re.compile(r"\s+(?:is|are|was|were)\s+(?:planned|scheduled|due|expected)\b")
+# "the first summit of heads of state is planned for April": the plan told after the noun.
+_PLANNED_AFTER = re.compile(
+    r"(?:\s+[\w’'-]+){0,8}?\s+(?:is|are|was|were)\s+(?:planned|scheduled|due|expected)\b"
+)
 _ONGOING = re.compile(r"\b(?:is|are|am)\s+(?:now\s+)?\w+ing\b", re.IGNORECASE)
 _CELEBRATION = re.compile(CELEBRATION_NOUNS, re.IGNORECASE)
 _PAST_VERBS = frozenset(("met", "held", "began", "took", "won", "set", "made", "led"))
@@ -43,23 +46,32 @@ _TAKES_PLACE = re.compile(
 )
 # "opening speech", "open a new chapter", "opening the meeting": no opening of anything new.
 _NOT_OPENED = re.compile(
-    r"\s+(?:(?:the|a|an|his|her|its|their|new)\s+)*(?:chapters?|pages?|speech|remarks|address"
-    r"|statement|meeting|session|summit|conference|forum|plenary|discussions?|debate)\b",
+    r"\s+(?:of\s+)?(?:(?:the|a|an|his|her|its|their|new)\s+)*(?:chapters?|pages?|speech|remarks"
+    r"|address|statement|meeting|session|summit|conference|forum|plenary|discussions?|debate"
+    r"|credit line|line of credit|accounts?)\b",
     re.IGNORECASE,
 )
 _TOOK_PLACE = re.compile(r"(?:was|were|will be|would be|is to be) held|took place", re.I)
 _PASSIVE_BY = re.compile(r"\s+by\b")
+_AGREED_PLAN = re.compile(r"agree(?:d|s)? to (?:hold|host|meet|convene|visit|open|sign)\b", re.I)
+_GATHERING_HELD = re.compile(
+    r"(?:agree(?:d|s)? to |[\w]+ )?(?:hold|host)s? (?:a|an|the|its|their) (?:[\w-]+ ){0,3}?"
+    r"(?:forum|summit|meeting|session|consultations?|talks)\b",
+    re.IGNORECASE,
+)
 _TALKS_OPENED = re.compile(
     r"\s+(?:[\w€$£.,-]+\s+){0,4}?(?:round of talks|talks|negotiations|consultations)\b", re.I
 )
 _PROGRAMME_OPENED = re.compile(
-    r"\s+(?:[\w€$£.,-]+\s+){0,5}?(?:package|programme|program|initiative|strategy|campaign|fund"
+    r"\s+(?:[\w€$£.,-]+\s+){0,7}?(?:package|programme|program|initiative|strategy|campaign|fund"
     r"|forum|conference|exhibition|fair)\b",
     re.IGNORECASE,
 )
 _AIM = re.compile(
     r"\b(?:efforts?|aimed at|aims? to|in order|ways?|seeks?|seeking|opportunit(?:y|ies)|potential"
-    r"|need|importance of|helps?|able|ability|how)\s+(?:to\s+)?$",
+    r"|need|importance of|helps?|able|ability|how|proposed|proposes|suggested|offered)"
+    r"\s+(?:to\s+)?$"
+    r"|\basked\s+(?:when|whether|if|how|why)\b[^.?]*$",
     re.IGNORECASE,
 )
 _SPEECH = "|".join(sorted(set(SPEECH_VERBS) | {"reported"}, key=len, reverse=True))
@@ -243,16 +255,31 @@ def _occurrence(text: str, sentence: Sentence, trigger: _Trigger, end: int) -> s
     before = text[clause_start : trigger.end]
     if _PLANNED.search(before) or _PLANNED_AFTER.match(text, trigger.end, end):
         return "planned"
+    if _AGREED_PLAN.match(text, trigger.start, end):
+        return "planned"  # "agreed to hold a forum in October": the forum is to come
     if _ONGOING.search(before):
         return "ongoing"
     return "happened"
 
 
-def _dates_event(text: str, date: DateMention) -> bool:
-    """Whether a date may date an event: not a comparison, not the date something was said."""
+def _dates_event(text: str, date: DateMention, trigger: _Trigger | None = None) -> bool:
+    """Whether a date may date an event: not a comparison, not a deadline, not the date
+    something was said (unless the saying is the event: "announced the package on Monday")."""
     if date.preposition.startswith("than") or date.preposition in ("by", "until", "till"):
         return False  # a comparison, or a deadline ("to halve transit times by 2027")
-    return not _SAID_BEFORE.search(text, max(0, date.start - 40), date.start)
+    said = _SAID_BEFORE.search(text, max(0, date.start - 40), date.start)
+    if said is not None and trigger is not None and trigger.start <= said.start() < trigger.end:
+        return True
+    return said is None
+
+
+def _clause_around(text: str, sentence: Sentence, trigger: _Trigger) -> tuple[int, int]:
+    """The stretch of the sentence between the clause boundaries around a trigger."""
+    low = sentence.start
+    for match in _BOUNDARY.finditer(text, sentence.start, trigger.start):
+        low = match.end()
+    following = _BOUNDARY.search(text, trigger.end, sentence.end)
+    return low, following.start() if following is not None else sentence.end
 
 
 def _event(
@@ -269,10 +296,19 @@ def _event(
     sentence = layout.sentences[index]
     kind = _kind(text, sentence, group.triggers[0])
     start, end = evidence_span(text, sentence.start, sentence.end)
-    candidates = [d for d in own if group.start <= d.start < group.end and _dates_event(text, d)]
+    trigger = group.triggers[0]
+    candidates = [
+        d for d in own if group.start <= d.start < group.end and _dates_event(text, d, trigger)
+    ]
     date = None
     if candidates:
-        nearest = min(candidates, key=lambda d: abs(d.start - group.triggers[0].start))
+        # A date in the trigger's own clause first ("… had tripled since 2015 and that the EU
+        # had opened a centre last year"), then the nearest.
+        low, high = _clause_around(text, sentence, trigger)
+        nearest = min(
+            candidates,
+            key=lambda d: (not low <= d.start < high, abs(d.start - trigger.start)),
+        )
         anchor = _anchor(dates, nearest.start)
         date = resolve(nearest, published, anchor, future=group.occurrence == "planned")
     elif (following := _that_was(text, layout, index)) is not None:
@@ -305,6 +341,8 @@ def _kind(text: str, sentence: Sentence, trigger: _Trigger) -> str:
             return "meeting"
         if _PROGRAMME_OPENED.match(after):
             return "other"
+    if trigger.kind == "other" and _GATHERING_HELD.match(text, trigger.start, sentence.end):
+        return "meeting"  # "agreed to hold a business forum", "would hold its next session"
     return trigger.kind
 
 

@@ -124,9 +124,11 @@ EVENT_TRIGGERS = (
     ),
     (
         "establishment",
-        rf"\bestablish(?:es|ed|ing)?\b|\bfounded\b|\bset(?:s|ting)? up\b|\b{_MODAL} open\b"
+        rf"\bestablish(?:es|ed|ing)?\b|\bfounded\b|\bset(?:s|ting)? up\b"
+        rf"|\b{_MODAL}(?: also| soon| now| officially)? open\b"
         r"|\bopen(?:s|ed|ing)\b(?! (?:the |a )?(?:way|door|fire|ceremony)s?\b)"
-        rf"|\blaunch(?:es|ed|ing)?\b|\b{_MODAL} launch\b|\binaugurat(?:e|es|ed|ing)\b"
+        rf"|\blaunch(?:es|ed|ing)?\b|\b{_MODAL}(?: also| soon| now| officially)? launch\b"
+        r"|\binaugurat(?:e|es|ed|ing)\b"
         r"|\bcreat(?:e|es|ed|ing) (?:a|an|the) (?:[\w-]+ ){0,2}?"
         r"(?:commission|agency|fund|council|office|company|centre|center|body|committee)",
     ),
@@ -136,7 +138,8 @@ EVENT_TRIGGERS = (
         r"|\breopen(?:s|ed|ing)?\b|\bhand(?:s|ed)? (?:back|over)\b|\breturn(?:s|ed)\b(?= to)"
         rf"|\bordered\b(?! to\b)|\b{_MODAL} order\b|\breach(?:es|ed)? the summit"
         r"|(?<!records )\b(?:begin|begins|began|start|starts|started)\b"
-        rf"(?= (?:in|on|next|this|work|construction|operations?)\b)|\b{_MODAL} (?:begin|start)\b"
+        rf"(?= (?:in|on|next|this|work|construction|operations?)\b)"
+        rf"|\b{_MODAL} (?:begin|start)\b(?! with\b)"
         r"|\benter(?:s|ed)? service|\b(?:jailed|sentenced|convicted|acquitted|arrested)\b"
         r"|\bwon (?:the|a|an|their|his|her|its)\b"
         rf"|\b{_MODAL} (?:hold|host) (?:a|an|the|its|their|his|her|our) (?:[\w-]+ ){{0,3}}?"
