@@ -23,7 +23,7 @@ from kb.paths import data_dir
 
 SEED = data_dir("seeds") / "jjtv-2023-02-02-kazakhstan-eu-30-years.txt"
 DRAFT_DATA = Path(__file__).parent / "data" / "draft"
-TEXTS = sorted(DRAFT_DATA.glob("*/*.txt"))
+TEXTS = sorted(DRAFT_DATA.rglob("*.txt"))
 
 
 def drafted(body: str, *, published: str | None = None, title: str = "Headline") -> Draft:

@@ -34,8 +34,9 @@ _TRAILING = word_set(
     "a an the of to in on at for with by from and or but as that which who its their his her "
     "was were is are"
 )
-# Where a headline may end: before a relative clause, a participle, or "to" + verb past 6 words.
+# Where what follows the verb ends: a comma, or a relative or time clause.
 _CLAUSE_END = re.compile(r",|;|\s(?:who|which|where|when|while|as|after|before|because)\s")
+# A second verb joined by "and" ("held talks … and toured a plant"): another happening.
 _SECOND_VERB = re.compile(r"\s+and\s+(?:\w+ed|met|held|began|took|won|signed|will|to)\b")
 _ADVERBS = word_set("now also already just officially formally finally jointly")
 # A relative clause inside the subject: "A former bank manager who stole … (was jailed)".
@@ -103,7 +104,7 @@ def _cuts(
         possessive = re.search(r"\b[\w-]+[’']s\s+$", text[max(start, low - 30) : low])
         if possessive is not None and low != mention.start:
             low -= len(possessive.group())
-        cuts.append((low, high, _surname(person.name, person.surname)))
+        cuts.append((low, high, person.surname or person.name))
     for date in dates:
         if start <= date.start and date.end <= end:
             low = date.start
@@ -118,11 +119,6 @@ def _cuts(
             continue  # overlapping: the first wins
         merged.append(cut)
     return merged
-
-
-def _surname(name: str, surname: str) -> str:
-    """How a headline names a person: the surname (with particles), or the name if single."""
-    return surname if surname else name
 
 
 def _rewrite(text: str, start: int, end: int, cuts: list[tuple[int, int, str]]) -> str:
