@@ -88,6 +88,10 @@ _GERUNDS = word_set("financing funding lending spending shipping")
 # Words of party names that say nothing about what is measured.
 _PARTY_WORDS = word_set("union european states countries")
 _COUNTRIES = frozenset(DEMONYMS.values())
+# "with Uzbekistan accounting", "machinery and electronics making": the holder of a share
+# without the clause's opening preposition and its participle.
+_HOLDER_EDGES = re.compile(r"^(?:with|as|and)\s+|\s+\w+ing$", re.IGNORECASE)
+_TOTAL = re.compile(r"(?:the\s+)?(?:total|whole|overall total)", re.IGNORECASE)
 _PURPOSE = re.compile(
     r"\bfor\s+(?:the\s+|new\s+)?(?P<what>[a-z][a-z-]+(?:\s+[a-z][a-z-]+)?)\s+"
     r"(?:projects?|programmes?|programs?|schemes?|links?|sector)\b"
@@ -120,9 +124,16 @@ def name_metric(
         actor = phrase  # a name no party record has: "the EU" drafted alone
     measured = _without_subject(phrase, subject, inside)
     after = text[figure.end : clause[1]]
-    for name in _names(figure, measured, actor, _lemma(verb), after):
+    candidates = _names(figure, measured, actor, _lemma(verb), after)
+    if figure.kind == "share" and figure.base and _TOTAL.fullmatch(figure.base.strip()):
+        # "Spanish exports accounted for 86% of the total": what holds the share is the name.
+        holder = _HOLDER_EDGES.sub("", phrase)
+        candidates.insert(0, f"share of {holder} in the total" if _has_content(holder, []) else "")
+    for name in candidates:
         if name and acceptable(name):
             return _capital(name)[:NAME_MAX]
+    if figure.kind == "count":
+        return _capital(f"number of {_counted_phrase(figure, after)}")[:NAME_MAX]
     return _capital(f"{figure.kind} in {figure.unit}")
 
 
@@ -178,7 +189,10 @@ def _subject_and_verb(before: str) -> tuple[str, str]:
     for index, word in enumerate(words):
         lower = word.strip(',.;:“”"').lower()
         following = words[index + 1].lower() if index + 1 < len(words) else ""
-        if _VERB.fullmatch(lower) and not (lower in _NOUN_TOO and following in _PREPOSITIONS):
+        noun = lower in _NOUN_TOO and (
+            following in _PREPOSITIONS or _VERB.fullmatch(following.strip(",.;:")) is not None
+        )  # "grain exports to the EU", "Spanish exports accounted for": a noun
+        if _VERB.fullmatch(lower) and not noun:
             verb_at = index
             break
     if verb_at is None:
