@@ -347,3 +347,33 @@ def test_dates_of_events_in_their_own_clause_and_of_announcements() -> None:
         ("other", "2025-03-12", "happened"),
         ("meeting", "2025-10", "planned"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "names"),
+    [
+        (
+            "Transport ministers of Kazakhstan, Azerbaijan and Georgia met in Aktau on Thursday"
+            " and signed a declaration on transit times.",
+            [
+                "Transport ministers meet in Aktau",
+                "Transport ministers sign a declaration on transit times",
+            ],
+        ),
+        (
+            "Delegates gathered at the Caspian Wind Forum, which opened in Baku on Monday.",
+            ["Caspian Wind Forum opens in Baku"],
+        ),
+        (
+            "A second grain terminal at the Altynkol railway station is due to open next year.",
+            ["A second grain terminal to open"],
+        ),
+        (
+            "The parties discussed trade, investment and preparations for the visit of the"
+            " President of Kazakhstan to Portugal planned for next year.",
+            ["The visit of the President of Kazakhstan to Portugal planned"],
+        ),
+    ],
+)
+def test_headline_names_keep_a_subject_and_a_verb(body: str, names: list[str]) -> None:
+    assert [event["name"] for event in records(drafted(body), "event")] == names

@@ -36,6 +36,14 @@ _PLANNED_AFTER = re.compile(
 )
 _ONGOING = re.compile(r"\b(?:is|are|am)\s+(?:now\s+)?\w+ing\b", re.IGNORECASE)
 _CELEBRATION = re.compile(CELEBRATION_NOUNS, re.IGNORECASE)
+# Prepositions that open an adverbial before a sentence's subject ("On the sidelines of …,").
+_LEAD_PREPOSITIONS = word_set(
+    "on at in after during following before earlier later since with under as for from by "
+    "despite according amid over within"
+)
+_LEAD_ADVERBS = word_set(
+    "meanwhile however separately also yesterday today earlier later last this next thus"
+)
 _PAST_VERBS = frozenset(("met", "held", "began", "took", "won", "set", "made", "led"))
 _EVENT_NOUNS = frozenset(("meeting", "summit", "talks", "signing", "visit", "visits"))
 _DEFINITE = re.compile(r"\b(?:the|this|that)\s+$", re.IGNORECASE)
@@ -106,6 +114,8 @@ class Event:
     name: str
     participants: list[int] = field(default_factory=list)
     named: list[str] = field(default_factory=list)
+    # The subject its name opens with (a later event of the sentence may share it).
+    subject: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,7 +143,8 @@ def find_events(
         own = [date for date in dates if sentence.start <= date.start < sentence.end]
         previous: Event | None = None
         for group in _groups(text, sentence, triggers, own):
-            event = _event(text, layout, index, group, own, dates, published, people)
+            subject = previous.subject if previous is not None else ""
+            event = _event(text, layout, index, group, own, dates, published, people, subject)
             if group.inherits and event.date is None and previous is not None:
                 event.date = previous.date
             previous = event
@@ -291,6 +302,7 @@ def _event(
     dates: list[DateMention],
     published: Published | None,
     people: People,
+    subject_before: str = "",
 ) -> Event:
     """The event of one group of triggers."""
     sentence = layout.sentences[index]
@@ -314,8 +326,8 @@ def _event(
     elif (following := _that_was(text, layout, index)) is not None:
         mention, end = following
         date = resolve(mention, published, _anchor(dates, mention.start))
-    name = _name(text, group, sentence, people, own)
-    return Event(start, end, kind, group.occurrence, date, name)
+    name, subject = _name(text, group, sentence, people, own, subject_before)
+    return Event(start, end, kind, group.occurrence, date, name, subject=subject)
 
 
 def _antecedent(text: str, people: People, event: Event) -> None:
@@ -373,10 +385,16 @@ def _that_was(text: str, layout: Layout, index: int) -> tuple[DateMention, int] 
 
 
 def _name(
-    text: str, group: _Group, sentence: Sentence, people: People, dates: list[DateMention]
-) -> str:
-    """A short headline-like name (kb.draft.headline) for the group's stretch of the sentence:
-    without its opening adverbial and trailing attribution."""
+    text: str,
+    group: _Group,
+    sentence: Sentence,
+    people: People,
+    dates: list[DateMention],
+    before: str,
+) -> tuple[str, str]:
+    """A short headline-like name (kb.draft.headline) for the group's stretch of the sentence,
+    without its opening adverbial and trailing attribution, and the subject it opens with.
+    `before` is the subject of the sentence's event before this one."""
     start = sentence.start if group.start == sentence.start else group.start
     if group.start != sentence.start:
         # The stretch begins after the previous trigger: start at its clause instead.
@@ -388,12 +406,24 @@ def _name(
     if tail is not None and tail.start() > trigger.end:
         end = tail.start()
     lead = text.find(", ", start, trigger.start)
-    if lead >= 0 and len(text[start:lead].split()) <= 6 and not people.all_within(start, lead):
+    if lead >= 0 and _adverbial(text, start, lead, dates) and not people.all_within(start, lead):
         start = lead + 2
     while start < trigger.start and text[start] in " “”\"‘’'«»":
         start += 1
-    name = headline(text, (start, end), (trigger.start, trigger.end), people, dates)
-    return name or text[trigger.start : trigger.end]
+    named = headline(text, (start, end), (trigger.start, trigger.end), people, dates, before)
+    return named.name or text[trigger.start : trigger.end], named.subject
+
+
+def _adverbial(text: str, start: int, end: int, dates: list[DateMention]) -> bool:
+    """Whether text[start:end] is an adverbial opening a sentence before its subject: "On
+    Tuesday", "On the sidelines of the summit", "Speaking to reporters", "Meanwhile"."""
+    words = text[start:end].split()
+    if not words or len(words) > 12:
+        return False
+    first = words[0].lower()
+    if first in _LEAD_PREPOSITIONS or first in _LEAD_ADVERBS or first.endswith("ing"):
+        return True
+    return len(words) <= 4 and any(start <= date.start < end for date in dates)
 
 
 def _participants(

@@ -10,9 +10,10 @@ field, and the name cut to a few words at a clause's end.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from kb.draft.dates import DateMention
-from kb.draft.lexicon import SPEECH_VERBS, word_set
+from kb.draft.lexicon import NAME_PARTICLES, SPEECH_VERBS, word_set
 from kb.draft.people import People
 
 _WORDS = 12
@@ -37,7 +38,19 @@ _TRAILING = word_set(
 # Where what follows the verb ends: a comma, or a relative or time clause.
 _CLAUSE_END = re.compile(r",|;|\s(?:who|which|where|when|while|as|after|before|because)\s")
 # A second verb joined by "and" ("held talks … and toured a plant"): another happening.
-_SECOND_VERB = re.compile(r"\s+and\s+(?:\w+ed|met|held|began|took|won|signed|will|to)\b")
+_SECOND_VERB = re.compile(r"\s+and\s+(?:\w+ed|met|held|began|took|won|signed|will|to|that)\b")
+# The last of several clauses before a trigger: "the number had tripled and that the EU had".
+_LAST_CLAUSE = re.compile(r"\s+and\s+that\s+|;\s+")
+# "Greggson's, the bakery chain, plans": an apposition inside the subject.
+_APPOSITION = re.compile(r",\s+(?:the|a|an)\s+[^,]{1,60},\s*")
+_NAME_BEFORE_COMMA = re.compile(r"(?P<name>(?:[A-Z][\w’'-]*\s+)*[A-Z][\w’'-]*),\s*$")
+_OF_COUNTRY = re.compile(r" of (?:the )?[A-Z][\w’'-]*(?: [A-Z][\w’'-]*)*")
+_DETERMINERS = word_set("the a an its his her their our this")
+# A subject longer than this before a noun trigger is a sentence, not a headline's subject.
+_SUBJECT_WORDS = 6
+_VAGUE_TIME = re.compile(
+    r"\s+(?:last|this|next)\s+(?:week|weekend)\b|\s+on the same day\b|\s+earlier\b", re.I
+)
 _ADVERBS = word_set("now also already just officially formally finally jointly")
 # A relative clause inside the subject: "A former bank manager who stole … (was jailed)".
 _RELATIVE = re.compile(r"(?<=\w)[\s,]+(?:who|which|that)\s.*$")
@@ -46,9 +59,21 @@ _PREPOSITIONS = word_set("in of from at for between with on to")
 _SPEECH = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
 _ATTRIBUTION = re.compile(rf"^.*?\b(?:{_SPEECH})(?:\s+\w+)?\s+that\s+|^.*?\b(?:said|says)\s+")
 # A clause's opening conjunction: "and the two signed", "where the companies signed".
-_CONJUNCTION = re.compile(r"^(?:and|but|while|whereas|where|when|which|as|that)\s+", re.IGNORECASE)
-# "… by NAME, who arrived": the relative pronoun stands for the name before it.
-_WHO = re.compile(r"(?P<antecedent>[^\s,]+),?\s+who\s*$")
+_CONJUNCTION = re.compile(r"^(?:and|but|while|whereas|where|when|as|that)\s+", re.IGNORECASE)
+# "… by NAME, who arrived", "the Caspian Wind Forum, which opened": the relative pronoun
+# stands for the name before it.
+_WHO = re.compile(
+    r"(?P<antecedent>(?:[A-Z][\w’'-]*\s+)*[A-Z][\w’'-]*|(?:(?:[Tt]he|[Aa]n?)\s+)?[^\s,]+),?"
+    r"\s+(?:who|which)\s*$"
+)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """An event's name, and the subject it opens with (for a second event of the sentence)."""
+
+    name: str
+    subject: str
 
 
 def headline(
@@ -57,25 +82,90 @@ def headline(
     trigger: tuple[int, int],
     people: People,
     dates: list[DateMention],
-) -> str:
-    """A short headline-like name for the event reported in text[span] around its trigger."""
+    subject_before: str = "",
+) -> Headline:
+    """A short headline-like name for the event reported in text[span] around its trigger.
+    `subject_before` is the subject of the sentence's event before this one, for a clause with
+    none of its own ("… met in Aktau and signed a declaration")."""
     start, end = span
     cuts = _cuts(text, start, end, people, dates)
     surnames = {replacement for _, _, replacement in cuts if replacement}
-    subject = _ATTRIBUTION.sub("", _rewrite(text, start, trigger[0], cuts))
+    trigger_text = text[trigger[0] : trigger[1]]
+    first_word = trigger_text.split()[0].lower()
+    verb_form = _base(first_word) is not None or first_word in _MODALS
+    subject, tense = _subject(_rewrite(text, start, trigger[0], cuts), verb_form)
+    if subject.lower() in ("which", "who", ""):
+        subject = _antecedent(text, start, people) if subject else subject_before
+    elif _noun_trigger(subject) and len(subject.split()) > _SUBJECT_WORDS:
+        # A noun deep in a long sentence ("… preparations for the visit of the President"):
+        # the name is the noun's phrase.
+        subject, tense = _noun_phrase(subject), "noun"
+    if verb_form or tense == "planned":
+        subject = _head(subject)  # the trigger is the verb: the subject holds no other
+    verb = _present(trigger_text, subject, tense, surnames)
+    rest = _shorten(_rewrite(text, trigger[1], end, cuts))
+    return Headline(_tidy(f"{subject} {verb}{rest}"), subject)
+
+
+def _subject(before: str, verb_form: bool) -> tuple[str, str]:
+    """The subject of a headline from the words before its trigger, and the tense the
+    auxiliary or modal before a verb gives ("has signed", "will visit")."""
+    subject = _ATTRIBUTION.sub("", before)
+    subject = _LAST_CLAUSE.split(subject)[-1]
+    subject = _APPOSITION.sub(" ", subject)
     subject = _CONJUNCTION.sub("", subject.strip())
     tense = "present"
-    first = text[trigger[0] : trigger[1]].split()[0].lower()
-    if _base(first) is not None or _ends_with_modal(subject):
-        # A verb: the auxiliary or modal before it goes ("has signed", "will visit").
+    if verb_form or _ends_with_modal(subject):
         subject, tense = _drop_auxiliary(subject)
     who = _WHO.search(subject)
     if who is not None:
         subject = who.group("antecedent")
-    subject = _RELATIVE.sub("", subject).rstrip(" ,")
-    verb = _present(text[trigger[0] : trigger[1]], subject, tense, surnames)
-    rest = _shorten(_rewrite(text, trigger[1], end, cuts))
-    words = f"{subject} {verb}{rest}".strip(" “”\"‘’'«».,;:").split()[:_WORDS]
+    return _RELATIVE.sub("", subject).rstrip(" ,"), tense
+
+
+def _antecedent(text: str, start: int, people: People) -> str:
+    """What "which" or "who" opening a clause stands for: the person or the name before its
+    comma ("Ruiz Ortega, who arrived …", "the Caspian Wind Forum, which opened …")."""
+    before = people.all_within(max(0, start - 200), start)
+    if before and not text[before[-1].end : start].strip(" ,"):
+        person = people.persons[before[-1].person]
+        return person.surname or person.name
+    found = _NAME_BEFORE_COMMA.search(text, max(0, start - 120), start)
+    return found.group("name") if found else ""
+
+
+def _head(subject: str) -> str:
+    """A long subject cut to its head: the words before its first preposition or comma ("A
+    second grain terminal at the Altynkol railway station" → "A second grain terminal")."""
+    words = subject.split()
+    if len(words) <= _SUBJECT_WORDS:
+        return subject
+    for index, word in enumerate(words[1:], start=1):
+        if word.lower() in _PREPOSITIONS or word.endswith(","):
+            cut = words[: index + 1] if word.endswith(",") else words[:index]
+            return " ".join(cut).rstrip(",")
+    end = _SUBJECT_WORDS
+    while end < len(words) and (words[end][0].isupper() or words[end] in NAME_PARTICLES):
+        end += 1  # not inside a name: "The Spanish irrigation company Riegos del Ebro"
+    return " ".join(words[:end])
+
+
+def _noun_trigger(subject: str) -> bool:
+    """Whether the words before a trigger end with a determiner: the trigger is a noun
+    ("preparations for the visit of …")."""
+    words = subject.split()
+    return bool(words) and words[-1].lower() in _DETERMINERS
+
+
+def _noun_phrase(subject: str) -> str:
+    """The determiner that opens a noun trigger's phrase, from the end of a long subject."""
+    return subject.split()[-1]
+
+
+def _tidy(name: str) -> str:
+    """A name cut to _WORDS words, without vague times, trailing small words or edge marks."""
+    name = _VAGUE_TIME.sub("", name)
+    words = name.strip(" “”\"‘’'«».,;:").split()[:_WORDS]
     while len(words) > 2 and words[-1].lower() in _TRAILING:
         words.pop()
     name = " ".join(words).replace(" ,", ",").strip(" “”\"‘’'«».,;:")
@@ -101,6 +191,9 @@ def _cuts(
         age = re.match(r",\s+\d{1,3},", text[high : high + 8])
         if age is not None:
             high += age.end()  # "NAME, 52, reached"
+        country = _OF_COUNTRY.match(text, high, end)
+        if country is not None and person.roles:
+            high = country.end()  # "President Arvid Lenz of Norland": the title's country
         possessive = re.search(r"\b[\w-]+[’']s\s+$", text[max(start, low - 30) : low])
         if possessive is not None and low != mention.start:
             low -= len(possessive.group())
@@ -163,7 +256,7 @@ def _present(trigger: str, subject: str, tense: str, surnames: set[str]) -> str:
     first = words[0].lower()
     if first in _MODALS and len(words) > 1:
         return " ".join(["to", *words[1:]])
-    if tense == "passive":
+    if tense in ("passive", "noun"):
         return trigger
     if tense == "planned":
         return " ".join(["to", _base(first) or first, *words[1:]])
@@ -208,6 +301,8 @@ def _plural(subject: str, surnames: set[str]) -> bool:
     if not words:
         return False
     at = next((i for i, w in enumerate(words) if i and w.lower() in _PREPOSITIONS), None)
+    if at is not None and "and" in (word.lower() for word in words[:at]):
+        return True  # "Türkiye and the European Bank for Reconstruction …"
     head = words[at - 1] if at is not None else words[-1]
     if head.lower() in _PLURAL_SUBJECTS or sum(word in surnames for word in words) > 1:
         return True
