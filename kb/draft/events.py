@@ -4,9 +4,13 @@ A sentence holds an event when it has a trigger (signed, established, entered in
 visited, opened, launched, anniversary…). Two triggers in one sentence are two events only when
 the second is in a clause of its own with its own date or another occurrence ("established
 relations in 1992 and opened embassies a year later"); otherwise the later one is part of the
-first ("met … and agreed to set up …"). The date is the nearest date expression in the
-trigger's stretch of the sentence, except one right after a speech verb ("the airline said on
-Wednesday"), which dates the saying.
+first ("met … and agreed to set up …"), unless it is a verb in the past of another kind ("met
+in Aktau on Thursday … and signed a declaration"): then it is a second event, dated like the
+first. The date is the nearest date expression in the trigger's stretch of the sentence, its
+own clause first, except one right after a speech verb ("the airline said on Wednesday"), which
+dates the saying, and a deadline ("by 2027"). References to a happening already reported ("after
+the signing", "the meeting was co-chaired"), aims ("efforts to establish"), proposals and
+questions are not events. Names are written like headlines (kb.draft.headline).
 """
 
 from __future__ import annotations

@@ -99,7 +99,7 @@ def headline(
     elif _noun_trigger(subject) and len(subject.split()) > _SUBJECT_WORDS:
         # A noun deep in a long sentence ("… preparations for the visit of the President"):
         # the name is the noun's phrase.
-        subject, tense = _noun_phrase(subject), "noun"
+        subject, tense = subject.split()[-1], "noun"  # from its determiner: "the visit of …"
     if verb_form or tense == "planned":
         subject = _head(subject)  # the trigger is the verb: the subject holds no other
     verb = _present(trigger_text, subject, tense, surnames)
@@ -155,11 +155,6 @@ def _noun_trigger(subject: str) -> bool:
     ("preparations for the visit of …")."""
     words = subject.split()
     return bool(words) and words[-1].lower() in _DETERMINERS
-
-
-def _noun_phrase(subject: str) -> str:
-    """The determiner that opens a noun trigger's phrase, from the end of a long subject."""
-    return subject.split()[-1]
 
 
 def _tidy(name: str) -> str:

@@ -1,9 +1,14 @@
 """People: capitalised names in a person's context, their roles, and every later mention.
 
 A run of capitalised words is a person's name only in a context that says so: a title before it
-("Prime Minister NAME", "museum director NAME"), a role after it ("NAME, EU Ambassador to
-Kazakhstan"), an honorific, a speech verb next to it ("said NAME", "NAME added"), or "and"
-joining it to another person. Later mentions by surname are merged into the same person.
+("Prime Minister NAME", "museum director NAME", "Deputy Minister of Foreign Affairs of
+Kazakhstan NAME", "The President of the European Commission, NAME,"), a role after it ("NAME,
+EU Ambassador to Kazakhstan"), an honorific, a speech verb next to it ("said NAME", "NAME
+added", "According to NAME,"), or "and" joining it to another person. A title's words, its
+country and the words of an office's name are never part of the name; particles (von der
+Leyen) and initials (J. R. Hallström) are. Names are compared folded: one printed with and
+without diacritics, in another order (Tanaka Hiroshi, Hiroshi Tanaka) or by its end (Ruiz
+Ortega, Zhou for Zhou Minghui) is one person, and later mentions by surname are merged into it.
 """
 
 from __future__ import annotations

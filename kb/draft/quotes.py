@@ -1,12 +1,16 @@
 """Quotes: which quotations are speech, whole or partial, and who said them.
 
 The speaker comes from the attribution around the quotation, tried in this order: after it
-("…," said NAME / NAME added / she said / according to NAME), before it (NAME said: "…"),
-for a partial quote the person the sentence names before it, then a quotation that goes on
-from the previous one by the same speaker, and last a speaker named in the next sentence
-("With these words, NAME …"). A pronoun or "the ambassador" refers back to the last person
-mentioned (or the last with that role). Short quotations of one or two words that are not
-attributed as speech are scare quotes, not quotes.
+("…," said NAME / NAME added / she said / according to NAME / said TITLE NAME, with a title of
+any length between the verb and the name), before it (NAME said: "…", NAME, ROLE, said: "…"),
+for a partial quote the person or "the ROLE" the sentence names before it, then a quotation
+that goes on from the previous one in its paragraph, a speaker named in the next sentence
+("With these words, NAME …", "This was stated by NAME"), and last the previous quote's speaker.
+A pronoun stands for the person last reported speaking, else the subject of the last sentence
+naming someone, honorifics (Mr, Ms) telling a man from a woman; when someone else could be
+meant, the quote carries a note naming them. "The ambassador" is the last person with that
+role. A quotation cut off by the end of the text is noted as incomplete. Short quotations of one
+or two words that are not attributed as speech are scare quotes, not quotes.
 """
 
 from __future__ import annotations
@@ -117,18 +121,24 @@ class _Resolver:
             speaker = self.continued(quotation, previous)
         notes, self.notes = self.notes, []
         if quotation.truncated:
-            notes.append(
-                f"{INCOMPLETE}: the text ends inside this quotation (the stored copy may be cut"
-                " off); check the source for the rest"
-            )
-            if speaker is None:
-                speaker = self.people.before(quotation.open, self.quoted)
-                if speaker is not None:
-                    notes.append(
-                        f"speaker guessed: the attribution was cut off; "
-                        f"{self.people.persons[speaker].name} was named last"
-                    )
+            speaker = self._truncated(quotation, speaker, notes)
         return Quote(start, end, kind, speaker, quotation, tuple(notes))
+
+    def _truncated(self, quotation: Quotation, speaker: int | None, notes: list[str]) -> int | None:
+        """A quotation cut off by the end of the text: noted as incomplete, and, when its
+        attribution was lost with the rest, given the person named last (noted as a guess)."""
+        notes.append(
+            f"{INCOMPLETE}: the text ends inside this quotation (the stored copy may be cut"
+            " off); check the source for the rest"
+        )
+        if speaker is None:
+            speaker = self.people.before(quotation.open, self.quoted)
+            if speaker is not None:
+                notes.append(
+                    "speaker guessed: the attribution was cut off; "
+                    f"{self.people.persons[speaker].name} was named last"
+                )
+        return speaker
 
     def is_direct(self, before: str, first: str) -> bool:
         """A whole quotation opens its sentence, or follows "NAME said:" / "said," / a colon."""
