@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, bindparam, column, func, insert, inspect, literal, select, table, text
 from sqlalchemy.engine import Connection
@@ -23,6 +23,9 @@ from kb.models import Base
 from kb.queries.connect import explain, require_schema
 from kb.schema import VIEWS
 from kb.search.index import FTS_TABLES, fts_table, gin_index
+
+if TYPE_CHECKING:
+    from kb.annotate import SourceCoverage
 
 # A check that only warns (likely duplicates) reports WARNING instead of FAILED: the database
 # is sound, and a curator decides.
@@ -141,6 +144,16 @@ def audit(url: str) -> Audit:
     finally:
         engine.dispose()
     return Audit(describe_url(url), results)
+
+
+def coverage(url: str) -> list[SourceCoverage]:
+    """`kb check --coverage`: per source (by slug), the sentences holding a number or a
+    quotation mark that no record covers (kb.annotate.coverage). A report: nothing fails."""
+    from kb.annotate import coverage as source_coverage
+    from kb.queries.connect import reading
+
+    with reading(url) as connection:
+        return source_coverage(connection)
 
 
 def run(connect: Callable[[], Connection], name: str, check: Check) -> CheckResult:
