@@ -87,6 +87,7 @@ def test_every_command_is_registered() -> None:
         "quotes",
         "schema",
         "search",
+        "serve",
         "sources",
         "sql",
         "stats",
@@ -122,10 +123,24 @@ def workspace(seeded_sqlite: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.mark.parametrize(("path", "line"), EXAMPLES, ids=[line for _path, line in EXAMPLES])
-def test_every_help_example_runs(workspace: Path, path: tuple[str, ...], line: str) -> None:
+def test_every_help_example_runs(
+    workspace: Path, path: tuple[str, ...], line: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     args = shlex.split(line, comments=True)[1:]
+    started: list[list[str]] = []
+    if path == ("serve",):
+        # The server would run until stopped: the example's Datasette command is checked, not
+        # run (tests/test_browser.py serves for real).
+        monkeypatch.setattr(
+            "kb.cli.serve.subprocess.call", lambda command: started.append(command) or 0
+        )
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    if path == ("serve",):
+        [command] = started
+        assert command[1:4] == ["-m", "datasette", "serve"]
+        assert Path(command[4]).is_file()
+        return
     assert result.stdout
 
 
