@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 # The metadata of each kb database, by Datasette instance and database name.
 _METADATA: dict[int, dict[str, Any]] = {}
+# Where the template puts the annotated text (replaced after rendering).
+_BODY = "<!-- kb annotated text -->"
 # The views an analyst starts with, listed first on a kb database's page.
 _VIEWS = ("quotes_view", "figures_view", "events_view", "timeline")
 # Tables whose presence makes a SQLite file a kb database.
@@ -104,8 +106,13 @@ async def source_page(datasette: Datasette, request: Request) -> Response:
         if annotation is None:
             return None
 
+        tables: dict[str, str] = {}
+
         def row_url(table: str, row_id: int) -> str:
-            return str(datasette.urls.row(name, table, str(row_id)))
+            # Computed once per table: a page may link ten thousand rows.
+            if table not in tables:
+                tables[table] = str(datasette.urls.table(name, table))
+            return f"{tables[table]}/{row_id}"
 
         return annotation.title, render(annotation, row_url)
 
@@ -117,12 +124,15 @@ async def source_page(datasette: Datasette, request: Request) -> Response:
         "kb_title": title,
         "kb_slug": slug,
         "kb_database": name,
-        "kb_body": Markup(body),
+        "kb_body": Markup(_BODY),
         "kb_database_url": datasette.urls.database(name),
         "kb_sources_url": datasette.urls.table(name, "sources"),
     }
-    html = await datasette.render_template("kb_source.html", context, request=request)
-    return Response.html(html)
+    page = await datasette.render_template("kb_source.html", context, request=request)
+    # The annotated text goes in after Jinja: a megabyte source makes ten of HTML, which the
+    # template engine would otherwise copy through its output several times.
+    before, after = page.split(_BODY, 1)
+    return Response.html(before + body + after)
 
 
 def _read_metadata(path: str, name: str) -> dict[str, Any]:
