@@ -288,3 +288,10 @@ def test_a_reload_report_must_show_exactly_the_edit(load_bench: ModuleType) -> N
     assert problems(reload_report(people={"missing": ["p-1"]}), nothing) == [
         "people: 1 missing ['p-1'], want []"
     ]
+
+
+def test_page_benchmark_serves_both_pages() -> None:
+    result = run_benchmark("page_bench.py", "--kb", "30", "--runs", "1")
+    assert result.returncode == 0, result.stderr
+    assert "the annotated page" in result.stdout
+    assert "Datasette's row page" in result.stdout
