@@ -20,8 +20,10 @@ Then, on one open connection (as a server holds one), after one untimed warm-up,
 `annotate(connection, slug)`, `render(annotation, row_url)` and both together, each the best
 of --runs runs, against a baseline measured in the same run: `html.escape` of the whole text
 (the least any page of that text costs). Prints the sizes, the milliseconds and the ratios to
-the baseline; the target is annotate + render well under 200 ms. With --results, appends one
-JSON line with the machine and the figures to that file.
+the baseline; the target is annotate + render within 110 ms, so that the annotated page, with
+Datasette's template and response around them, is served in under 200 ms
+(benchmarks/page_bench.py). With --results, appends one JSON line with the machine and the
+figures to that file.
 """
 
 from __future__ import annotations
@@ -55,7 +57,8 @@ SOURCES, PARTIES, QUOTES, FIGURES, EVENTS, ROLES = (
 
 ARTICLE = "jjtv-kazakhstan-eu-30-years"
 SLUG = "annotate-bench"
-TARGET_MS = 200.0
+# annotate + render; the page Datasette serves has its own target (page_bench.py: 200 ms).
+TARGET_MS = 110.0
 # Every NO_FIGURES-th copy has no figures; every DRAFTS-th copy's records are drafts.
 NO_FIGURES = 10
 DRAFTS = 7

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from kb.annotate import Annotation, Mark, annotate, coverage, render, uncovered
 from kb.annotate.coverage import sentences
+from kb.annotate.spans import text_order
 from kb.draft.segment import layout
 from kb.models import Base
 
@@ -128,6 +129,17 @@ def mark_texts(tree: Tree) -> dict[tuple[str, int], tuple[str, int, int]]:
     return found
 
 
+def tag_links(tree: Tree) -> dict[tuple[str, str], Element]:
+    """(data-kind, data-id) -> the tag link just before a mark (before its first piece): the
+    link to its record, whose title describes it."""
+    found = {}
+    for before, element in zip(tree.elements, tree.elements[1:], strict=False):
+        if element.tag == "mark" and element.attrs.get("data-part", "0") == "0":
+            assert before.tag == "a" and "kb-tag" in before.classes, element.attrs
+            found[element.attrs["data-kind"], element.attrs["data-id"]] = before
+    return found
+
+
 def check_page(annotation: Annotation, markup: str) -> Tree:
     """What holds on every page: the container reads the text, every mark (joined from its
     pieces) reads its span, each piece its own span, links never nest, the type-marker links
@@ -150,6 +162,12 @@ def check_page(annotation: Annotation, markup: str) -> Tree:
     # The links in the text hold no text of their own: their markers are CSS content.
     for element in tree.having("kb-tag") + tree.having("kb-conflict"):
         assert element.text == "" or "li" in element.ancestors
+    # Each mark's first piece follows its tag link, which says what it is (the mark does not
+    # repeat it).
+    tags = tag_links(tree)
+    assert set(tags) == {(kind, str(row_id)) for kind, row_id in found}
+    assert all(tag.attrs["title"] for tag in tags.values())
+    assert not any("title" in e.attrs or "data-href" in e.attrs for e in tree.having("kb-mark"))
     for element in tree.having("kb-uncovered"):
         start, end = int(element.attrs["data-start"]), int(element.attrs["data-end"])
         assert element.text == text[start:end]
@@ -231,8 +249,15 @@ def test_the_seed_article_has_a_mark_at_every_records_span(seeded: Connection) -
         # Grounding matches runs of whitespace, and straight and curly quote marks, loosely.
         assert loose(annotation.text[mark.start : mark.end]) == loose(row[0]), mark
         assert (mark.table, mark.status) == (table, row[1])
-    starts = [(m.start, -m.end) for m in annotation.marks]
-    assert starts == sorted(starts)
+    assert list(annotation.marks) == sorted(annotation.marks, key=text_order)
+    # Marks are plain values: equal to one made field by field, hashable, frozen.
+    copies = [
+        Mark(m.kind, m.table, m.row_id, m.start, m.end, m.status, m.label, m.conflict_with)
+        for m in annotation.marks
+    ]
+    assert copies == list(annotation.marks) and set(copies) == set(annotation.marks)
+    with pytest.raises(AttributeError):
+        annotation.marks[0].start = 0  # type: ignore[misc]
     assert annotation.uncovered == ()
 
 
@@ -260,17 +285,24 @@ def test_the_seed_articles_page_marks_every_span(seeded: Connection) -> None:
 
 
 def test_a_quotes_title_names_its_speaker(seeded: Connection) -> None:
-    """A quote's element and its side-list item name the speaker."""
+    """A quote's tag link (its title) and its side-list item name the speaker."""
     annotation = annotate(seeded, ARTICLE)
     assert annotation is not None
     tree = Tree(render(annotation, row_url))
+    tags = tag_links(tree)
     quotes = [e for e in tree.having("kb-quote") if e.tag == "mark"]
     assert len(quotes) == 2
-    assert all(e.attrs["title"] == "Quote by Kestutis Jankauskas" for e in quotes)
+    assert all(
+        tags["quote", e.attrs["data-id"]].attrs["title"] == "Quote by Kestutis Jankauskas"
+        for e in quotes
+    )
     items = [e for e in tree.elements if e.tag == "li" and "kb-quote" in e.classes]
     assert all("Kestutis Jankauskas" in e.text for e in items)
     (role,) = [e for e in tree.having("kb-role") if e.tag == "mark"]
-    assert role.attrs["title"] == "Role: Kestutis Jankauskas: EU Ambassador to Kazakhstan"
+    assert (
+        tags["role", role.attrs["data-id"]].attrs["title"]
+        == "Role: Kestutis Jankauskas: EU Ambassador to Kazakhstan"
+    )
 
 
 def test_a_figure_in_conflict_links_to_the_figure_it_disagrees_with(seeded: Connection) -> None:
@@ -291,12 +323,89 @@ def test_a_figure_in_conflict_links_to_the_figure_it_disagrees_with(seeded: Conn
     assert all(e.text == "" for e in in_text)
     assert {e.attrs["href"] for e in in_list} == {row_url("figures", high), row_url("figures", low)}
     assert any("almost US$77 billion" in e.text for e in in_list)
-    (surface,) = [
-        e
-        for e in tree.having("kb-figure-surface")
-        if e.tag == "mark" and e.attrs["data-id"] == str(high)
-    ]
+    surface = tag_links(tree)["figure-surface", str(high)]
     assert f"conflicts with figure #{low}" in surface.attrs["title"]
+
+
+def test_figures_conflict_across_sources_and_without_a_subject(
+    empty_db: str, engine_for: Callable[[str | Path], Engine]
+) -> None:
+    """Conflicts are found among every figure measuring the same thing, in any source: two
+    figures without a subject (100 and 300 things), and a party's 5 and 5.2 (which agree) each
+    against its 50; a figure in an unknown unit, or alone in its group, conflicts with none.
+    Partners come in kb figures' order (by source, then position)."""
+    texts = {
+        "a": "Headline\n\nThere were 100 things. The party had 5 things.",
+        "b": "Headline\n\nThere were 300 things, or 7 units. It had 5.2 things, then 50 things.",
+    }
+    with engine_for(empty_db).begin() as connection:
+        party = add(connection, "parties", slug="party", name="Party", kind="country", aliases=[])
+        metric = add(
+            connection,
+            "metrics",
+            slug="things",
+            name="Things",
+            kind="count",
+            unit="things",
+            aliases=[],
+        )
+        other = add(
+            connection, "metrics", slug="other", name="Other", kind="count", unit="x", aliases=[]
+        )
+        ids: dict[str, int] = {}
+        for slug, text in texts.items():
+            source = add_source(connection, slug, text)
+            for words, subject, unit, measured in (
+                ("100", None, "things", metric),
+                ("300", None, "things", metric),
+                ("7", None, "unknown", metric),
+                ("5 ", party, "things", metric),
+                ("5.2", party, "things", metric),
+                ("50 ", party, "things", metric),
+                ("There", party, "things", other),
+            ):
+                if words not in text:
+                    continue
+                start = text.index(words)
+                surface = words.strip()
+                ids[f"{slug}:{surface}"] = add(
+                    connection,
+                    "figures",
+                    slug=f"{slug}-{surface}",
+                    source_id=source,
+                    subject_id=subject,
+                    metric_id=measured,
+                    kind="count",
+                    surface=surface,
+                    value=float(surface) if surface[0].isdigit() else 1.0,
+                    unit=unit,
+                    qualifier="exact",
+                    evidence=surface,
+                    evidence_start=start,
+                    evidence_end=start + len(surface),
+                    surface_start=start,
+                    surface_end=start + len(surface),
+                )
+    with engine_for(empty_db).connect() as connection:
+        partners = {}
+        for slug in texts:
+            annotation = annotate(connection, slug)
+            assert annotation is not None
+            check_page(annotation, render(annotation, row_url))
+            for mark in annotation.marks:
+                name = f"{slug}:{annotation.text[mark.start : mark.end]}"
+                partners.setdefault(name, mark.conflict_with)
+                assert partners[name] == mark.conflict_with  # surface and evidence alike
+    assert partners == {
+        "a:There": (),
+        "a:100": (ids["b:300"],),
+        "a:5": (ids["b:50"],),
+        "b:There": (),
+        "b:300": (ids["a:100"],),
+        "b:7": (),
+        "b:5.2": (ids["b:50"],),
+        "b:50": (ids["a:5"], ids["b:5.2"]),
+    }
 
 
 def test_an_unknown_source_is_none(seeded: Connection) -> None:
@@ -316,13 +425,16 @@ def test_draft_records_are_marked_apart_from_reviewed_ones(seeded: Connection) -
     drafts = {(m.table, m.row_id) for m in annotation.marks if m.status == "draft"}
     assert drafts == {("quotes", quote), ("figures", figure)}
     tree = check_page(annotation, render(annotation, row_url))
+    tags = tag_links(tree)
     for element in tree.elements:
         if element.tag == "mark":
             key = (element.attrs["data-table"], int(element.attrs["data-id"]))
             draft = key in drafts
             assert ("kb-draft" in element.classes) is draft
             assert ("kb-reviewed" in element.classes) is not draft
-            assert ("draft, not yet reviewed" in element.attrs["title"]) is draft
+            tag = tags[element.attrs["data-kind"], element.attrs["data-id"]]
+            assert ("kb-draft" in tag.classes) is draft
+            assert ("draft, not yet reviewed" in tag.attrs["title"]) is draft
     tags = [e for e in tree.having("kb-tag") if "kb-draft" in e.classes]
     assert {e.attrs["href"] for e in tags} == {row_url("quotes", quote), row_url("figures", figure)}
     items = [e for e in tree.elements if e.tag == "li" and "kb-draft" in e.classes]
@@ -525,8 +637,9 @@ def test_markup_in_a_source_text_and_in_records_renders_as_text(
         "ol",
     }
     (quote,) = [e for e in tree.having("kb-quote") if e.tag == "mark"]
-    assert quote.attrs["title"] == f"Quote by Eve {script}"
-    assert quote.attrs["data-href"] == f'/x?t=quotes&id={quote.attrs["data-id"]}"><script>'
+    tag = tag_links(tree)["quote", quote.attrs["data-id"]]
+    assert tag.attrs["title"] == f"Quote by Eve {script}"
+    assert tag.attrs["href"] == f'/x?t=quotes&id={quote.attrs["data-id"]}"><script>'
     # The uncovered sentence after the quote holds the script and numbers, as text.
     (left,) = tree.having("kb-uncovered")
     assert left.text == f"Then {script} 7 of 9."
@@ -599,6 +712,20 @@ def texts_for_layout() -> list[str]:
     ]
 
 
+def test_spans_out_of_the_text_are_cut_to_it() -> None:
+    """Spans reaching before or past the text count for what of them lies in it, and an
+    empty text has nothing to curate."""
+    text = "Headline\n\nIt grew 5 percent. It fell 6 percent."
+    second = text.index("It fell")
+    assert uncovered(text, [(-10, 0), (len(text), len(text) + 9)]) == [
+        (text.index("It grew"), second - 1),
+        (second, len(text)),
+    ]
+    assert uncovered(text, [(second + 3, len(text) + 9)]) == [(text.index("It grew"), second - 1)]
+    assert uncovered("", [(-4, 42), (1, 8)]) == []
+    assert uncovered("", []) == []
+
+
 def test_splitting_only_what_is_needed_gives_layouts_sentences() -> None:
     """Laying out each paragraph alone gives exactly the sentences of layout() of the whole
     text, for every text in the repository (coverage relies on it)."""
@@ -615,7 +742,7 @@ def test_uncovered_sentences_are_those_of_the_whole_layout(seed: int) -> None:
     rng = random.Random(seed)
     words = ["Word", "word", "Mr.", "U.S.", " ", ". ", "! ", "\n", "\n\n", " \n \n ", "3",
              "“Quote.” ", "«Q» ", "'q' ", "ASTANA, Feb 2 (Reuters) - ", "Kazakhstan’s", ", ",
-             "x" * 60 + " ", "A" * 30 + ", "]  # fmt: skip
+             "x" * 60 + " ", "A" * 30 + ", ", "٣ ", "中文 ", "ä — é "]  # fmt: skip
     pattern = re.compile(r"\d|[\"“”„«»‹›‘]|(?<![\w’'])'(?=\w)")
     for _ in range(400):
         text = "".join(rng.choice(words) for _ in range(rng.randint(0, 80)))
@@ -631,6 +758,7 @@ def test_uncovered_sentences_are_those_of_the_whole_layout(seed: int) -> None:
             and not any(a < s.end and b > s.start for a, b in spans)
         ]
         assert uncovered(text, spans) == whole, (text, spans)
+        assert uncovered(text, sorted(spans), in_order=True) == whole, (text, spans)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ over the merged spans of the marks: O((sentences + marks) log marks).
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +35,12 @@ from kb.tables import SOURCES
 # What makes a sentence one that wants curating: a digit, or a quotation mark (see above).
 WANTED = re.compile(r"\d|[\"“”„«»‹›‘]|(?<![\w’'])'(?=\w)")
 # The characters WANTED may match, as one class: many times faster to look for in a long text.
-_CANDIDATES = re.compile(r"[\d\"“”„«»‹›‘']")
+# Not \d itself (slower to look for than a class of code points): ASCII digits, and all code
+# points from the first other decimal digit (U+0660) up but the General Punctuation block
+# (curly apostrophes, dashes: no digits), looked at one by one (few in most texts).
+_CANDIDATES = re.compile("[0-9\"'“”„«»‹›‘\u0660-\u1fff\u2070-\U0010ffff]")
+# The candidates that are wanted wherever they stand.
+_ALWAYS = frozenset('0123456789"“”„«»‹›‘')
 # Sources read at once by coverage() (each row holds a whole text).
 SOURCES_AT_ONCE = 20
 # A blank line between paragraphs: kb.draft.segment's own rule (a test checks they agree).
@@ -85,15 +90,38 @@ def sentences(text: str, wanted: Callable[[int, int], bool] | None = None) -> li
     first is laid out with a stand-in paragraph after it, so that its first line is taken for
     a headline or not as in the whole text; any other behind a stand-in headline.
     """
+    blocks = None if wanted is None else _paragraphs(text)
+    if wanted is None or blocks is None:
+        return _whole(text)
+    chosen = [index for index, (start, end) in enumerate(blocks) if wanted(start, end)]
+    return _laid_out(text, blocks, chosen)
+
+
+def _whole(text: str) -> list[tuple[int, int]]:
+    """The spans of the sentences of the whole text's layout."""
     from kb.draft.segment import layout
 
+    return [(sentence.start, sentence.end) for sentence in layout(text).sentences]
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]] | None:
+    """_blocks(text), or None for a text without blank lines (laid out whole)."""
     newline = text.find("\n", len(text) - len(text.lstrip()))
-    if wanted is None or newline < 0 or not _BLANK_LINE.search(text, newline):
-        return [(sentence.start, sentence.end) for sentence in layout(text).sentences]
+    if newline < 0 or not _BLANK_LINE.search(text, newline):
+        return None
+    return _blocks(text)
+
+
+def _laid_out(
+    text: str, blocks: list[tuple[int, int]], chosen: Iterable[int]
+) -> list[tuple[int, int]]:
+    """The spans of the sentences of the blocks numbered `chosen` (ascending), each laid out
+    alone (see sentences())."""
+    from kb.draft.segment import layout
+
     found: list[tuple[int, int]] = []
-    for index, (start, end) in enumerate(_blocks(text)):
-        if not wanted(start, end):
-            continue
+    for index in chosen:
+        start, end = blocks[index]
         if index == 0:
             found += [
                 (sentence.start, sentence.end)
@@ -124,9 +152,12 @@ def _blocks(text: str) -> list[tuple[int, int]]:
     return [(0, found[first][1])] + [span for span in found[first + 1 :] if span[0] < span[1]]
 
 
-def uncovered(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+def uncovered(
+    text: str, spans: Iterable[tuple[int, int]], *, in_order: bool = False
+) -> list[tuple[int, int]]:
     """The spans of the sentences of `text` that hold a digit or a quotation mark and overlap
-    none of `spans` ([start, end) offsets of marks), in text order.
+    none of `spans` ([start, end) offsets of marks), in text order. With `in_order`, the
+    spans come in order of start (as a source's marks do), and are not sorted again.
 
     Only paragraphs with a wanted character that may lie in an uncovered sentence are split
     into sentences. layout() breaks sentences (and paragraphs, and long sentences into pieces)
@@ -134,26 +165,33 @@ def uncovered(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, in
     is in a sentence that the mark overlaps: the opening quotation mark of a quote, say.
     """
     size = len(text)
-    starts, ends = merged((max(start, 0), min(end, size)) for start, end in spans)
+    starts, ends = _clamped(*merged(spans, in_order=in_order), size)
     # The wanted characters outside every span and the words its ends are in.
-    near_starts, near_ends = merged(_whole_words(text, starts, ends))
+    near_starts, near_ends = _whole_words(text, starts, ends)
+    candidates = _CANDIDATES.finditer
     outside = [
         match.start()
         for gap_start, gap_end in zip([0, *near_ends], [*near_starts, size], strict=True)
         if gap_start < gap_end
-        for match in _CANDIDATES.finditer(text, gap_start, gap_end)
-        if match.group() != "'" or WANTED.match(text, match.start())
+        for match in candidates(text, gap_start, gap_end)
+        if match.group() in _ALWAYS or WANTED.match(text, match.start())
     ]
     if not outside:
         return []
-
-    def wanted(start: int, end: int) -> bool:
-        """Whether [start, end) holds one of the wanted characters outside."""
-        at = bisect_left(outside, start)
-        return at < len(outside) and outside[at] < end
-
+    # The sentences of the paragraphs with one of those (found by where each one is).
+    blocks = _paragraphs(text)
+    if blocks is None:
+        laid_out = _whole(text)
+    else:
+        firsts = [start for start, _ in blocks]
+        chosen: list[int] = []
+        for position in outside:
+            at = bisect_right(firsts, position) - 1
+            if at >= 0 and position < blocks[at][1] and (not chosen or chosen[-1] != at):
+                chosen.append(at)
+        laid_out = _laid_out(text, blocks, chosen)
     found = []
-    for start, end in sentences(text, wanted):
+    for start, end in laid_out:
         # No merged span that starts before the sentence's end and ends after its start…
         before = bisect_left(starts, end) - 1
         if before >= 0 and ends[before] > start:
@@ -164,10 +202,28 @@ def uncovered(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, in
     return found
 
 
-def _whole_words(text: str, starts: list[int], ends: list[int]) -> Iterable[tuple[int, int]]:
-    """Each span widened to the whole runs of non-space characters its first and last
-    characters are in."""
+def _clamped(starts: list[int], ends: list[int], size: int) -> tuple[list[int], list[int]]:
+    """merged() spans cut to [0, size), those left empty dropped (the same as merging the
+    spans cut one by one: cutting keeps a union of intervals a union of intervals)."""
+    if not size:
+        return [], []
+    if starts and (starts[0] < 0 or ends[-1] > size):
+        first, last = bisect_right(ends, 0), bisect_left(starts, size)
+        starts, ends = starts[first:last], ends[first:last]
+        if starts:
+            starts[0] = max(starts[0], 0)
+            ends[-1] = min(ends[-1], size)
+    return starts, ends
+
+
+def _whole_words(text: str, starts: list[int], ends: list[int]) -> tuple[list[int], list[int]]:
+    """Disjoint spans (merged() within the text) each widened to the whole runs of non-space
+    characters its first and last characters are in, merged again. Widening keeps both starts
+    and ends in order, so one pass merges them."""
     size = len(text)
+    near_starts: list[int] = []
+    near_ends: list[int] = []
+    last = -1
     for start, end in zip(starts, ends, strict=True):
         if not text[start].isspace():
             while start > 0 and not text[start - 1].isspace():
@@ -175,22 +231,34 @@ def _whole_words(text: str, starts: list[int], ends: list[int]) -> Iterable[tupl
         if not text[end - 1].isspace():
             while end < size and not text[end].isspace():
                 end += 1
-        yield start, end
+        if start <= last:
+            if end > last:
+                near_ends[-1] = last = end
+        else:
+            near_starts.append(start)
+            near_ends.append(end)
+            last = end
+    return near_starts, near_ends
 
 
-def merged(spans: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
+def merged(
+    spans: Iterable[tuple[int, int]], *, in_order: bool = False
+) -> tuple[list[int], list[int]]:
     """`spans` merged where they overlap or touch: the starts and ends of the disjoint union,
-    both ascending."""
+    both ascending. With `in_order`, the spans come in order of start already."""
     starts: list[int] = []
     ends: list[int] = []
-    for start, end in sorted(spans):
+    last: int | None = None
+    for start, end in spans if in_order else sorted(spans):
         if start >= end:
             continue
-        if ends and start <= ends[-1]:
-            ends[-1] = max(ends[-1], end)
+        if last is not None and start <= last:
+            if end > last:
+                ends[-1] = last = end
         else:
             starts.append(start)
             ends.append(end)
+            last = end
     return starts, ends
 
 

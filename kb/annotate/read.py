@@ -19,12 +19,15 @@ def annotate(connection: Connection, slug: str) -> Annotation | None:
     there is no such source.
 
     Reads the source, then the marks with one select per table (quotes, figures, events,
-    roles), and the figures that measure what its figures measure, for their conflicts.
+    roles), and, for their conflicts, the figures that measure what one of its figures and
+    another figure measure (one select).
     """
     row = connection.execute(_SOURCE, {"slug": slug}).first()
     if row is None:
         return None
     source_id, slug, title, text = row
     marks = tuple(marks_of(connection, source_id))
-    left = uncovered(text, ((mark.start, mark.end) for mark in marks))
+    starts = [mark.start for mark in marks]
+    ends = [mark.end for mark in marks]
+    left = uncovered(text, zip(starts, ends, strict=True), in_order=True)
     return Annotation(source_id, slug, title, text, marks, tuple(left))

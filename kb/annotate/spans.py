@@ -3,7 +3,9 @@
 A mark is one span of one record: a quote's words, a figure's surface and (a second mark) its
 evidence, an event's evidence, a role's evidence. Marks are read by source id, one set-based
 select per table (each through that table's source_id index), never row by row; a figure's
-conflicts are found by kb.queries.conflicts among the figures that measure the same thing.
+conflicts are found by kb.queries.conflicts among the figures that measure the same thing,
+read only for what more than one figure measures (most figures of a source are alone in
+measuring what they measure).
 """
 
 from __future__ import annotations
@@ -11,15 +13,17 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, literal, select
 from sqlalchemy.engine import Connection
 
 from kb.queries.conflicts import FigureGroups
-from kb.queries.conflicts.figures import QUALIFIER_WORDS, GroupKey
-from kb.tables import EVENTS, FIGURES, METRICS, PEOPLE, QUOTES, ROLES
+from kb.queries.conflicts.figures import QUALIFIER_WORDS, UNKNOWN_UNIT, Figure
+from kb.tables import EVENTS, FIGURES, METRICS, PEOPLE, QUOTES, ROLES, SOURCE_SLUGS
 
 # The kinds of mark, outermost first: of two marks over the same characters the earlier kind
 # encloses the later (a figure's evidence holds its surface; a quote may hold both).
@@ -35,7 +39,7 @@ TABLES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mark:
     """One grounded span of one record: [start, end) character offsets into the source text.
 
@@ -56,6 +60,36 @@ class Mark:
     conflict_with: tuple[int, ...] = ()
 
 
+# Each field's slot, set directly: _mark() makes a Mark in half the time of Mark(), which sets
+# each field of a frozen dataclass through object.__setattr__ (a long source has thousands).
+_SET_KIND, _SET_TABLE, _SET_ID, _SET_START, _SET_END, _SET_STATUS, _SET_LABEL, _SET_OTHERS = (
+    getattr(Mark, field.name).__set__ for field in fields(Mark)
+)
+
+
+def _mark(
+    kind: str,
+    table: str,
+    row_id: int,
+    start: int,
+    end: int,
+    status: str,
+    label: str,
+    conflict_with: tuple[int, ...],
+) -> Mark:
+    """Mark(kind, table, row_id, start, end, status, label, conflict_with), made faster."""
+    mark = object.__new__(Mark)
+    _SET_KIND(mark, kind)
+    _SET_TABLE(mark, table)
+    _SET_ID(mark, row_id)
+    _SET_START(mark, start)
+    _SET_END(mark, end)
+    _SET_STATUS(mark, status)
+    _SET_LABEL(mark, label)
+    _SET_OTHERS(mark, conflict_with)
+    return mark
+
+
 @dataclass(frozen=True)
 class Annotation:
     """A source's text with its marks in text order, and its uncovered sentences: the
@@ -70,6 +104,9 @@ class Annotation:
     uncovered: tuple[tuple[int, int], ...]
 
 
+_START, _END = attrgetter("start"), attrgetter("end")
+
+
 def text_order(mark: Mark) -> tuple[int, int, int, int]:
     """Sort key of marks in text order: by start, the longer (enclosing) first, then by kind
     (outermost first) and id."""
@@ -80,43 +117,70 @@ def marks_of(connection: Connection, source_id: int) -> list[Mark]:
     """Every mark of the source `source_id`, in text order: one select per table.
 
     Rows are unpacked by position: reading a field of a database row by name costs more than
-    making the mark, and a long source has thousands.
+    making the mark, and a long source has thousands. The marks are put in text_order() by two
+    stable sorts on plain numbers: each kind's in order of id, the kinds outermost first, then
+    by end (the longer first), then by start.
     """
     parameters = {"source_id": source_id}
-    found: list[Mark] = [
-        Mark("quote", "quotes", id_, start, end, status, speaker)
-        for id_, status, start, end, speaker in connection.execute(_quotes(), parameters).all()
+    mark = _mark
+    by_kind: dict[str, list[Mark]] = {}
+    by_kind["quote"] = [
+        mark("quote", "quotes", id_, start, end, status, speaker, ())
+        for id_, status, start, end, speaker in connection.execute(_quotes(), parameters)
+    ]
+    by_kind["event"] = [
+        mark("event", "events", id_, start, end, status, f"{name} ({date})" if date else name, ())
+        for id_, status, start, end, name, date in connection.execute(_events(), parameters)
+    ]
+    by_kind["role"] = [
+        mark("role", "roles", id_, start, end, status, f"{person}: {title}", ())
+        for id_, status, start, end, person, title in connection.execute(_roles(), parameters)
     ]
     figures = connection.execute(_figures(), parameters).all()
-    partners = _partners(connection, figures)
-    for id_, status, s_start, s_end, e_start, e_end, surface, qualifier, metric, *_ in figures:
-        label = f"{metric}: {QUALIFIER_WORDS.get(qualifier, '')}{surface}"
-        others = partners.get(id_, ())
-        found.append(Mark("figure-surface", "figures", id_, s_start, s_end, status, label, others))
-        found.append(Mark("figure-evidence", "figures", id_, e_start, e_end, status, label, others))
-    found += [
-        Mark("event", "events", id_, start, end, status, f"{name} ({date})" if date else name)
-        for id_, status, start, end, name, date in connection.execute(_events(), parameters).all()
+    partners = _partners(connection, source_id, figures)
+    words = QUALIFIER_WORDS
+    # What a figure's two marks share: its label and the figures it conflicts with.
+    labels = [
+        f"{metric}: {words.get(qualifier, '')}{surface}"
+        for _, _, _, _, _, _, surface, qualifier, metric, _ in figures
     ]
-    found += [
-        Mark("role", "roles", id_, start, end, status, f"{person}: {title}")
-        for id_, status, start, end, person, title in connection.execute(_roles(), parameters).all()
+    others = [partners.get(row[0], ()) for row in figures] if partners else [()] * len(figures)
+    by_kind["figure-evidence"] = [
+        mark("figure-evidence", "figures", id_, start, end, status, label, conflicts)
+        for (id_, status, _, _, start, end, _, _, _, _), label, conflicts in zip(
+            figures, labels, others, strict=True
+        )
     ]
-    found.sort(key=text_order)
+    by_kind["figure-surface"] = [
+        mark("figure-surface", "figures", id_, start, end, status, label, conflicts)
+        for (id_, status, start, end, _, _, _, _, _, _), label, conflicts in zip(
+            figures, labels, others, strict=True
+        )
+    ]
+    found = list(chain.from_iterable(by_kind[kind] for kind in KINDS))
+    found.sort(key=_END, reverse=True)  # stable, as is the next
+    found.sort(key=_START)
     return found
 
 
 def _partners(
-    connection: Connection, figures: Sequence[Sequence[Any]]
+    connection: Connection, source_id: int, figures: Sequence[Sequence[Any]]
 ) -> dict[int, tuple[int, ...]]:
-    """For each of `figures` (_figures() rows) in conflict: the ids of the figures it
-    disagrees with, in kb figures' order. Only the figures that measure the same things are
-    read."""
+    """For each of `figures` (_figures() rows of the source `source_id`) in conflict: the ids
+    of the figures it disagrees with, in kb figures' order.
+
+    Only a figure whose group (what it measures: the same subject, metric, kind and a known
+    unit) holds another figure can conflict, and most figures of a source measure what no
+    other figure does: one select reads the figures of the groups of more than one figure
+    (_shared()), and only those are paired.
+    """
     if not figures:
         return {}
+    without = any(row[9] is None for row in figures)
+    groups = FigureGroups(connection.execute(_shared(without), {"source_id": source_id}).all())
+    if not groups.figures:
+        return {}
     ids = {row[0] for row in figures}
-    keys: set[GroupKey] = {(row[9], row[10], row[11], row[12]) for row in figures}
-    groups = FigureGroups.measuring(connection, keys)
     found: dict[int, list[int]] = defaultdict(list)
     for a, b in groups.pairs(focus=ids):
         found[a].append(b)
@@ -146,7 +210,8 @@ def spans_by_source(connection: Connection) -> Iterator[tuple[int, int, int]]:
 
 
 # --- the selects, one per table, by source id -------------------------------------------------
-# Each built once: building a select costs more than running it on a short source.
+# Each built once: building a select costs more than running it on a short source. Rows come
+# in order of id (the source_id index already holds them so: nothing to sort).
 
 
 def _by_source(table: Any) -> Any:
@@ -168,12 +233,13 @@ def _quotes() -> Select[Any]:
         )
         .join_from(q, p, p.c.id == q.c.speaker_id)
         .where(_by_source(q))
+        .order_by(q.c.id)
     )
 
 
 @functools.cache
 def _figures() -> Select[Any]:
-    """A source's figures: id, status, both spans, what it states and what it measures."""
+    """A source's figures: id, status, both spans, what it states, its metric and subject."""
     f, m = FIGURES, METRICS
     return (
         select(
@@ -187,12 +253,56 @@ def _figures() -> Select[Any]:
             f.c.qualifier,
             m.c.name.label("metric"),
             f.c.subject_id,
-            f.c.metric_id,
-            f.c.kind,
-            f.c.unit,
         )
         .join_from(f, m, m.c.id == f.c.metric_id)
         .where(_by_source(f))
+        .order_by(f.c.id)
+    )
+
+
+@functools.cache
+def _shared(without: bool) -> Select[Any]:
+    """The figures (kb.queries.conflicts' Figure rows, in kb figures' order) of every group of
+    more than one figure (the same subject, metric, kind and a known unit) about a subject of
+    the source's figures and measuring a metric of theirs; with `without`, of the groups
+    without a subject too. Found by counting in the index of figures by subject, then read
+    group by group through it."""
+    f, mine, member, s = FIGURES, FIGURES.alias("mine"), FIGURES.alias("member"), SOURCE_SLUGS
+    about: ColumnElement[bool] = f.c.subject_id.in_(
+        select(mine.c.subject_id).where(_by_source(mine))
+    )
+    if without:
+        about = about | f.c.subject_id.is_(None)
+    measuring = f.c.metric_id.in_(select(mine.c.metric_id).where(_by_source(mine)))
+    key = (f.c.subject_id, f.c.metric_id, f.c.kind, f.c.unit)
+    shared = (
+        select(*key)
+        .where(about, measuring, f.c.unit != UNKNOWN_UNIT)
+        .group_by(*key)
+        .having(func.count() > 1)
+        .subquery("shared")
+    )
+    same_subject = (
+        member.c.subject_id.is_not_distinct_from(shared.c.subject_id)
+        if without
+        else member.c.subject_id == shared.c.subject_id
+    )
+    in_group = (
+        same_subject
+        & (member.c.metric_id == shared.c.metric_id)
+        & (member.c.kind == shared.c.kind)
+        & (member.c.unit == shared.c.unit)
+    )
+    columns = [
+        *(member.c[name] for name in Figure._fields[:-3]),
+        s.c.slug.label("source_slug"),
+        member.c.surface_start.label("position"),
+        literal(1).label("listed"),
+    ]
+    return (
+        select(*columns)
+        .select_from(shared.join(member, in_group).join(s, s.c.id == member.c.source_id))
+        .order_by(s.c.slug, member.c.surface_start, member.c.id)
     )
 
 
@@ -200,14 +310,18 @@ def _figures() -> Select[Any]:
 def _events() -> Select[Any]:
     """A source's events: id, status, evidence span, name and date."""
     e = EVENTS
-    return select(
-        e.c.id,
-        e.c.status,
-        e.c.evidence_start.label("start"),
-        e.c.evidence_end.label("end"),
-        e.c.name,
-        e.c.date,
-    ).where(_by_source(e))
+    return (
+        select(
+            e.c.id,
+            e.c.status,
+            e.c.evidence_start.label("start"),
+            e.c.evidence_end.label("end"),
+            e.c.name,
+            e.c.date,
+        )
+        .where(_by_source(e))
+        .order_by(e.c.id)
+    )
 
 
 @functools.cache
@@ -225,4 +339,5 @@ def _roles() -> Select[Any]:
         )
         .join_from(r, p, p.c.id == r.c.person_id)
         .where(_by_source(r))
+        .order_by(r.c.id)
     )
