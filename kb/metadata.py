@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from kb.models import Base, Source
-from kb.schema import Relation, describe
+from kb.schema import Relation, describe, search_indexes
 
 TITLE = "kb: facts from news documents"
 DESCRIPTION = (
@@ -103,7 +103,10 @@ QUERIES: dict[str, dict[str, str]] = {
     },
     "search_quotes": {
         "title": "Search the quotes",
-        "description": "Quotes matching full-text search words (FTS5 syntax), best first.",
+        "description": (
+            "Quotes matching full-text search words (FTS5 syntax) in their words or their "
+            "speaker's name and aliases ('Jankauskas investment'), best first."
+        ),
         "sql": (
             "SELECT q.speaker_name, q.text, q.source_title\n"
             "FROM quotes_fts JOIN quotes_view AS q ON q.id = quotes_fts.rowid\n"
@@ -124,7 +127,15 @@ def metadata(connection: Connection, database: str) -> dict[str, Any]:
     }
     document.update(source(connection))
     tables = {r.name: table_metadata(r) for r in describe(connection)}
-    document["databases"] = {database: {"tables": tables, "queries": QUERIES}}
+    # Each table's search box searches its FTS5 index. Datasette finds an index created with
+    # content="<table>" by itself, not the quotes', whose content is a view joining each quote
+    # to its speaker: named here, the quotes' box finds "Jankauskas investment" too.
+    for index, indexed in search_indexes(connection).items():
+        if indexed in tables:
+            tables[indexed] |= {"fts_table": index, "fts_pk": "id"}
+    # Copies: Datasette adds to the queries it is given (their "name").
+    queries = {name: dict(query) for name, query in QUERIES.items()}
+    document["databases"] = {database: {"tables": tables, "queries": queries}}
     return document
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, column, inspect, select, table
 from sqlalchemy.types import NullType
 
 from kb.models import Base
+from kb.search.index import INDEXED_APART, QUOTES_FTS_SOURCE, fts_table
 
 # Kinds of relation, in the order docs list them.
 KINDS = ("table", "view", "search index", "internal")
@@ -286,14 +287,58 @@ def relation(name: str, columns: list[tuple[str, str]], indexes: dict[str, str])
         described = {c.name: str(c.comment or "") for c in model.columns}
         return _relation(name, "table", str(model.comment or ""), columns, described)
     if name in indexes:
-        base = indexes[name]
+        return _search_index(name, indexes[name], columns)
+    if name == QUOTES_FTS_SOURCE:
+        description, described = QUOTES_FTS_SOURCE_DOC
+        return _relation(name, "search index", description, columns, described)
+    return _other(name, columns, indexes)
+
+
+# The quotes' index holds their speakers' names too (kb/search/index.py).
+QUOTES_FTS_SOURCE_DOC = (
+    "What quotes_fts indexes (its external content, SQLite): each quote's words with its "
+    "speaker's name and aliases.",
+    {
+        "id": "The quote's id (quotes.id): the index's rowid.",
+        "text": "The quoted words (quotes.text).",
+        "speaker_name": "Name of the speaker (people.name).",
+        "speaker_aliases": "The speaker's other names (people.aliases), as JSON text.",
+    },
+)
+PG_QUOTES_FTS_DOC = (
+    "Full-text index of quotes and their speakers' names (PostgreSQL): each quote's tsvector, "
+    "GIN-indexed (ix_quotes_fts), kept in sync by triggers on quotes and people.",
+    {
+        "id": "The quote's id (quotes.id).",
+        "document": "The quote's words (label D), its speaker's name (C) and aliases (B), as "
+        "a 'simple' tsvector.",
+    },
+)
+
+
+def _search_index(name: str, base: str, columns: list[tuple[str, str]]) -> Relation:
+    """A full-text index: the FTS5 table over `base` (SQLite), or the table of the quotes'
+    tsvectors (PostgreSQL: its columns are id and document)."""
+    if [c for c, _type in columns] == ["id", "document"]:
+        description, described = PG_QUOTES_FTS_DOC
+    elif base == "quotes":
+        description = (
+            "Full-text index of quotes and of each quote's speaker's name and aliases (SQLite "
+            "FTS5, rowid = quotes.id), read through quotes_fts_source and kept in sync by "
+            "triggers on quotes and people; query it with `quotes_fts MATCH 'words'`."
+        )
+        described = {
+            "text": "Indexed copy of quotes.text.",
+            "speaker_name": "Indexed copy of the speaker's name (people.name).",
+            "speaker_aliases": "Indexed copy of the speaker's aliases (people.aliases).",
+        }
+    else:
         description = (
             f"Full-text index of {base} (SQLite FTS5, rowid = {base}.id), kept in sync by "
             f"triggers; query it with `{name} MATCH 'words'`."
         )
         described = {c: f"Indexed copy of {base}.{c}." for c, _type in columns}
-        return _relation(name, "search index", description, columns, described)
-    return _other(name, columns, indexes)
+    return _relation(name, "search index", description, columns, described)
 
 
 def _view(name: str, columns: list[tuple[str, str]]) -> Relation:
@@ -345,12 +390,15 @@ _CONTENT = re.compile(r"""content\s*=\s*["']?(\w+)""", re.I)
 
 
 def search_indexes(connection: Connection) -> dict[str, str]:
-    """SQLite FTS5 tables, each with the table it indexes ({} on PostgreSQL).
+    """SQLite FTS5 tables, each with the table it indexes; on PostgreSQL the tables holding
+    tsvectors of their own (quotes_fts), each with its table.
 
-    The indexed table is the one named by content="…", else the index name without _fts.
+    The indexed table is the one named by content="…" (for the view quotes_fts_source,
+    quotes), else the index name without _fts.
     """
     if connection.dialect.name != "sqlite":
-        return {}
+        present = set(inspect(connection).get_table_names())
+        return {fts_table(t): t for t in INDEXED_APART if fts_table(t) in present}
     master = table("sqlite_master", column("name"), column("type"), column("sql"))
     rows = connection.execute(
         select(master.c.name, master.c.sql).where(
@@ -360,7 +408,8 @@ def search_indexes(connection: Connection) -> dict[str, str]:
     indexes = {}
     for name, sql in rows:
         found = _CONTENT.search(sql)
-        indexes[name] = found.group(1) if found else name.removesuffix("_fts")
+        content = found.group(1) if found else name.removesuffix("_fts")
+        indexes[name] = "quotes" if content == QUOTES_FTS_SOURCE else content
     return indexes
 
 

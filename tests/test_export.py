@@ -151,8 +151,8 @@ def test_internal_tables_are_not_exported(kb: Kb, seeded_sqlite: Path, tmp_path:
     result = kb("export", str(tmp_path / "out"), db=seeded_sqlite)
     assert result.stdout.splitlines()[-1] == (
         "Not exported: events_fts, figures_fts, metrics_fts, people_fts, quotes_fts, "
-        "sources_fts, _alembic_version, _kb_files, _kb_names, _kb_records, _kb_texts (internal "
-        "tables, and full-text indexes with their storage)."
+        "quotes_fts_source, sources_fts, _alembic_version, _kb_files, _kb_names, _kb_records, "
+        "_kb_texts (internal tables, and full-text indexes with their storage)."
     )
     names = {p.stem for p in (tmp_path / "out").iterdir()}
     assert not {n for n in names if n.startswith("_") or "_fts" in n}

@@ -93,7 +93,18 @@ def test_internal_and_index_tables_are_hidden(document: dict[str, Any]) -> None:
         == {"_alembic_version", "_kb_files", "_kb_records", "_kb_texts", "_kb_names"}
         | indexes
         | shadows
+        | {"quotes_fts_source"}  # what the quotes' index reads
     )
+
+
+def test_each_tables_search_box_uses_its_index(document: dict[str, Any]) -> None:
+    # Datasette finds most by itself; the quotes' index, whose content is a view, only so.
+    searched = {
+        name: (entry["fts_table"], entry["fts_pk"])
+        for name, entry in tables_of(document).items()
+        if "fts_table" in entry
+    }
+    assert searched == {t: (f"{t}_fts", "id") for t in FTS_TABLES}
 
 
 def test_label_columns(document: dict[str, Any]) -> None:
@@ -118,6 +129,7 @@ def test_label_columns(document: dict[str, Any]) -> None:
         ("timeline", {}, 12),
         ("conflicting_figures", {"metric": ""}, 1),
         ("search_quotes", {"words": "investment"}, 2),
+        ("search_quotes", {"words": "Jankauskas hydrogen"}, 1),
     ],
 )
 def test_canned_queries_run(

@@ -240,3 +240,101 @@ def test_0006_downgrade_gives_the_metrics_back_as_text(
     ]
     upgrade(engine)
     assert current_revision(engine) == HEAD_REVISION
+
+
+# --- Migration 0007: quotes indexed with their speakers' names --------------------------------
+
+SPEECHES = {"jankauskas-investment-77bn", "jankauskas-pca-to-epca"}
+# A quote written while the database is at 0006, by the same speaker.
+NEW_QUOTE = (
+    "INSERT INTO quotes (slug, status, text, speaker_id, source_id, kind, text_start, text_end, "
+    "said_on_inferred) SELECT 'written-at-0006', 'reviewed', 'Investment will flourish', p.id, "
+    "s.id, 'partial', 0, 24, false FROM people p, sources s "
+    "WHERE p.slug = 'kestutis-jankauskas' AND s.slug = 'jjtv-kazakhstan-eu-30-years'"
+)
+
+
+def _quotes_holding(engine: Engine, words: str) -> set[str]:
+    """The quotes whose full-text index row holds every one of `words` (plain SQL, as 0006
+    or 0007 indexes them)."""
+    if engine.dialect.name == "sqlite":
+        sql = (
+            "SELECT q.slug FROM quotes_fts JOIN quotes q ON q.id = quotes_fts.rowid "
+            "WHERE quotes_fts MATCH :words"
+        )
+    elif current_revision(engine) == "0006":
+        sql = (
+            "SELECT slug FROM quotes "
+            "WHERE to_tsvector('simple', text) @@ plainto_tsquery('simple', :words)"
+        )
+    else:
+        sql = (
+            "SELECT q.slug FROM quotes_fts f JOIN quotes q ON q.id = f.id "
+            "WHERE f.document @@ plainto_tsquery('simple', :words)"
+        )
+    with engine.connect() as connection:
+        return set(connection.execute(text(sql), {"words": words}).scalars())
+
+
+def _search_objects(engine: Engine) -> set[str]:
+    """The objects 0007 adds beside the tables: the view and the trigger on people (SQLite);
+    the table, its functions and triggers (PostgreSQL)."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            sql = (
+                "SELECT name FROM sqlite_master WHERE name IN "
+                "('quotes_fts_source', 'quotes_fts_speaker')"
+            )
+        else:
+            sql = (
+                "SELECT relname FROM pg_class WHERE relname = 'quotes_fts' UNION ALL "
+                "SELECT proname FROM pg_proc WHERE proname LIKE 'quotes_fts%' UNION ALL "
+                "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'quotes_%' AND NOT tgisinternal"
+            )
+        return set(connection.execute(text(sql)).scalars())
+
+
+def test_0007_indexes_the_quotes_with_their_speakers_and_back(
+    seeded_db: str, engine_for: Callable[[str | Path], Engine]
+) -> None:
+    """Up, a quote's index holds its speaker's name and aliases: its words and his name find
+    it together. Down, its words alone, as 0002 indexed them; up again, quotes written in
+    between are indexed with their speakers too."""
+    from kb.search.run import search
+
+    engine = engine_for(seeded_db)
+    added = _search_objects(engine)
+    assert _quotes_holding(engine, "Jankauskas investment") == SPEECHES
+    downgrade(engine, "0006")
+    assert _search_objects(engine) == set()
+    assert _quotes_holding(engine, "Jankauskas investment") == set()
+    assert _quotes_holding(engine, "investment") == SPEECHES
+    with engine.begin() as connection:
+        connection.execute(text(NEW_QUOTE))
+        if engine.dialect.name == "sqlite":  # 0002's index follows its table
+            connection.execute(
+                text("INSERT INTO quotes_fts(quotes_fts, rank) VALUES ('integrity-check', 1)")
+            )
+    assert _quotes_holding(engine, "flourish") == {"written-at-0006"}
+    upgrade(engine)
+    assert _search_objects(engine) == added
+    found = SPEECHES | {"written-at-0006"}
+    assert _quotes_holding(engine, "Jankauskas investment") == found
+    with engine.connect() as connection:
+        hits = search(connection, "Kestutis flourish").hits
+    assert [(hit["type"], hit["slug"]) for hit in hits] == [("quote", "written-at-0006")]
+    assert hits[0]["snippet"] == "«Kestutis» Jankauskas: Investment will «flourish»"
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.execute(
+                text("INSERT INTO quotes_fts(quotes_fts, rank) VALUES ('integrity-check', 1)")
+            )
+        else:
+            stale = connection.execute(
+                text(
+                    "SELECT count(*) FROM quotes q JOIN people p ON p.id = q.speaker_id "
+                    "FULL JOIN quotes_fts f ON f.id = q.id WHERE f.document IS DISTINCT FROM "
+                    "quotes_fts_document(q.text, p.name, p.aliases)"
+                )
+            )
+            assert stale.scalar_one() == 0

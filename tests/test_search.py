@@ -335,6 +335,7 @@ def test_help_ends_with_examples_that_run(seeded_sqlite: Path) -> None:
     examples = text[text.index("  Examples:\n") :].splitlines()[1:]
     assert [line.strip() for line in examples] == [
         "kb search Jankauskas",
+        "kb search Jankauskas investment --type quote",
         "kb search '\"partnership and cooperation agreement\"' --type event",
         "kb search 'invest*' --type figure --limit 3 --format json",
         "kb search 'foreign trade' --type metric",
@@ -344,9 +345,10 @@ def test_help_ends_with_examples_that_run(seeded_sqlite: Path) -> None:
         runner.invoke(cli, [*shlex.split(line)[1:], "--db", str(seeded_sqlite)])
         for line in examples
     ]
-    assert [result.exit_code for result in outputs] == [0, 0, 0, 0, 0]
+    assert [result.exit_code for result in outputs] == [0, 0, 0, 0, 0, 0]
     assert outputs[0].stdout == JANKAUSKAS_TEXT
-    assert len(json.loads(outputs[2].stdout)["hits"]) == 3
+    assert outputs[1].stdout.count("Kestutis «Jankauskas»: ") == 2
+    assert len(json.loads(outputs[3].stdout)["hits"]) == 3
 
 
 def test_an_unknown_type_is_a_usage_error(kb: Kb, seeded_db: str) -> None:

@@ -20,6 +20,14 @@ from kb.db import downgrade, upgrade
 from kb.loader import load
 from kb.paths import bundled_data_dir, data_dir, migrations_dir
 from kb.search import FTS_TABLES, HIT_TYPES, is_index_object
+from kb.search.index import (
+    QUOTES_FTS_SOURCE,
+    SPEAKER_COLUMNS,
+    SPEAKER_TRIGGER,
+    SPEAKER_WEIGHT,
+    fts_columns,
+    fts_triggers,
+)
 from kb.search.run import search, search_statement
 
 Kb = Callable[..., Result]
@@ -48,18 +56,24 @@ def check_index(connection: sqlite3.Connection, table: str) -> None:
     connection.execute(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)")
 
 
-TRIGGERS = {f"{table}_{event}" for table in FTS_TABLES for event in ("ai", "ad", "au")}
+TRIGGERS = {name: on for table in FTS_TABLES for name, on in fts_triggers(table).items()}
 
 
 def fts_objects(engine: Engine) -> set[str]:
-    """The names of the tables, triggers and indexes full-text search added."""
+    """The names of the tables, views, triggers and indexes full-text search added."""
     sqlite = engine.dialect.name == "sqlite"
     sql = "SELECT name FROM sqlite_master" if sqlite else "SELECT indexname FROM pg_indexes"
     with engine.connect() as connection:
         names = set(connection.execute(text(sql)).scalars())
+        if not sqlite:
+            names |= set(connection.execute(text("SELECT tablename FROM pg_tables")).scalars())
     if sqlite:
-        return {name for name in names if is_index_object(name, "table") or name in TRIGGERS}
-    return {name for name in names if is_index_object(name, "index")}
+        return {
+            name
+            for name in names
+            if is_index_object(name, "table") or is_index_object(name, "view") or name in TRIGGERS
+        }
+    return {name for name in names if is_index_object(name, "index") or name == "quotes_fts"}
 
 
 # --- shape ------------------------------------------------------------------------------------
@@ -71,20 +85,27 @@ def test_each_table_has_an_external_content_fts5_table_and_triggers(empty_sqlite
             connection.execute("SELECT name, sql FROM sqlite_master WHERE sql LIKE '%USING fts5%'")
         )
         triggers = set(
-            connection.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
+            connection.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'")
         )
         columns = {
             table: tuple(row[1] for row in connection.execute(f"PRAGMA table_info({table}_fts)"))
             for table in FTS_TABLES
         }
+        view = [row[1] for row in connection.execute(f"PRAGMA table_info({QUOTES_FTS_SOURCE})")]
     assert set(virtual) == {f"{table}_fts" for table in FTS_TABLES}
     for table in FTS_TABLES:
-        # Datasette and sqlite-utils detect the index only with content="<table>" so quoted.
-        assert f'content="{table}"' in virtual[f"{table}_fts"]
+        # Datasette and sqlite-utils detect the index only with content="<table>" so quoted;
+        # the quotes' index reads the view that joins each quote to its speaker.
+        content = QUOTES_FTS_SOURCE if table == "quotes" else table
+        assert f'content="{content}"' in virtual[f"{table}_fts"]
         assert 'content_rowid="id"' in virtual[f"{table}_fts"]
-    assert {name for _, name in triggers} >= TRIGGERS
-    assert {table for table, name in triggers if name in TRIGGERS} == set(FTS_TABLES)
-    assert columns == FTS_TABLES
+    assert set(TRIGGERS.items()) <= triggers
+    assert columns == {table: fts_columns(table) for table in FTS_TABLES}
+    assert columns["quotes"] == ("text", *SPEAKER_COLUMNS)
+    assert view == ["id", *columns["quotes"]]
+    with sqlite3.connect(empty_sqlite) as connection:
+        rank = connection.execute("SELECT v FROM quotes_fts_config WHERE k = 'rank'").fetchone()
+    assert rank == ("bm25(1.0, 0.01, 0.01)",)
 
 
 def test_every_hit_type_has_an_index() -> None:
@@ -103,19 +124,28 @@ def migration(name: str) -> Any:
 
 def test_the_migrations_index_what_fts_tables_says() -> None:
     # 0002 indexed five tables; 0006 indexes figures without their metric (now a record) and
-    # adds the metrics themselves.
+    # adds the metrics themselves; 0007 indexes quotes with their speakers' names.
     first, shared_metrics = migration("0002_full_text_search"), migration("0006_shared_metrics")
+    speakers = migration("0007_quote_speakers_search")
     indexed = dict(first.FTS_TABLES)
     indexed["figures"] = shared_metrics.FIGURES_FTS
     indexed["metrics"] = shared_metrics.METRICS_FTS
     assert indexed == FTS_TABLES
     assert set(first.PG_DOCUMENTS) | set(shared_metrics.PG_DOCUMENTS) == set(FTS_TABLES)
+    assert fts_columns("quotes") == speakers.QUOTES_FTS
+    assert (speakers.SOURCE_VIEW, speakers.SPEAKER_TRIGGER) == (QUOTES_FTS_SOURCE, SPEAKER_TRIGGER)
+    assert set(speakers.SQLITE_TRIGGERS) == set(fts_triggers("quotes"))
+    # ORDER BY rank weighs a speaker's names as kb search does.
+    weight = SPEAKER_WEIGHT["sqlite"]
+    assert f"'bm25(1.0, {weight}, {weight})'" in speakers.SQLITE_RANK
 
 
 def test_autogenerate_leaves_out_only_the_index() -> None:
     assert is_index_object("quotes_fts", "table")
     assert is_index_object("people_fts_docsize", "table")
     assert is_index_object("ix_figures_fts", "index")
+    assert is_index_object("quotes_fts_source", "view")
+    assert not is_index_object("quotes_view", "view")
     assert not is_index_object("quotes", "table")
     assert not is_index_object("ix_quotes_speaker_id", "index")
     assert not is_index_object("quotes_fts", "column")
@@ -148,17 +178,22 @@ def test_every_search_uses_the_index(seeded_db: str, engine_for: EngineFor) -> N
 
 
 def test_sqlite_utils_finds_and_searches_the_index(seeded_sqlite: Path) -> None:
+    # Every table's index but the quotes', whose content is a view (Datasette is told of it by
+    # kb's metadata: tests/test_metadata.py).
     database = sqlite_utils.Database(seeded_sqlite)
     try:
         assert {table: database[table].detect_fts() for table in FTS_TABLES} == {
-            table: f"{table}_fts" for table in FTS_TABLES
+            table: None if table == "quotes" else f"{table}_fts" for table in FTS_TABLES
         }
-        quotes = list(database["quotes"].search("hydrogen"))
         people = list(database["people"].search("Jankauskas"))
+        quotes = database.execute(
+            "SELECT q.slug FROM quotes_fts JOIN quotes AS q ON q.id = quotes_fts.rowid "
+            "WHERE quotes_fts MATCH 'Jankauskas hydrogen'"
+        ).fetchall()
     finally:
         database.close()
-    assert [row["slug"] for row in quotes] == ["jankauskas-investment-77bn"]
     assert [row["slug"] for row in people] == ["kestutis-jankauskas"]
+    assert quotes == [("jankauskas-investment-77bn",)]
 
 
 # --- staying in sync ----------------------------------------------------------------------------
@@ -187,6 +222,8 @@ def test_triggers_keep_the_index_in_sync(seeded_sqlite: Path, engine_for: Engine
             if columns[0] != "aliases":
                 connection.execute(f"UPDATE {table} SET {columns[0]} = {columns[0]} || ' zyzzyva'")
             check_index(connection, table)
+        # The people's new names are in their quotes' index too.
+        check_index(connection, "quotes")
     with engine_for(seeded_sqlite).connect() as connection:
         assert found(connection, "helium") == [("quote", "new")]
         assert found(connection, "hydrogen", "quote") == []

@@ -20,6 +20,7 @@ INDENT = " " * (max(len(hit_type) for hit_type in HIT_TYPES) + 2)
     context_settings={"ignore_unknown_options": True},
     epilog=examples(
         "kb search Jankauskas",
+        "kb search Jankauskas investment --type quote",
         "kb search '\"partnership and cooperation agreement\"' --type event",
         "kb search 'invest*' --type figure --limit 3 --format json",
         "kb search 'foreign trade' --type metric",
@@ -56,9 +57,11 @@ def search(
     QUERY is words to find, all of them, in any order; case does not matter. Put words in
     double quotes for a phrase ("partnership and cooperation agreement") and end a word with
     * for a prefix (invest* finds invested and investments). Everything else is taken as
-    words, so any text is a valid query. A quote is also found by its speaker's name; a
-    figure by its surface and evidence, and what it measures by the metric's name and aliases
-    (--type metric; kb figures --metric SLUG then lists its figures).
+    words, so any text is a valid query. A quote is also found by its speaker's name and
+    aliases, alone or with its words (Jankauskas investment), though it ranks higher for a
+    match in its own words; a figure by its surface and evidence, and what it measures by the
+    metric's name and aliases (--type metric; kb figures --metric SLUG then lists its
+    figures).
 
     Each hit shows its type, slug and source, and under them the matching text with the
     matched words in «». JSON, JSON Lines and CSV add the rank (lower is better).

@@ -6,9 +6,12 @@ INSERT … SELECT and one UPDATE … FROM write them, references turned from slu
 index lookups. Rows of the table that no file restates (and no skipped file defines) are
 missing: listed, and deleted with prune. Ids of updated rows are kept.
 
-A load that at least doubles a full-text-indexed SQLite table drops the table's FTS5
-triggers for the writes and rebuilds the index once afterwards: keeping it in step row by row
-costs several times more.
+A load that at least doubles a full-text-indexed SQLite table drops the triggers that keep its
+FTS5 table in step (for quotes, also the one on people that follows their speakers' names) for
+the writes and rebuilds the index once afterwards: keeping it in step row by row costs several
+times more. On PostgreSQL the quotes' tsvectors live in quotes_fts, written by statement-level
+triggers (one INSERT … SELECT per statement): a load into an empty quotes table builds that
+table's GIN index once afterwards, as it does the quotes' own indexes.
 """
 
 from __future__ import annotations
@@ -63,7 +66,8 @@ class Merger:
             # them only later, and plans made on stale counts can be slower by orders.
             for name, change in changes.items():
                 if change.inserted + change.updated + change.deleted >= _ANALYZE_AFTER:
-                    self._sql(f"ANALYZE {name}")
+                    for analyzed in (name, *_search_tables(name)):
+                        self._sql(f"ANALYZE {analyzed}")
         for name in TABLES:
             self._sql(f"DROP TABLE IF EXISTS kb_plan_{name}")
             self._sql(f"DROP TABLE IF EXISTS kb_missing_{name}")
@@ -94,18 +98,21 @@ class Merger:
         return chosen
 
     def _drop_triggers(self, tables: list[str]) -> list[str]:
-        """Drop the FTS5 triggers of `tables`; return the statements that recreate them."""
+        """Drop the triggers that keep the FTS5 tables of `tables` in step; return the
+        statements that recreate them."""
+        from kb.search.index import fts_triggers
+
         statements = []
         for table in tables:
-            names = {f"{table}_ai", f"{table}_ad", f"{table}_au"}
-            rows = self.connection.execute(
-                text(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"
-                ),
-                {"t": table},
-            )
-            for name, sql in rows.all():
-                if name in names:
+            for name, on in fts_triggers(table).items():
+                rows = self.connection.execute(
+                    text(
+                        "SELECT sql FROM sqlite_master "
+                        "WHERE type = 'trigger' AND name = :name AND tbl_name = :on"
+                    ),
+                    {"name": name, "on": on},
+                )
+                for (sql,) in rows.all():
                     self._sql(f"DROP TRIGGER {name}")
                     statements.append(sql)
         return statements
@@ -121,7 +128,10 @@ class Merger:
         if empty:
             # Into an empty table, build its secondary indexes once after the insert (as a
             # bulk load would) rather than entry by entry during it. Nothing can be missing.
-            indexes = drop_indexes(self.connection, name) if staged else []
+            indexes = []
+            if staged:
+                for table in (name, *(_search_tables(name) if self.postgresql else ())):
+                    indexes += drop_indexes(self.connection, table)
             self._insert(name, f"FROM {stage} s")
             for statement in indexes:
                 self._sql(statement)
@@ -256,6 +266,14 @@ class Merger:
         )
         rows = self.connection.execute(text(f"SELECT label FROM kb_missing_{name} ORDER BY id"))
         return [row[0] for row in rows]
+
+
+def _search_tables(name: str) -> tuple[str, ...]:
+    """PostgreSQL: the table holding the tsvectors of `name`'s rows, when they are stored
+    apart (quotes_fts, written by triggers on quotes); else none."""
+    from kb.search.index import INDEXED_APART, fts_table
+
+    return (fts_table(name),) if name in INDEXED_APART else ()
 
 
 def _id_of(table: str, slug: str) -> str:

@@ -4,6 +4,11 @@ Each table's matches are ranked inside its FTS5 table (`ORDER BY bm25 LIMIT :lim
 join to the content table, so joins and snippets are computed for at most `limit` rows per
 table. bm25 ranks only the newest matches of each table (the highest rowids, which FTS5 finds
 without ranking): a word found in most rows would otherwise have every row scored.
+
+quotes_fts holds each quote's words and its speaker's name and aliases (kb.search.index), so
+one MATCH finds "Jankauskas investment"; bm25 weighs the speaker's columns at SPEAKER_WEIGHT.
+The best quotes are found first and only then marked up: the snippet of their words, and the
+speaker's name (or aliases) where the match is in them, each looked up again by rowid.
 """
 
 from __future__ import annotations
@@ -20,13 +25,14 @@ from sqlalchemy import (
     Subquery,
     TableClause,
     Text,
+    and_,
     bindparam,
     column,
-    exists,
     func,
     literal,
     select,
     table,
+    type_coerce,
 )
 
 from kb.search.hits import (
@@ -36,15 +42,18 @@ from kb.search.hits import (
     SNIPPET_WORDS,
     HitSelect,
     Limit,
-    best,
     best_of,
     capped_count,
     hit_columns,
     no_recency,
+    speaker_marks,
     table_of,
     unranked,
 )
-from kb.search.index import fts_table
+from kb.search.index import FTS_TABLES, SPEAKER_COLUMNS, SPEAKER_WEIGHT, fts_columns, fts_table
+
+# Columns of quotes_fts, by position (FTS5's auxiliary functions take a column's number).
+QUOTE_TEXT, SPEAKER_NAME, SPEAKER_ALIASES = range(len(fts_columns("quotes")))
 
 
 @cache
@@ -59,16 +68,15 @@ def statement(hit_types: tuple[str, ...], ranked: int, newest: frozenset[str]) -
     query = bindparam("match", type_=Text)
     limit = bindparam("limit", type_=Integer)
     arms = [_arm(hit_type, query, limit, ranked, hit_type in newest) for hit_type in hit_types]
-    if "quote" in hit_types:
-        arms.append(_spoken(query, limit, ranked))
     return best_of(arms, limit)
 
 
 @cache
 def counts(hit_types: tuple[str, ...], words: int, cap: int) -> Select[Any]:
-    """One row: for each of `hit_types`, how many records' own text the FTS5 query `:match`
-    finds, and (as `<type>_<i>`, for `words` > 1) how many records hold the word `:word_<i>`
-    of the query, each counting at most `cap` + 1 (a count above `cap` says "more than").
+    """One row: for each of `hit_types`, how many records the FTS5 query `:match` finds in
+    its index (a quote's holds its speaker's names), and (as `<type>_<i>`, for `words` > 1)
+    how many records hold the word `:word_<i>` of the query, each counting at most `cap` + 1
+    (a count above `cap` says "more than").
 
     bm25 counts the records holding each word of a query, however few hold them all: a
     type where a word is that common is not worth ranking.
@@ -91,6 +99,8 @@ def _arm(
     """The best `limit` hits of one table (its newest, unranked, if `newest`), with their
     snippets."""
     content = table_of(hit_type)
+    if hit_type == "quote":
+        return _quotes(query, limit, ranked, newest)
     if newest:
         matches = _newest_matches(content.name, query, limit)
     else:
@@ -100,41 +110,65 @@ def _arm(
     ).join_from(matches, content, content.c.id == matches.c.id)
 
 
-def _spoken(query: BindParameter[str], limit: Limit, ranked: int) -> HitSelect:
-    """Quotes whose speaker matches (and whose own words do not): the best `limit` of them."""
-    quotes = table_of("quote")
-    speakers = _matches("people", query, limit, ranked)
-    arm = (
+def _quotes(query: BindParameter[str], limit: Limit, ranked: int, newest: bool) -> HitSelect:
+    """The best `limit` quotes (their newest, unranked, if `newest`) matched by their words,
+    their speaker's names, or both; then, for those alone, the snippet of their words and the
+    speaker's name or aliases marked where they match (see hits.speaker_marks)."""
+    quotes, people = table_of("quote"), table_of("person")
+    if newest:
+        matches = _newest_matches("quotes", query, limit, snippet=False)
+    else:
+        matches = _matches("quotes", query, limit, ranked, snippet=False)
+    fts = _fts("quotes")
+    whole = _whole(fts)
+    marks = speaker_marks(
+        text=quotes.c.text,
+        marked_text=_highlight(fts, QUOTE_TEXT),
+        name=people.c.name,
+        marked_name=_highlight(fts, SPEAKER_NAME),
+        aliases=type_coerce(people.c.aliases, Text),
+        marked_aliases=_highlight(fts, SPEAKER_ALIASES),
+    )
+    return (
         hit_columns(
             "quote",
             quotes,
-            speakers.c.snippet,
-            speakers.c.rank,
-            speakers.c.recency,
-            said=quotes.c.text,
+            _snippet(fts, QUOTE_TEXT),
+            matches.c.rank,
+            matches.c.recency,
+            **marks,
         )
-        .join_from(speakers, quotes, quotes.c.speaker_id == speakers.c.id)
-        .where(~_own_words(quotes.c.id, query))
+        .join_from(matches, quotes, quotes.c.id == matches.c.id)
+        .join(people, people.c.id == quotes.c.speaker_id)
+        # The FTS5 row of each quote again, matched, for snippet() and highlight(): looked up
+        # by rowid. An outer join (every quote has its row), the MATCH in its ON clause, so
+        # that SQLite keeps it inside: as the outer loop, it would read every match.
+        .outerjoin(fts, and_(fts.c.rowid == matches.c.id, whole.match(query)))
     )
-    return best(arm, limit)
 
 
-def _own_words(quote_id: ColumnElement[int], query: BindParameter[str]) -> ColumnElement[bool]:
-    """The quote's own words match: one lookup of its rowid in the FTS5 table (a NOT IN of
-    every matching quote would first list them all)."""
-    fts = _fts("quotes")
-    return exists().where(_whole(fts).match(query), fts.c.rowid == quote_id)
+def _rank(fts: TableClause) -> ColumnElement[float]:
+    """bm25 of a row of `fts`; in quotes_fts the speaker's names weigh less than the words."""
+    whole = _whole(fts)
+    if fts.name != fts_table("quotes"):
+        return func.bm25(whole, type_=Float)
+    weight = SPEAKER_WEIGHT["sqlite"]
+    weights = [1.0] * len(FTS_TABLES["quotes"]) + [weight] * len(SPEAKER_COLUMNS)
+    return func.bm25(whole, *weights, type_=Float)
 
 
-def _matches(content: str, query: BindParameter[str], limit: Limit, ranked: int) -> Subquery:
+def _matches(
+    content: str, query: BindParameter[str], limit: Limit, ranked: int, *, snippet: bool = True
+) -> Subquery:
     """The best `limit` rows of `content`'s FTS5 table matching `query`, among its newest
-    `ranked` matches: id, rank (bm25), recency (NULL), snippet."""
+    `ranked` matches: id, rank (bm25), recency (NULL), and snippet unless not `snippet`."""
     fts = _fts(content)
     whole = _whole(fts)
     # bm25() itself, not the `rank` column, which costs twice as much in ORDER BY … LIMIT.
-    rank = func.bm25(whole, type_=Float).label("rank")
+    rank = _rank(fts).label("rank")
+    snippets = [_snippet(fts)] if snippet else []
     return (
-        select(fts.c.rowid.label("id"), rank, no_recency().label("recency"), _snippet(fts))
+        select(fts.c.rowid.label("id"), rank, no_recency().label("recency"), *snippets)
         .where(whole.match(query), fts.c.rowid >= _newest(fts, query, ranked))
         .order_by(rank)
         .limit(limit)
@@ -142,12 +176,16 @@ def _matches(content: str, query: BindParameter[str], limit: Limit, ranked: int)
     )
 
 
-def _newest_matches(content: str, query: BindParameter[str], limit: Limit) -> Subquery:
+def _newest_matches(
+    content: str, query: BindParameter[str], limit: Limit, *, snippet: bool = True
+) -> Subquery:
     """The newest `limit` rows of `content`'s FTS5 table matching `query`, unranked: id,
-    rank (NULL), recency (1 for the newest), snippet. No row is scored."""
+    rank (NULL), recency (1 for the newest), and snippet unless not `snippet`. No row is
+    scored."""
     fts = _fts(content)
+    snippets = [_snippet(fts)] if snippet else []
     newest = (
-        select(fts.c.rowid.label("id"), _snippet(fts))
+        select(fts.c.rowid.label("id"), *snippets)
         .where(_whole(fts).match(query))
         .order_by(fts.c.rowid.desc())
         .limit(limit)
@@ -155,16 +193,25 @@ def _newest_matches(content: str, query: BindParameter[str], limit: Limit) -> Su
     )
     # Numbered outside the LIMIT: a window over the match itself would read every match.
     recency = func.row_number().over(order_by=newest.c.id.desc())
+    snippets = [newest.c.snippet] if snippet else []
     return select(
-        newest.c.id, unranked().label("rank"), recency.label("recency"), newest.c.snippet
+        newest.c.id, unranked().label("rank"), recency.label("recency"), *snippets
     ).subquery("matches")
 
 
-def _snippet(fts: TableClause) -> ColumnElement[str]:
-    """The matching text of a row of `fts`, cut around the match, matched words marked."""
+def _snippet(fts: TableClause, column_number: int = -1) -> ColumnElement[str]:
+    """The matching text of a row of `fts` (of its column `column_number`; -1: the column
+    FTS5 finds best), cut around the match, matched words marked."""
     whole = _whole(fts)
-    snippet = func.snippet(whole, -1, MARK_OPEN, MARK_CLOSE, ELLIPSIS, SNIPPET_WORDS, type_=Text)
+    snippet = func.snippet(
+        whole, column_number, MARK_OPEN, MARK_CLOSE, ELLIPSIS, SNIPPET_WORDS, type_=Text
+    )
     return snippet.label("snippet")
+
+
+def _highlight(fts: TableClause, column_number: int) -> ColumnElement[str]:
+    """The whole of column `column_number` of a row of `fts`, matched words marked."""
+    return func.highlight(_whole(fts), column_number, MARK_OPEN, MARK_CLOSE, type_=Text)
 
 
 def _newest(fts: TableClause, query: BindParameter[str], ranked: int) -> ColumnElement[int]:

@@ -7,13 +7,18 @@ many matches to rank contributes its newest matches unranked instead (rank NULL,
 1, 2, …): they come after the ranked hits, the newest of each table first, then the second
 newest of each, and so on.
 
-A quote is also found through its speaker: `kb search Jankauskas` lists his quotes, though his
-name is outside the quoted words. Such a hit carries the speaker's rank and marked name, and
-the quote's text in `said`, from which `opening()` makes the rest of its snippet.
+A quote is also found through its speaker: its index holds its speaker's name and aliases
+beside its words (kb.search.index), so `kb search Jankauskas` lists his quotes, though his name
+is outside the quoted words, and `kb search "Jankauskas investment"` the one where he speaks of
+investment. Such a hit carries, besides the snippet of the quote's words, the speaker's name
+marked (`speaker`, and `aliases` when only they match) and, when the quote's words hold no
+match, the quote's text in `said`, from which `opening()` makes the rest of its snippet
+(see speaker_marks()).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,10 +34,13 @@ from sqlalchemy import (
     Subquery,
     TableClause,
     Text,
+    and_,
+    case,
     cast,
     func,
     literal,
     null,
+    or_,
     select,
     union_all,
 )
@@ -63,14 +71,17 @@ def hit_columns(
     snippet: ColumnElement[str],
     rank: ColumnElement[float],
     recency: ColumnElement[int],
-    said: ColumnElement[str] | None = None,
+    said: ColumnElement[str | None] | None = None,
+    speaker: ColumnElement[str | None] | None = None,
+    aliases: ColumnElement[str | None] | None = None,
 ) -> HitSelect:
     """The columns every hit has: type, slug, its source's slug, snippet, rank, recency (and
-    `said`).
+    for a quote `said`, `speaker` and `aliases`: see speaker_marks()).
 
     A source is its own source; a person or a metric has none (they are shared by every
     source).
     """
+    marks = {"said": said, "speaker": speaker, "aliases": aliases}
     return select(
         literal(hit_type, String).label("type"),
         table.c.slug,
@@ -78,8 +89,37 @@ def hit_columns(
         snippet.label("snippet"),
         rank.label("rank"),
         recency.label("recency"),
-        (cast(null(), Text) if said is None else said).label("said"),
+        *((cast(null(), Text) if mark is None else mark).label(key) for key, mark in marks.items()),
     )
+
+
+def speaker_marks(
+    *,
+    text: ColumnElement[str],
+    marked_text: ColumnElement[str],
+    name: ColumnElement[str],
+    marked_name: ColumnElement[str],
+    aliases: ColumnElement[str],
+    marked_aliases: ColumnElement[str],
+) -> dict[str, ColumnElement[str | None]]:
+    """Where a quote hit matched, as the columns hit_columns() takes, from each indexed text
+    and the same text with the query's matches marked (FTS5's highlight(), PostgreSQL's
+    ts_headline with HighlightAll): a text holds a match when marking changed it.
+
+    - `said`: the quote's text when its words hold no match (its snippet then shows its
+      opening words), else NULL;
+    - `speaker`: the speaker's name, matches marked, when the name or the aliases hold a
+      match, else NULL;
+    - `aliases`: the aliases (their JSON text), matches marked, when they hold a match and
+      the name does not, else NULL.
+    """
+    in_name = marked_name != name
+    in_aliases = marked_aliases != aliases
+    return {
+        "said": case((marked_text == text, text), else_=null()),
+        "speaker": case((or_(in_name, in_aliases), marked_name), else_=null()),
+        "aliases": case((and_(~in_name, in_aliases), marked_aliases), else_=null()),
+    }
 
 
 def unranked() -> ColumnElement[float]:
@@ -102,12 +142,6 @@ def source_slug(table: TableClause) -> ColumnElement[str | None]:
     return select(sources.c.slug).where(sources.c.id == table.c.source_id).scalar_subquery()
 
 
-def best(arm: HitSelect, limit: Limit) -> HitSelect:
-    """The best `limit` rows of `arm`."""
-    hits = arm.subquery()
-    return select(hits).order_by(*_order(hits), hits.c.slug).limit(limit)
-
-
 def best_of(arms: Sequence[HitSelect], limit: Limit) -> HitSelect:
     """The best `limit` hits of all `arms`; ties in the order type, slug (stable output)."""
     # SQLite allows no ORDER BY or LIMIT in an arm of a UNION, but does in a subquery.
@@ -125,6 +159,23 @@ def _order(hits: Subquery) -> list[ColumnElement[Any]]:
 def capped_count(rows: Select[Any] | CompoundSelect[Any], cap: int) -> ScalarSelect[int]:
     """How many rows `rows` returns, counting at most `cap` + 1 of them."""
     return select(func.count()).select_from(rows.limit(cap + 1).subquery()).scalar_subquery()
+
+
+def quote_snippet(snippet: str, said: str | None, speaker: str | None, aliases: str | None) -> str:
+    """The snippet a quote hit shows: its speaker's marked name (with the aliases when they
+    matched) when the speaker matched, then the snippet of its words, or their opening words
+    when they hold no match. `Kestutis «Jankauskas»: …European «investment», and…`"""
+    words = snippet if said is None else opening(said)
+    if speaker is None:
+        return words
+    if aliases is not None:
+        try:
+            names = json.loads(aliases)
+        except ValueError:  # a mark inside an escape (an alias holding a \n, say)
+            names = None
+        shown = ", ".join(map(str, names)) if isinstance(names, list) else aliases
+        speaker = f"{speaker} ({shown})"
+    return f"{speaker}: {words}"
 
 
 def opening(text: str) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from kb.errors import KbError
 from kb.search import fts5, tsvector
-from kb.search.hits import HitSelect, opening
+from kb.search.hits import HitSelect, quote_snippet
 from kb.search.index import COUNTED, DEFAULT_LIMIT, HIT_TYPES, RANKED
 from kb.search.terms import fts5_query, parse
 
@@ -31,8 +31,8 @@ class Bounds:
 class Found:
     """What a search found: the best hits, best first, and how many records match.
 
-    `matches` gives, for each hit type searched, how many records' own text matches (a quote
-    found through its speaker's name is a hit but is not counted), counted up to
+    `matches` gives, for each hit type searched, how many records its index finds (a quote's
+    index holds its speaker's names too: one found through them is counted), counted up to
     `bounds.counted` + 1: a number above it means "more than that". Of each type, only the
     newest `bounds.ranked` matches were ranked; of the `unranked` types (more matches than
     `bounds.counted`, or a word of the query in more records than that), none: their newest
@@ -123,10 +123,10 @@ def _too_many(counts: RowMapping, hit_types: list[str], cap: int) -> frozenset[s
 
 
 def _hit(row: RowMapping) -> dict[str, Any]:
-    """A result row as a hit; a quote found through its speaker shows its opening words."""
+    """A result row as a hit; a quote found through its speaker shows the speaker's name."""
     hit = {key: row[key] for key in ("type", "slug", "source", "snippet", "rank")}
-    if row["said"] is not None:
-        hit["snippet"] = f"{row['snippet']}: {opening(row['said'])}"
+    if row["type"] == "quote":
+        hit["snippet"] = quote_snippet(row["snippet"], row["said"], row["speaker"], row["aliases"])
     return hit
 
 
@@ -190,9 +190,12 @@ def _statements(
             fts5.counts(types, len(terms), bounds.counted),
             {"match": query if raw else fts5_query(terms), "limit": limit, **words},
         )
-    tsq = tsvector.raw_tsquery(query) if raw else tsvector.tsquery(parse(query))
+    if raw:
+        tsq = any_term = tsvector.raw_tsquery(query)
+    else:
+        tsq, any_term = tsvector.tsquery(parse(query)), tsvector.any_tsquery(parse(query))
     return (
-        tsvector.statement(tsq, hit_types, limit, bounds.ranked, newest),
+        tsvector.statement(tsq, hit_types, limit, bounds.ranked, newest, any_term),
         tsvector.counts(tsq, hit_types, bounds.counted),
         {},
     )

@@ -5,6 +5,10 @@ to_tsvector('simple', columns joined by spaces), so the planner can use the inde
 lowercases but neither stems nor drops stop words: the closest match to FTS5's unicode61
 tokenizer, so the two backends find the same rows (a phrase keeps its "and", and "invest" does
 not find "investment" without `*`).
+
+Quotes are the exception: their tsvectors, which hold the speaker's name and aliases beside
+the quote's words, are stored in the table quotes_fts (kb.search.index), GIN-indexed, and
+ranked with the speaker's labels (C, B) weighed at SPEAKER_WEIGHT.
 """
 
 from __future__ import annotations
@@ -18,15 +22,18 @@ from sqlalchemy import (
     JSON,
     ColumnElement,
     Float,
+    Integer,
     Select,
     Subquery,
     Text,
     case,
     cast,
+    column,
     func,
     literal,
     literal_column,
     select,
+    table,
     true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -37,15 +44,15 @@ from kb.search.hits import (
     MARK_OPEN,
     SNIPPET_WORDS,
     HitSelect,
-    best,
     best_of,
     capped_count,
     hit_columns,
     no_recency,
+    speaker_marks,
     table_of,
     unranked,
 )
-from kb.search.index import FTS_TABLES
+from kb.search.index import FTS_TABLES, SPEAKER_WEIGHT, fts_table
 from kb.search.terms import Term, tsquery_prefix
 
 # Constants, not bound parameters: the planner matches an index expression only when the
@@ -56,6 +63,15 @@ HEADLINE_OPTIONS = (
     f"StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, "
     f"MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}, MaxFragments=1"
 )
+# The whole text with its matches marked (FTS5's highlight()).
+MARK_OPTIONS = f"HighlightAll=true, StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}"
+# The quotes' tsvectors (migration 0007): the quote's words labelled D, its speaker's name C
+# and aliases B.
+QUOTES_FTS = table(fts_table("quotes"), column("id", Integer), column("document"))
+# ts_rank_cd's weights of the labels D, C, B, A: D keeps its default.
+QUOTE_WEIGHTS: ColumnElement[Any] = literal_column(
+    f"ARRAY[0.1, {SPEAKER_WEIGHT['postgresql']}, {SPEAKER_WEIGHT['postgresql']}, 1.0]::real[]"
+)
 
 
 def tsquery(terms: Sequence[Term]) -> ColumnElement[str]:
@@ -64,13 +80,24 @@ def tsquery(terms: Sequence[Term]) -> ColumnElement[str]:
     A term's words must be adjacent (phraseto_tsquery takes any text); a prefix term goes
     through to_tsquery as sanitized lexemes ending in `:*`.
     """
-    parts = [
+    return reduce(lambda left, right: left.op("&&")(right), _term_queries(terms))
+
+
+def any_tsquery(terms: Sequence[Term]) -> ColumnElement[str]:
+    """A tsquery finding any of the terms: what a quote's headline marks. Its words may hold
+    some terms and its speaker's names the others, and ts_headline marks nothing in a text
+    that holds no match of the whole query."""
+    return reduce(lambda left, right: left.op("||")(right), _term_queries(terms))
+
+
+def _term_queries(terms: Sequence[Term]) -> list[ColumnElement[str]]:
+    """A tsquery for each term."""
+    return [
         func.to_tsquery(SIMPLE, literal(tsquery_prefix(term), Text))
         if term.prefix
         else func.phraseto_tsquery(SIMPLE, literal(term.text, Text))
         for term in terms
     ]
-    return reduce(lambda left, right: left.op("&&")(right), parts)
 
 
 def raw_tsquery(query: str) -> ColumnElement[str]:
@@ -82,7 +109,8 @@ def document(content: TableClause) -> ColumnElement[str]:
     """The text indexed for `content`: its FTS columns joined by spaces, JSON as its text.
 
     It must stay the expression of the index in its migration, 0002 or 0006 (the indexed
-    columns are all NOT NULL, so no coalesce is needed).
+    columns are all NOT NULL, so no coalesce is needed). For quotes it is their words alone,
+    which their headlines cut: their index is quotes_fts (0007).
     """
     parts = [_column_text(content, name) for name in FTS_TABLES[content.name]]
     return reduce(lambda left, right: left.concat(SPACE).concat(right), parts)
@@ -103,14 +131,15 @@ def statement(
     limit: int,
     ranked: int,
     newest: frozenset[str] = frozenset(),
+    words: ColumnElement[str] | None = None,
 ) -> HitSelect:
     """The best `limit` hits of the tsquery `query` among `hit_types`: ts_rank_cd ranks the
     newest `ranked` matches of each type, except for the types in `newest`, whose newest
-    matches come unranked."""
-    parsed = select(query.label("tsq")).cte("query")
+    matches come unranked. A quote's headline marks the `words` (a tsquery finding any term
+    of the query; default: `query`)."""
+    words = query if words is None else words
+    parsed = select(query.label("tsq"), words.label("words")).cte("query")
     arms = [_arm(hit_type, parsed, limit, ranked, hit_type in newest) for hit_type in hit_types]
-    if "quote" in hit_types:
-        arms.append(_spoken(parsed, limit, ranked))
     return best_of(arms, limit)
 
 
@@ -122,6 +151,8 @@ def _arm(hit_type: str, query: CTE, limit: int, ranked: int, newest: bool) -> Hi
         matches = _newest_matches(content, query, limit)
     else:
         matches = _matches(content, query, limit, ranked)
+    if hit_type == "quote":
+        return _quotes(matches, query)
     return (
         hit_columns(hit_type, content, _headline(content, query), matches.c.rank, matches.c.recency)
         .join_from(matches, content, content.c.id == matches.c.id)
@@ -129,25 +160,26 @@ def _arm(hit_type: str, query: CTE, limit: int, ranked: int, newest: bool) -> Hi
     )
 
 
-def _spoken(query: CTE, limit: int, ranked: int) -> HitSelect:
-    """Quotes whose speaker matches (and whose own words do not): the best `limit` of them."""
+def _quotes(matches: Subquery, query: CTE) -> HitSelect:
+    """The quotes of `matches` as hits: the headline of their words, and their speaker's name
+    or aliases marked where they match (see hits.speaker_marks)."""
     quotes, people = table_of("quote"), table_of("person")
-    speakers = _matches(people, query, limit, ranked)
-    arm = (
-        hit_columns(
-            "quote",
-            quotes,
-            _headline(people, query),
-            speakers.c.rank,
-            speakers.c.recency,
-            said=quotes.c.text,
-        )
-        .join_from(speakers, people, people.c.id == speakers.c.id)
-        .join(quotes, quotes.c.speaker_id == people.c.id)
-        .join(query, true())
-        .where(~_matching(quotes, query))
+    aliases = _column_text(people, "aliases")
+    marks = speaker_marks(
+        text=quotes.c.text,
+        marked_text=_marked(quotes.c.text, query),
+        name=people.c.name,
+        marked_name=_marked(people.c.name, query),
+        aliases=aliases,
+        marked_aliases=_marked(aliases, query),
     )
-    return best(arm, limit)
+    headline = func.ts_headline(SIMPLE, quotes.c.text, query.c.words, HEADLINE_OPTIONS, type_=Text)
+    return (
+        hit_columns("quote", quotes, headline, matches.c.rank, matches.c.recency, **marks)
+        .join_from(matches, quotes, quotes.c.id == matches.c.id)
+        .join(people, people.c.id == quotes.c.speaker_id)
+        .join(query, true())
+    )
 
 
 def _matches(content: TableClause, query: CTE, limit: int, ranked: int) -> Subquery:
@@ -155,15 +187,23 @@ def _matches(content: TableClause, query: CTE, limit: int, ranked: int) -> Subqu
     id, rank and recency (NULL). The newest are found through the GIN index without ranking;
     ts_rank_cd then scores only them."""
     newest = _newest(content, query, ranked).subquery("newest")
-    rank = (-func.ts_rank_cd(vector(content), query.c.tsq, type_=Float)).label("rank")
+    indexed = _indexed(content)
+    rank = (-_rank(content, query)).label("rank")
     return (
-        select(content.c.id, rank, no_recency().label("recency"))
-        .join_from(newest, content, content.c.id == newest.c.id)
+        select(indexed.c.id, rank, no_recency().label("recency"))
+        .join_from(newest, indexed, indexed.c.id == newest.c.id)
         .join(query, true())
         .order_by(rank)
         .limit(limit)
         .subquery("matches")
     )
+
+
+def _rank(content: TableClause, query: CTE) -> ColumnElement[float]:
+    """ts_rank_cd of a row of `content`; a quote's speaker's names weigh less than its words."""
+    if content.name == "quotes":
+        return func.ts_rank_cd(QUOTE_WEIGHTS, QUOTES_FTS.c.document, query.c.tsq, type_=Float)
+    return func.ts_rank_cd(vector(content), query.c.tsq, type_=Float)
 
 
 def _newest_matches(content: TableClause, query: CTE, limit: int) -> Subquery:
@@ -178,34 +218,46 @@ def _newest_matches(content: TableClause, query: CTE, limit: int) -> Subquery:
 
 def _newest(content: TableClause, query: CTE, count: int) -> Select[Any]:
     """The ids of the newest `count` rows of `content` matching `query`."""
+    indexed = _indexed(content)
     return (
-        select(content.c.id)
-        .join_from(content, query, true())
+        select(indexed.c.id)
+        .join_from(indexed, query, true())
         .where(_matching(content, query))
-        .order_by(content.c.id.desc())
+        .order_by(indexed.c.id.desc())
         .limit(count)
     )
 
 
 def counts(query: ColumnElement[str], hit_types: Sequence[str], cap: int) -> Select[Any]:
-    """One row: for each of `hit_types`, how many records' own text the tsquery `query`
-    finds, counting at most `cap` + 1 (so a count above `cap` says "more than `cap`")."""
+    """One row: for each of `hit_types`, how many records the tsquery `query` finds in its
+    index (a quote's holds its speaker's names), counting at most `cap` + 1 (so a count above
+    `cap` says "more than `cap`")."""
     parsed = select(query.label("tsq")).cte("query")
     found: list[ColumnElement[Any]] = []
     for hit_type in hit_types:
         content = table_of(hit_type)
-        rows = select(content.c.id).join_from(content, parsed, true())
+        indexed = _indexed(content)
+        rows = select(indexed.c.id).join_from(indexed, parsed, true())
         found.append(capped_count(rows.where(_matching(content, parsed)), cap).label(hit_type))
     return select(*found)
 
 
+def _indexed(content: TableClause) -> TableClause:
+    """The table holding the tsvectors of `content`'s rows (by id): quotes_fts for quotes, the
+    content table itself (its GIN index is on an expression of its columns) for the others."""
+    return QUOTES_FTS if content.name == "quotes" else content
+
+
 def _matching(content: TableClause, query: CTE) -> ColumnElement[bool]:
-    """The row of `content` matches `query` (through the GIN index on its tsvector)."""
-    return vector(content).op("@@", is_comparison=True)(query.c.tsq)
+    """The row of `content` (of quotes_fts, for quotes) matches `query`, through the GIN
+    index on its tsvector."""
+    indexed = QUOTES_FTS.c.document if content.name == "quotes" else vector(content)
+    return indexed.op("@@", is_comparison=True)(query.c.tsq)
 
 
 def vector(content: TableClause) -> ColumnElement[str]:
-    """The indexed tsvector of `content` (the expression of its GIN index)."""
+    """The indexed tsvector of `content` (the expression of its GIN index; not for quotes,
+    whose tsvectors are stored in quotes_fts)."""
     return func.to_tsvector(SIMPLE, document(content))
 
 
@@ -232,3 +284,9 @@ def _headline(content: TableClause, query: CTE) -> ColumnElement[str]:
 def _cut(text: ColumnElement[str], query: CTE) -> ColumnElement[str]:
     """ts_headline of `text`: a few words around the match, the matched words marked."""
     return func.ts_headline(SIMPLE, text, query.c.tsq, HEADLINE_OPTIONS, type_=Text)
+
+
+def _marked(text: ColumnElement[str], query: CTE) -> ColumnElement[str]:
+    """The whole of `text`, every word of the query in it marked (the same text when none
+    is)."""
+    return func.ts_headline(SIMPLE, text, query.c.words, MARK_OPTIONS, type_=Text)
