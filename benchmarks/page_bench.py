@@ -112,9 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{'best of runs, server time':<46} {'ms':>7} {'MB':>6} {'× baseline':>11}")
     baseline = next(iter(found.values()))[0]
     for label, (seconds, _status, size) in found.items():
-        print(
-            f"{label:<46} {seconds * 1000:>7.1f} {size / 1e6:>6.2f} {seconds / baseline:>11.1f}"
-        )
+        print(f"{label:<46} {seconds * 1000:>7.1f} {size / 1e6:>6.2f} {seconds / baseline:>11.1f}")
     page = found["the annotated page"][0] * 1000
     verdict = "under" if page < TARGET_MS else "OVER"
     print(f"\nThe annotated page: {page:.1f} ms, {verdict} the {TARGET_MS:.0f} ms target.")

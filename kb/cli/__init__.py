@@ -36,9 +36,7 @@ COMMANDS = {
         "kb.cli.search:search",
         "Search quotes, figures, events, source titles, people's and metrics' names, best first.",
     ),
-    "serve": Lazy(
-        "kb.cli.serve:serve", "Browse the database in Datasette, with kb's plugin."
-    ),
+    "serve": Lazy("kb.cli.serve:serve", "Browse the database in Datasette, with kb's plugin."),
     "draft": Lazy(
         "kb.cli.draft:draft",
         "Draft people, quotes, figures and events from a plain-text article.",
