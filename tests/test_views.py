@@ -11,6 +11,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
 from kb.db import downgrade, upgrade
+from kb.search.index import is_index_object
 
 VIEWS = ["events_view", "figures_view", "quotes_view", "timeline"]
 ARTICLE = "jjtv-kazakhstan-eu-30-years"
@@ -348,11 +349,17 @@ def test_downgrade_drops_the_views_and_upgrade_restores_them(
     empty_db: str, engine_for: Callable[[str | Path], Engine]
 ) -> None:
     engine = engine_for(empty_db)
-    assert sorted(inspect(engine).get_view_names()) == VIEWS
+
+    def views() -> list[str]:
+        """The views, without the one full-text search adds on SQLite (quotes_fts_source)."""
+        names = inspect(engine).get_view_names()
+        return sorted(name for name in names if not is_index_object(name, "view"))
+
+    assert views() == VIEWS
     downgrade(engine, "0002")
     assert inspect(engine).get_view_names() == []
     upgrade(engine)
-    assert sorted(inspect(engine).get_view_names()) == VIEWS
+    assert views() == VIEWS
 
 
 AMBASSADOR_ROWS_CSV = {
