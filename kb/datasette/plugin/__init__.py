@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from datasette.utils.asgi import Request
     from sqlalchemy.engine import Engine
 
-# The metadata of each kb database, by Datasette instance and database name.
-_METADATA: dict[int, dict[str, Any]] = {}
+# The attribute of a Datasette instance that holds kb's metadata for the databases it serves.
+_METADATA = "_kb_metadata"
 # Where the template puts the annotated text (replaced after rendering).
 _BODY = "<!-- kb annotated text -->"
 # The views an analyst starts with, listed first on a kb database's page.
@@ -57,7 +57,7 @@ def startup(datasette: Datasette) -> Any:
             databases = document.setdefault("databases", {})
             databases.update(found.pop("databases"))
             document.update({k: v for k, v in found.items() if k not in document})
-        _METADATA[id(datasette)] = document
+        setattr(datasette, _METADATA, document)
 
     return inner
 
@@ -65,7 +65,7 @@ def startup(datasette: Datasette) -> Any:
 @hookimpl
 def get_metadata(datasette: Datasette, key: str, database: str, table: str) -> dict[str, Any]:
     """kb's metadata for the kb databases served (empty for any other)."""
-    return _METADATA.get(id(datasette), {})
+    return _metadata(datasette)
 
 
 @hookimpl
@@ -81,7 +81,7 @@ def render_cell(
     """A source's slug links to its annotated page."""
     if table != "sources" or column != "slug" or not isinstance(value, str):
         return None
-    if database not in (_METADATA.get(id(datasette), {}).get("databases") or {}):
+    if database not in (_metadata(datasette).get("databases") or {}):
         return None
     href = datasette.urls.path(page_path(database, value))
     return Markup(
@@ -96,7 +96,7 @@ async def source_page(datasette: Datasette, request: Request) -> Response:
 
     name = request.url_vars["database"]
     slug = request.url_vars["slug"]
-    if name not in (_METADATA.get(id(datasette), {}).get("databases") or {}):
+    if name not in (_metadata(datasette).get("databases") or {}):
         return Response.html(f"No kb database called {escape(name)}.", status=404)
     path = datasette.get_database(name).path
 
@@ -133,6 +133,12 @@ async def source_page(datasette: Datasette, request: Request) -> Response:
     # template engine would otherwise copy through its output several times.
     before, after = page.split(_BODY, 1)
     return Response.html(before + body + after)
+
+
+def _metadata(datasette: Datasette) -> dict[str, Any]:
+    """kb's metadata document for what `datasette` serves (empty before startup)."""
+    document: dict[str, Any] = getattr(datasette, _METADATA, {})
+    return document
 
 
 def _read_metadata(path: str, name: str) -> dict[str, Any]:
