@@ -22,7 +22,7 @@ from kb.db import VERSION_TABLE, describe_url, head_revision, make_engine
 from kb.models import Base
 from kb.queries.connect import explain, require_schema
 from kb.schema import VIEWS
-from kb.search.index import FTS_TABLES, fts_table, gin_index
+from kb.search.index import FTS_TABLES, fts_table, gin_index, pg_documents, pg_triggers
 
 if TYPE_CHECKING:
     from kb.annotate import SourceCoverage
@@ -270,6 +270,7 @@ def full_text(connection: Connection, findings: Findings) -> None:
         _fts5_indexes(connection, findings)
     else:
         _gin_indexes(connection, findings)
+        _stored_documents(connection, findings)
 
 
 def _fts5_indexes(connection: Connection, findings: Findings) -> None:
@@ -340,6 +341,42 @@ def _gin_indexes(connection: Connection, findings: Findings) -> None:
         elif not valid[index]:
             findings.add(f"GIN index {index} on {name} is not valid: REINDEX INDEX {index}")
     findings.note = ", ".join(sorted(valid)) or "no full-text indexes"
+
+
+def _stored_documents(connection: Connection, findings: Findings) -> None:
+    """PostgreSQL: each `<table>_fts` has the triggers that keep it in step, and holds a
+    document for exactly the rows of its table (their contents follow from the triggers)."""
+    present = {
+        (row.tgname, row.relname)
+        for row in connection.execute(
+            text(
+                "SELECT t.tgname, c.relname FROM pg_trigger t "
+                "JOIN pg_class c ON c.oid = t.tgrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE NOT t.tgisinternal AND n.nspname = current_schema()"
+            )
+        )
+    }
+    for name in FTS_TABLES:
+        fts = fts_table(name)
+        for trigger, on in pg_triggers(name).items():
+            if (trigger, on) not in present:
+                findings.add(
+                    f"trigger {trigger} on {on} is missing, so {fts} stops following "
+                    f"{name}: {RECREATE}"
+                )
+        # Names from FTS_TABLES, constants of ours.
+        apart = connection.execute(
+            text(
+                f"SELECT count(*) FROM {name} t FULL JOIN {fts} f ON f.id = t.id "  # noqa: S608
+                "WHERE t.id IS NULL OR f.id IS NULL"
+            )
+        ).scalar_one()
+        if apart:
+            findings.add(
+                f"{fts} and {name} disagree on {apart} rows: refill it with "
+                f"TRUNCATE {fts}; INSERT INTO {fts} (id, document) {pg_documents(name)}"
+            )
 
 
 # --- texts and spans --------------------------------------------------------------------------

@@ -315,6 +315,27 @@ def test_check_catches_a_missing_gin_index(kb: Kb, seeded_db: str) -> None:
     ]
 
 
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_check_catches_rows_deleted_while_document_triggers_were_gone(
+    kb: Kb, seeded_db: str
+) -> None:
+    tamper(
+        seeded_db,
+        "DROP TRIGGER figures_ad ON figures",
+        "DELETE FROM figures WHERE id = (SELECT max(id) FROM figures)",
+    )
+    refill = (
+        "TRUNCATE figures_fts; INSERT INTO figures_fts (id, document) SELECT t.id, "
+        "figures_fts_document(t.surface, t.evidence) AS document FROM figures AS t"
+    )
+    assert section(failed(kb, seeded_db), "full-text indexes") == [
+        "full-text indexes  FAILED: 2 problems",
+        f"trigger figures_ad on figures is missing, so figures_fts stops following figures: "
+        f"{RECREATE}",
+        f"figures_fts and figures disagree on 1 rows: refill it with {refill}",
+    ]
+
+
 def test_check_catches_a_corrupt_page(kb: Kb, seeded_sqlite: Path) -> None:
     with closing(sqlite3.connect(seeded_sqlite)) as db:
         # Everything in the main file, so that the page changed below is the one SQLite reads.

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 import sqlite3
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from kb.loader import load
 from kb.paths import bundled_data_dir, data_dir, migrations_dir
 from kb.search import FTS_TABLES, HIT_TYPES, is_index_object
 from kb.search.index import (
+    DOCUMENT_GAP,
     QUOTES_FTS_SOURCE,
     SPEAKER_COLUMNS,
     SPEAKER_TRIGGER,
@@ -135,6 +138,12 @@ def test_the_migrations_index_what_fts_tables_says() -> None:
     assert fts_columns("quotes") == speakers.QUOTES_FTS
     assert (speakers.SOURCE_VIEW, speakers.SPEAKER_TRIGGER) == (QUOTES_FTS_SOURCE, SPEAKER_TRIGGER)
     assert set(speakers.SQLITE_TRIGGERS) == set(fts_triggers("quotes"))
+    # 0009 stores every other table's documents on PostgreSQL, with gaps between columns.
+    stored = migration("0009_stored_search_documents")
+    assert {t: tuple(c for c, _ in cs) for t, cs in stored.COLUMNS.items()} == {
+        t: c for t, c in FTS_TABLES.items() if t != "quotes"
+    }
+    assert stored.GAP.replace("\\:", ":") == DOCUMENT_GAP  # op.execute's text() escape
     # ORDER BY rank weighs a speaker's names as kb search does.
     weight = SPEAKER_WEIGHT["sqlite"]
     assert f"'bm25(1.0, {weight}, {weight})'" in speakers.SQLITE_RANK
@@ -293,3 +302,38 @@ def test_downgrade_removes_the_index_and_upgrade_indexes_existing_rows(
     load(engine, bundled_data_dir())
     with engine.connect() as connection:
         assert len(found(connection, "hydrogen")) == 3
+
+
+WORDS = re.compile(r"\w+")
+# (hit type, table, SQL of each row's two indexed texts: the first column, and the start of
+# the next; for quotes the speaker's name follows the words).
+COLUMN_PAIRS = {
+    "event": "SELECT slug, name, evidence FROM events",
+    "figure": "SELECT slug, surface, evidence FROM figures",
+    "person": (
+        "SELECT slug, name, CAST(aliases AS TEXT) FROM people WHERE CAST(aliases AS TEXT) <> '[]'"
+    ),
+    "quote": "SELECT q.slug, q.text, p.name FROM quotes q JOIN people p ON p.id = q.speaker_id",
+}
+
+
+@pytest.mark.parametrize("hit_type", COLUMN_PAIRS)
+def test_a_phrase_never_runs_across_two_columns(
+    seeded_db: str, engine_for: EngineFor, hit_type: str
+) -> None:
+    # The last word of one column and the first of the next are adjacent in no text: as a
+    # phrase they find nothing, while both words, apart, find the row.
+    engine = engine_for(seeded_db)
+    tried = 0
+    with engine.connect() as connection:
+        for slug, first, second in connection.execute(text(COLUMN_PAIRS[hit_type])).all():
+            words = (WORDS.findall(first.lower()), WORDS.findall(second.lower()))
+            last, start = words[0][-1], words[1][0]
+            if any((last, start) in pairwise(w) for w in words):
+                continue  # adjacent within one column too
+            apart = search(connection, f"{last} {start}", types=[hit_type], limit=1000)
+            assert slug in {hit["slug"] for hit in apart.hits}
+            phrase = search(connection, f'"{last} {start}"', types=[hit_type], limit=1000)
+            assert slug not in {hit["slug"] for hit in phrase.hits}, (last, start)
+            tried += 1
+    assert tried

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from kb.db import driver_execute, driver_marks
 from kb.loader.bookkeeping import files as files_table
-from kb.loader.merge import drop_indexes
+from kb.loader.merge import drop_foreign_keys, drop_indexes
 from kb.loader.staging import stage_name
 from kb.loader.tables import KEYED, SPECS, staged_key
 
@@ -212,9 +212,12 @@ def _record_attributions(connection: Connection, plan: FilePlan, read: list[int]
         text("INSERT INTO kb_file_ids (idx, file_id) VALUES (:idx, :file_id)"),
         [{"idx": i, "file_id": ids[plan.keys[i]]} for i in read],
     )
-    # Into an empty table (a first load), the file index is built once afterwards.
+    # Into an empty table (a first load), the file index is built once afterwards, and on
+    # PostgreSQL the primary key too (one sort), the foreign key to _kb_files checked once.
     empty = connection.exec_driver_sql("SELECT 1 FROM _kb_records LIMIT 1").first() is None
     indexes = drop_indexes(connection, "_kb_records") if empty else []
+    if empty and connection.dialect.name == "postgresql":
+        indexes += drop_foreign_keys(connection, "_kb_records", {"_kb_files"}, primary_key=True)
     for name in SPECS:
         # A row without a slug is recorded (by its key) only when written as a record of its
         # own; inside its person or event it is defined by the file of that record.

@@ -14,9 +14,10 @@ triggers (one INSERT … SELECT per statement): a load into an empty quotes tabl
 table's GIN index once afterwards, as it does the quotes' own indexes.
 """
 
-from __future__ import annotations
+from __future__ import annotations  # noqa: I001
 
 from collections import Counter
+import dataclasses
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -26,6 +27,7 @@ from kb.loader.report import TableChange
 from kb.loader.spec import TABLES
 from kb.loader.staging import stage_name
 from kb.loader.tables import KEYED, PARENTS, SPECS, real_key
+from kb.search.index import FTS_TABLES, INDEXED_APART, fts_table, fts_triggers, pg_documents
 
 # Rows changed in a PostgreSQL table past which the load refreshes its statistics.
 _ANALYZE_AFTER = 1_000
@@ -40,6 +42,8 @@ class Merger:
     connection: Connection
     prune: bool
     skipped_rows: Counter[str]  # rows per table that skipped (unchanged) files define
+    # Tables that were empty before this load.
+    filled: set[str] = dataclasses.field(default_factory=set)
 
     @property
     def postgresql(self) -> bool:
@@ -87,8 +91,6 @@ class Merger:
         """SQLite FTS-indexed tables this load at least doubles: rebuilt once at the end."""
         if self.postgresql:
             return []
-        from kb.search.index import FTS_TABLES
-
         chosen = []
         for table in FTS_TABLES:
             before = self._scalar(f"SELECT count(*) FROM {table}")
@@ -100,8 +102,6 @@ class Merger:
     def _drop_triggers(self, tables: list[str]) -> list[str]:
         """Drop the triggers that keep the FTS5 tables of `tables` in step; return the
         statements that recreate them."""
-        from kb.search.index import fts_triggers
-
         statements = []
         for table in tables:
             for name, on in fts_triggers(table).items():
@@ -127,15 +127,23 @@ class Merger:
         change = TableChange()
         if empty:
             # Into an empty table, build its secondary indexes once after the insert (as a
-            # bulk load would) rather than entry by entry during it. Nothing can be missing.
-            indexes = []
+            # bulk load would) rather than entry by entry during it; on PostgreSQL also its
+            # foreign keys to tables this load filled from empty, checked once by one join
+            # when they are added back rather than by a trigger per row. (Only those: dropping
+            # a foreign key locks the table it refers to, which readers of a table that had
+            # rows must not wait for.) Nothing can be missing.
+            rebuild = []
             if staged:
                 for table in (name, *(_search_tables(name) if self.postgresql else ())):
-                    indexes += drop_indexes(self.connection, table)
+                    rebuild += drop_indexes(self.connection, table)
+                if self.postgresql:
+                    rebuild += drop_foreign_keys(self.connection, name, {*self.filled, name})
+                    rebuild[:0] = self._index_apart(name)
             self._insert(name, f"FROM {stage} s")
-            for statement in indexes:
+            for statement in rebuild:
                 self._sql(statement)
             change.inserted = staged
+            self.filled.add(name)
             self._no_missing(name)
         else:
             self._plan(name)
@@ -165,6 +173,35 @@ class Merger:
             self._link_same_as()
         change.unchanged += self.skipped_rows[name]
         return change
+
+    def _index_apart(self, name: str) -> list[str]:
+        """PostgreSQL, into an empty table: drop the trigger that writes each inserted row's
+        document into `<name>_fts`; return the statements that write them all at once after the
+        rows are in, then make the trigger again.
+
+        The trigger would do the same work, but first keep every new row in a transition
+        table (spilled to disk past work_mem): a third of the insert's time at 333,333 events.
+        """
+        if name not in FTS_TABLES:
+            return []
+        rows = self.connection.execute(
+            text(
+                "SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t "
+                "WHERE t.tgrelid = to_regclass(:table) AND t.tgname = :trigger"
+            ),
+            {"table": name, "trigger": f"{name}_ai"},
+        ).all()
+        if not rows:
+            return []
+        self._sql(f"DROP TRIGGER {name}_ai ON {name}")
+        # CREATE TABLE … AS may compute the documents in parallel workers (an INSERT …
+        # SELECT may not): to_tsvector is most of the cost.
+        return [
+            f"CREATE TEMPORARY TABLE kb_documents AS {pg_documents(name)}",
+            f"INSERT INTO {fts_table(name)} (id, document) SELECT id, document FROM kb_documents",
+            "DROP TABLE kb_documents",
+            rows[0][0],
+        ]
 
     def _no_missing(self, name: str) -> None:
         """An empty kb_missing_<name>: nothing of the table is missing."""
@@ -218,17 +255,24 @@ class Merger:
         return f"s.{column}"
 
     def _insert(self, name: str, source: str) -> None:
-        """INSERT … SELECT the staged rows of `source` (a FROM clause over `s`), in file order."""
+        """INSERT … SELECT the staged rows of `source` (a FROM clause over `s`), in file order.
+
+        References are joined by slug (each slug is unique, so a join finds at most one row),
+        which the planner can hash: a lookup per row costs more for a large load.
+        """
         spec = SPECS[name]
         columns = [*spec.columns, *(column for column, _ in spec.refs.values())]
         values = [self._value(column) for column in spec.columns]
-        values += [
-            "NULL" if field == "same_as" else f"({_id_of(target, f's.{field}')})"
-            for field, (_, target) in spec.refs.items()
-        ]
+        joins = []
+        for field, (_, target) in spec.refs.items():
+            if field == "same_as":  # set once every event has an id (_link_same_as)
+                values.append("NULL")
+                continue
+            values.append(f"ref_{field}.id")
+            joins.append(f"LEFT JOIN {target} ref_{field} ON ref_{field}.slug = s.{field}")
         self._sql(
             f"INSERT INTO {name} ({', '.join(columns)}) SELECT {', '.join(values)} "
-            f"{source} ORDER BY s._seq"
+            f"{source} {' '.join(joins)} ORDER BY s._seq"
         )
 
     def _update(self, name: str) -> None:
@@ -271,8 +315,6 @@ class Merger:
 def _search_tables(name: str) -> tuple[str, ...]:
     """PostgreSQL: the table holding the tsvectors of `name`'s rows, when they are stored
     apart (quotes_fts, written by triggers on quotes); else none."""
-    from kb.search.index import INDEXED_APART, fts_table
-
     return (fts_table(name),) if name in INDEXED_APART else ()
 
 
@@ -353,6 +395,29 @@ def row_label(name: str) -> str:
             "coalesce(' (' || (SELECT slug FROM sources WHERE id = r.source_id) || ')', '')"
         )
     return "r.slug"
+
+
+def drop_foreign_keys(
+    connection: Connection, table: str, referenced: set[str], *, primary_key: bool = False
+) -> list[str]:
+    """PostgreSQL: drop the foreign keys of `table` that refer to a table in `referenced` (and
+    with `primary_key` its primary key); return the statements that add them back, which
+    check every row in one query (or build the key's index in one sort)."""
+    rows = connection.execute(
+        text(
+            "SELECT c.conname, pg_get_constraintdef(c.oid), r.relname FROM pg_constraint c "
+            "LEFT JOIN pg_class r ON r.oid = c.confrelid "
+            "WHERE c.contype IN ('f', 'p') AND c.conrelid = to_regclass(:t) "
+            "ORDER BY c.contype DESC, c.conname"
+        ),
+        {"t": table},
+    ).all()
+    statements = []
+    for name, definition, target in rows:
+        if target in referenced or (target is None and primary_key):
+            connection.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
+            statements.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+    return statements
 
 
 def drop_indexes(connection: Connection, table: str) -> list[str]:

@@ -111,6 +111,13 @@ class Stage:
         for table in self.tables.values():
             self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
             table.create(connection)
+        if self.dialect == "postgresql":
+            # The staged source texts are read back while grounding and once by the merge:
+            # stored uncompressed, no pass compresses or decompresses them (about 3 s of a
+            # million-fact load).
+            self.connection.exec_driver_sql(
+                f"ALTER TABLE {stage_name('sources')} ALTER COLUMN text SET STORAGE EXTERNAL"
+            )
         # Grounding looks source texts up by slug while rows stream in: index them at once.
         self._create_index("sources")
 

@@ -36,9 +36,13 @@ the row's length). A quote found through its speaker counts as a match of its ty
 snippet shows the quote's words; when the speaker's names match, the speaker's name comes
 first, marked (kb.search.hits).
 
-The other tables have external-content FTS5 tables over themselves on SQLite and GIN
-expression indexes on PostgreSQL. Migrations 0002, 0006 and 0007 keep frozen copies of these
-definitions; a test checks that they agree.
+The other tables have external-content FTS5 tables over themselves on SQLite. On PostgreSQL
+each keeps its documents in `<table>_fts` like quotes (migration 0009): `<table>_fts_document(
+columns…)` fills it, statement-level triggers `<table>_ai/_au/_ad/_at` keep it, and ranking
+reads the stored tsvector rather than computing it per match. Every document function leaves
+a gap between two columns (DOCUMENT_GAP, a lexeme no text produces, one position after the
+column's last word), so a phrase never runs across columns, as in FTS5. Migrations 0002,
+0006, 0007 and 0009 keep frozen copies of these definitions; a test checks that they agree.
 
 Standard library only: the CLI, Alembic's env.py and `kb check` read these constants cheaply.
 """
@@ -66,8 +70,12 @@ FTS_TABLES: dict[str, tuple[str, ...]] = {
 # The quotes' index also holds the speaker's name (people.name) and aliases (people.aliases,
 # as its JSON text): columns of the view quotes_fts_source on SQLite.
 SPEAKER_COLUMNS = ("speaker_name", "speaker_aliases")
-# PostgreSQL: the tables whose tsvectors are stored in a table of their own, `<table>_fts`.
-INDEXED_APART = ("quotes",)
+# PostgreSQL: the tables whose tsvectors are stored in a table of their own, `<table>_fts`
+# (since migration 0009, every searchable table).
+INDEXED_APART = tuple(FTS_TABLES)
+# PostgreSQL: what a document puts between two columns: a lone space, a lexeme the parser never
+# emits and no prefix query matches, at the position after the column's last word.
+DOCUMENT_GAP = "$gap$' ':1$gap$::tsvector"
 # SQLite: the view that is quotes_fts's content, and the trigger on people that reindexes a
 # person's quotes when their name or aliases change.
 QUOTES_FTS_SOURCE = "quotes_fts_source"
@@ -114,6 +122,28 @@ def fts_columns(table: str) -> tuple[str, ...]:
 def gin_index(table: str) -> str:
     """The name of the GIN index (PostgreSQL) over `table` (for quotes, on quotes_fts)."""
     return f"ix_{table}_fts"
+
+
+def pg_documents(table: str) -> str:
+    """PostgreSQL: a SELECT of the id and document of every row of `table`, as its insert
+    trigger `<table>_ai` computes them for the rows of one statement."""
+    if table == "quotes":
+        return (
+            "SELECT q.id, quotes_fts_document(q.text, p.name, p.aliases) AS document "
+            "FROM quotes AS q LEFT JOIN people AS p ON p.id = q.speaker_id"
+        )
+    arguments = ", ".join(f"t.{column}" for column in FTS_TABLES[table])
+    function = f"{table}_fts_document"  # names from FTS_TABLES, constants of ours
+    return f"SELECT t.id, {function}({arguments}) AS document FROM {table} AS t"  # noqa: S608
+
+
+def pg_triggers(table: str) -> dict[str, str]:
+    """PostgreSQL: the statement-level triggers that keep `<table>_fts` in step, each with the
+    table it is on (`<table>_ai/_au/_ad/_at`; for quotes, also the one on people)."""
+    triggers = {f"{table}_{event}": table for event in ("ai", "au", "ad", "at")}
+    if table == "quotes":
+        triggers[SPEAKER_TRIGGER] = "people"
+    return triggers
 
 
 def fts_triggers(table: str) -> dict[str, str]:

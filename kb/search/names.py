@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Text, func, literal
+from sqlalchemy import ColumnElement, Text, func, literal, select
 from sqlalchemy.sql.expression import TableClause
 
 from kb.search.terms import WORD, Term, fts5_query
@@ -17,7 +17,10 @@ def holding_phrase(dialect: str, table: TableClause, text: str) -> ColumnElement
         from kb.search.fts5 import fts_rows
 
         return table.c.id.in_(fts_rows(table.name, fts5_query([Term(text)])))
-    from kb.search.tsvector import SIMPLE, vector
+    from kb.search.tsvector import SIMPLE, stored
 
     phrase = func.phraseto_tsquery(SIMPLE, literal(text, Text))
-    return vector(table).op("@@", is_comparison=True)(phrase)
+    documents = stored(table.name)
+    return table.c.id.in_(
+        select(documents.c.id).where(documents.c.document.op("@@", is_comparison=True)(phrase))
+    )

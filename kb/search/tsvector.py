@@ -1,20 +1,21 @@
 """The search SQL on PostgreSQL: 'simple' tsvectors, ranked by ts_rank_cd, snippets by ts_headline.
 
-The match repeats the expression of the GIN indexes (migrations 0002 and 0006),
-to_tsvector('simple', columns joined by spaces), so the planner can use the index. 'simple'
-lowercases but neither stems nor drops stop words: the closest match to FTS5's unicode61
-tokenizer, so the two backends find the same rows (a phrase keeps its "and", and "invest" does
-not find "investment" without `*`).
+Every searchable table keeps its rows' tsvectors in a table of its own, `<table>_fts` (row id,
+`document`), GIN-indexed and kept by triggers (migrations 0007 and 0009; kb.search.index): a
+match is an index lookup there, and ranking reads the stored document instead of computing
+it again. 'simple' lowercases but neither stems nor drops stop words: the closest match to
+FTS5's unicode61 tokenizer, so the two backends find the same rows (a phrase keeps its "and",
+and "invest" does not find "investment" without `*`). A document leaves a gap between its
+columns, so a phrase never runs from one column into the next, as in FTS5.
 
-Quotes are the exception: their tsvectors, which hold the speaker's name and aliases beside
-the quote's words, are stored in the table quotes_fts (kb.search.index), GIN-indexed, and
-ranked with the speaker's labels (C, B) weighed at SPEAKER_WEIGHT.
+A quote's document also holds its speaker's name and aliases, labelled C and B and ranked at
+SPEAKER_WEIGHT.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import reduce
+from functools import cache, reduce
 from typing import Any
 
 from sqlalchemy import (
@@ -65,9 +66,7 @@ HEADLINE_OPTIONS = (
 )
 # The whole text with its matches marked (FTS5's highlight()).
 MARK_OPTIONS = f"HighlightAll=true, StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}"
-# The quotes' tsvectors (migration 0007): the quote's words labelled D, its speaker's name C
-# and aliases B.
-QUOTES_FTS = table(fts_table("quotes"), column("id", Integer), column("document"))
+# The quotes' documents hold the quote's words labelled D, its speaker's name C and aliases B.
 # ts_rank_cd's weights of the labels D, C, B, A: D keeps its default.
 QUOTE_WEIGHTS: ColumnElement[Any] = literal_column(
     f"ARRAY[0.1, {SPEAKER_WEIGHT['postgresql']}, {SPEAKER_WEIGHT['postgresql']}, 1.0]::real[]"
@@ -106,12 +105,8 @@ def raw_tsquery(query: str) -> ColumnElement[str]:
 
 
 def document(content: TableClause) -> ColumnElement[str]:
-    """The text indexed for `content`: its FTS columns joined by spaces, JSON as its text.
-
-    It must stay the expression of the index in its migration, 0002 or 0006 (the indexed
-    columns are all NOT NULL, so no coalesce is needed). For quotes it is their words alone,
-    which their headlines cut: their index is quotes_fts (0007).
-    """
+    """The text indexed for `content`, for its headline: its FTS columns joined by spaces,
+    JSON as its text (for quotes, their words alone). The indexed columns are all NOT NULL."""
     parts = [_column_text(content, name) for name in FTS_TABLES[content.name]]
     return reduce(lambda left, right: left.concat(SPACE).concat(right), parts)
 
@@ -200,10 +195,12 @@ def _matches(content: TableClause, query: CTE, limit: int, ranked: int) -> Subqu
 
 
 def _rank(content: TableClause, query: CTE) -> ColumnElement[float]:
-    """ts_rank_cd of a row of `content`; a quote's speaker's names weigh less than its words."""
+    """ts_rank_cd of a row of `content`, read from its stored document; a quote's speaker's
+    names weigh less than its words."""
+    stored = _indexed(content).c.document
     if content.name == "quotes":
-        return func.ts_rank_cd(QUOTE_WEIGHTS, QUOTES_FTS.c.document, query.c.tsq, type_=Float)
-    return func.ts_rank_cd(vector(content), query.c.tsq, type_=Float)
+        return func.ts_rank_cd(QUOTE_WEIGHTS, stored, query.c.tsq, type_=Float)
+    return func.ts_rank_cd(stored, query.c.tsq, type_=Float)
 
 
 def _newest_matches(content: TableClause, query: CTE, limit: int) -> Subquery:
@@ -243,22 +240,20 @@ def counts(query: ColumnElement[str], hit_types: Sequence[str], cap: int) -> Sel
 
 
 def _indexed(content: TableClause) -> TableClause:
-    """The table holding the tsvectors of `content`'s rows (by id): quotes_fts for quotes, the
-    content table itself (its GIN index is on an expression of its columns) for the others."""
-    return QUOTES_FTS if content.name == "quotes" else content
+    """The table holding the tsvectors of `content`'s rows, by id: `<table>_fts`."""
+    return stored(content.name)
+
+
+@cache
+def stored(name: str) -> TableClause:
+    """`<name>_fts`: the stored, GIN-indexed document of each row of table `name` (one object
+    per table, so that a statement naming it twice names one table)."""
+    return table(fts_table(name), column("id", Integer), column("document"))
 
 
 def _matching(content: TableClause, query: CTE) -> ColumnElement[bool]:
-    """The row of `content` (of quotes_fts, for quotes) matches `query`, through the GIN
-    index on its tsvector."""
-    indexed = QUOTES_FTS.c.document if content.name == "quotes" else vector(content)
-    return indexed.op("@@", is_comparison=True)(query.c.tsq)
-
-
-def vector(content: TableClause) -> ColumnElement[str]:
-    """The indexed tsvector of `content` (the expression of its GIN index; not for quotes,
-    whose tsvectors are stored in quotes_fts)."""
-    return func.to_tsvector(SIMPLE, document(content))
+    """The stored document of a row of `content` matches `query`, through its GIN index."""
+    return _indexed(content).c.document.op("@@", is_comparison=True)(query.c.tsq)
 
 
 def _headline(content: TableClause, query: CTE) -> ColumnElement[str]:
