@@ -6,12 +6,19 @@ after it: never quotes without their figures, never a quote whose speaker is not
 On SQLite that rests on WAL (readers read the last commit while the writer writes) and the busy
 timeout (a reader or writer waits rather than failing with "database is locked"); on
 PostgreSQL on its transactions.
+
+Loads take turns (kb.loader.lock): a second load says on stderr that it waits, writes nothing
+until the first has committed, then starts from what it committed, even into an empty database
+both would migrate; after --wait seconds it gives up with a message naming the first.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import socket
 import sqlite3
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -20,12 +27,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from helpers import synthetic
-from helpers.processes import finish, milestones, run_kb, start_load, wait_for
+from helpers.processes import finish, milestones, run_kb, said, start_load, wait_for
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from kb.db import BUSY_TIMEOUT_MS
+from kb.cli.load import WAIT_S
+from kb.db import (
+    BUSY_TIMEOUT_MS,
+    HEAD_REVISION,
+    VERSION_TABLE,
+    current_revision,
+    describe_url,
+    make_engine,
+)
+from kb.loader.lock import DEFAULT_WAIT_S
 from kb.models import Base
 
 TABLES = tuple(Base.metadata.tables)
@@ -139,30 +156,163 @@ def test_readers_see_the_state_before_a_load_until_it_commits(
     assert len(kb_quotes(seeded_db)) == after["quotes"]
 
 
+def waiting_for_the_load_lock(url: str) -> int:
+    """PostgreSQL: how many connections to this database wait for an advisory lock."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return int(
+                connection.execute(
+                    text(
+                        "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                        "WHERE d.datname = current_database() AND l.locktype = 'advisory' "
+                        "AND NOT l.granted"
+                    )
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
+
+
+def waiting_notice(url: str, first: subprocess.Popen[str]) -> str:
+    """The line a load prints on stderr while `first` writes to `url`, up to its start time."""
+    if is_sqlite(url):
+        return "Another process is writing to this database; waiting for it to finish…"
+    holder = f"pid {first.pid} on {socket.gethostname()}"
+    return f"Another kb load is writing to this database ({holder}, since "
+
+
+def assert_waits(url: str, first: subprocess.Popen[str], second: Load) -> None:
+    """The `second` load says once, on stderr, that it waits for `first`; and it goes on
+    waiting, having written nothing."""
+    said(second.log, "waiting for it to finish", second.process)
+    time.sleep(1.0)
+    assert second.process.poll() is None
+    lines = second.log.read_text().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(waiting_notice(url, first)), lines
+    assert re.search(r"(since \d\d:\d\d:\d\d\)|database); waiting for it to finish…$", lines[0])
+    # SQLite: its probe waits for the write lock before the load's BEGIN IMMEDIATE. PostgreSQL:
+    # the load's transaction waits for the advisory lock before reading anything.
+    assert "write" not in milestones(second.trace)
+    if not is_sqlite(url):
+        assert waiting_for_the_load_lock(url) == 1
+
+
+@dataclass(frozen=True)
+class Load:
+    """A load started in another process, its trace and its stderr."""
+
+    process: subprocess.Popen[str]
+    trace: Path
+    log: Path
+
+
+def start_second(url: str, collection: synthetic.Synthetic | None, tmp_path: Path) -> Load:
+    """Start the second of two loads, its stderr in second.log."""
+    trace, log = tmp_path / "second.trace", tmp_path / "second.log"
+    return Load(start_load(url, collection, trace, log=log), trace, log)
+
+
+@pytest.mark.parametrize("isolation", ["default", "repeatable read"])
 def test_a_second_load_waits_for_the_first_then_succeeds(
-    seeded_sqlite: Path, tmp_path: Path
+    seeded_db: str, tmp_path: Path, isolation: str
 ) -> None:
+    if isolation != "default":
+        if is_sqlite(seeded_db):
+            pytest.skip("SQLite has one isolation level")
+        # The load's transaction is READ COMMITTED whatever the server's default, and takes the
+        # lock before any snapshot: else it would not see the rows the first load committed.
+        set_default_isolation(seeded_db, isolation)
     collection = synthetic.write(tmp_path / "synthetic", count=300, events=50)
-    url = f"sqlite:///{seeded_sqlite}"
-    before = direct_read(url)
+    before = direct_read(seeded_db)
     release, trace = tmp_path / "release", tmp_path / "first.trace"
-    first = start_load(url, collection, trace, hold=("figures", release))
+    first = start_load(seeded_db, collection, trace, hold=("figures", release))
     try:
         wait_for(trace, "hold", first)
-        second = start_load(url, None, tmp_path / "second.trace")
-        wait_for(tmp_path / "second.trace", "begin", second)
-        time.sleep(1.0)
-        # Its BEGIN IMMEDIATE is still waiting for the write lock (the busy timeout): it has
-        # neither failed with "database is locked" nor written anything.
-        assert second.poll() is None
-        assert milestones(tmp_path / "second.trace") == ["begin"]
+        second = start_second(seeded_db, None, tmp_path)
+        assert_waits(seeded_db, first, second)
     finally:
         release.touch()
     finish(first)
-    finish(second)
+    finish(second.process, second.log)
     # The second load (the bundled collection, --prune) ran after the first had committed:
     # it found the synthetic rows the first one wrote, and deleted them.
-    assert direct_read(url) == before
+    assert direct_read(seeded_db) == before
+
+
+def set_default_isolation(url: str, isolation: str) -> None:
+    """Make `isolation` the default of new transactions in the PostgreSQL database `url`."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            database = connection.execute(text("SELECT current_database()")).scalar_one()
+            connection.exec_driver_sql(
+                f"ALTER DATABASE \"{database}\" SET default_transaction_isolation = '{isolation}'"
+            )
+    finally:
+        engine.dispose()
+
+
+def test_two_first_loads_into_an_empty_database_both_migrate_safely(
+    new_db: str, tmp_path: Path
+) -> None:
+    collection = synthetic.write(tmp_path / "synthetic", count=100, events=10)
+    release, trace = tmp_path / "release", tmp_path / "first.trace"
+    # The first load stops inside its migration: the first migration's tables are created (not
+    # committed) and its revision is about to be recorded.
+    first = start_load(new_db, collection, trace, hold=(VERSION_TABLE, release))
+    try:
+        wait_for(trace, "hold", first)
+        second = start_second(new_db, collection, tmp_path)
+        assert_waits(new_db, first, second)
+    finally:
+        release.touch()
+    finish(first)
+    finish(
+        second.process, second.log
+    )  # it found the schema migrated: no duplicate table, no second migration
+    assert direct_read(new_db) == ({name: collection.rows[name] for name in TABLES}, 0)
+    engine = make_engine(new_db)
+    try:
+        assert current_revision(engine) == HEAD_REVISION
+    finally:
+        engine.dispose()
+
+
+def test_a_second_load_gives_up_after_wait_seconds(seeded_db: str, tmp_path: Path) -> None:
+    collection = synthetic.write(tmp_path / "synthetic", count=300, events=50)
+    before, _ = direct_read(seeded_db)
+    release, trace, log = tmp_path / "release", tmp_path / "first.trace", tmp_path / "second.log"
+    first = start_load(seeded_db, collection, trace, hold=("figures", release))
+    try:
+        wait_for(trace, "hold", first)
+        for wait in ("0", "1"):
+            second = start_load(
+                seeded_db, None, tmp_path / "second.trace", log=log, options=("--wait", wait)
+            )
+            assert second.wait(timeout=30) == 1
+            message = log.read_text()
+            where = describe_url(seeded_db)
+            who = "another process" if is_sqlite(seeded_db) else "another kb load"
+            if wait == "0":
+                assert message.startswith(f"Error: Cannot load into {where}: {who} is writing")
+                assert "(--wait waits for it)" in message
+            else:
+                assert message.startswith(waiting_notice(seeded_db, first))
+                assert f"Error: Cannot load into {where}: {who} is still writing to it" in message
+                assert "gave up after waiting 1 second. Nothing was written;" in message
+            if not is_sqlite(seeded_db):
+                assert f"(pid {first.pid} on {socket.gethostname()}, since " in message
+            assert "write" not in milestones(tmp_path / "second.trace")
+        assert write_transaction_is_open(seeded_db)  # the first load is still writing
+    finally:
+        release.touch()
+    finish(first)
+    assert direct_read(seeded_db) == (grow(before, collection), 0)
+
+
+def test_the_command_waits_as_long_as_the_loader_by_default() -> None:
+    assert WAIT_S == DEFAULT_WAIT_S
 
 
 @dataclass

@@ -18,6 +18,8 @@ seeds_option = click.option(
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Directory of the source texts.  [default: PATH's ../seeds]",
 )
+# kb.loader.lock.DEFAULT_WAIT_S, not imported: kb starts without SQLAlchemy (a test checks both).
+WAIT_S = 600
 jobs_option = click.option(
     "--jobs",
     "-j",
@@ -49,6 +51,14 @@ jobs_option = click.option(
 @click.option(
     "--quiet", "-q", is_flag=True, help="No progress line on stderr; only the final summary."
 )
+@click.option(
+    "--wait",
+    metavar="SECONDS",
+    type=click.IntRange(min=0),
+    default=WAIT_S,
+    show_default=True,
+    help="How long to wait for another load writing to the same database; 0 gives up at once.",
+)
 @db_option
 @format_option("table", "json")
 def load(
@@ -59,6 +69,7 @@ def load(
     prune: bool,
     reread: bool,
     quiet: bool,
+    wait: int,
     db: str | None,
     fmt: str,
 ) -> None:
@@ -73,8 +84,10 @@ def load(
     (records, rate, time left, current file). A load that changes anything says which
     conflicts between figures or event dates it adds and which it removes, one line each
     (what, both sides, both sources; JSON: every field, as kb conflicts gives them).
+    Loads into one database take turns: while another writes, this one says so on stderr and
+    waits (at most --wait seconds), then starts from what the other committed.
     """
-    from kb.cli.progress import progress_line
+    from kb.cli.progress import notices, progress_line
     from kb.loader import load as load_files
     from kb.loader.progress import ignore
     from kb.queries.conflicts.changes import ConflictWatch, changes
@@ -92,6 +105,8 @@ def load(
                 progress=line or ignore,
                 jobs=jobs,
                 observe=ConflictWatch(prune=prune),
+                wait=wait,
+                notice=notices(quiet, line),
             )
         finally:
             if line is not None:

@@ -133,6 +133,23 @@ def progress_line(quiet: bool, stream: TextIO | None = None) -> ProgressLine | N
     return ProgressLine(stream, width=columns(stream), delay=_delay())
 
 
+def notices(
+    quiet: bool, line: ProgressLine | None, stream: TextIO | None = None
+) -> Callable[[str], None] | None:
+    """How a load's notices (another load is writing; this one waits) reach the user: a line
+    on stderr, terminal or not, erasing the progress line first; none with --quiet."""
+    if quiet:
+        return None
+    out = stream if stream is not None else sys.stderr
+
+    def say(message: str) -> None:
+        if line is not None:
+            line.close()
+        click.echo(message, file=out)
+
+    return say
+
+
 def columns(stream: TextIO) -> int:
     """The width of the terminal `stream` writes to ($COLUMNS wins, as for tables)."""
     if "COLUMNS" not in os.environ:

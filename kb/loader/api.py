@@ -24,6 +24,7 @@ from kb.errors import KbError
 from kb.loader.checking import check_record
 from kb.loader.crosscheck import CrossCheck
 from kb.loader.fingerprints import FilePlan, plan_files, record_files, size
+from kb.loader.lock import DEFAULT_WAIT_S, Notice, writing_alone
 from kb.loader.lookup import refresh_names
 from kb.loader.merge import Merger
 from kb.loader.parallel import Task, default_jobs, read_in_workers, tasks
@@ -79,6 +80,8 @@ def load(
     progress: ProgressCallback | None = None,
     jobs: int | None = None,
     observe: Observer | None = None,
+    wait: float | None = DEFAULT_WAIT_S,
+    notice: Notice | None = None,
 ) -> LoadReport:
     """Migrate the database, validate, ground and write the collection, all in one transaction.
 
@@ -91,10 +94,14 @@ def load(
     per CPU for a large load, none for a small one. `observe` (if given) is called on the
     load's connection once the files are checked, before anything is written, and again after
     the writes, before the commit: its two results are the report's `observed` (what the
-    caller wants to compare, such as the conflicts between sources).
+    caller wants to compare, such as the conflicts between sources). Loads into one database
+    take turns (kb.loader.lock): if another is writing, `notice` hears so once and the load
+    waits for it, at most `wait` seconds (None: no limit), then fails with KbError.
     """
     progress = progress or ignore
-    options = _Options(path, seeds_dir, dry_run, prune, reread, progress, jobs, observe)
+    options = _Options(
+        path, seeds_dir, dry_run, prune, reread, progress, jobs, observe, wait, notice
+    )
     if dry_run and _missing_sqlite_file(engine):
         # A dry run must not create the database: rehearse on an empty scratch one.
         with _scratch() as scratch:
@@ -125,6 +132,8 @@ class _Options:
     progress: ProgressCallback
     jobs: int | None
     observe: Observer | None
+    wait: float | None
+    notice: Notice | None
 
 
 def _load(engine: Engine, options: _Options) -> LoadReport:
@@ -133,7 +142,9 @@ def _load(engine: Engine, options: _Options) -> LoadReport:
     problems = Problems()
     files = data_files(data, problems)
     try:
-        with writing(engine, commit=not options.dry_run) as connection:
+        with writing_alone(
+            engine, commit=not options.dry_run, wait=options.wait, notice=options.notice
+        ) as connection:
             migrate(connection)
             run = _Run(
                 connection,

@@ -39,24 +39,33 @@ def run_kb(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def start_load(
-    db: str, collection: Synthetic | None, trace: Path, *, hold: tuple[str, Path] | None = None
+    db: str,
+    collection: Synthetic | None,
+    trace: Path,
+    *,
+    hold: tuple[str, Path] | None = None,
+    log: Path | None = None,
+    options: tuple[str, ...] = (),
 ) -> subprocess.Popen[str]:
     """Start `kb load` of `collection` (None: the bundled one, with --prune) into `db`, traced.
 
     With `hold=(table, release_file)` the load pauses inside its transaction just before its
-    first INSERT into `table`, until `release_file` exists.
+    first INSERT into `table`, until `release_file` exists. With `log`, its stderr goes to that
+    file as it is written (see said()); else to a pipe that finish() reads. `options` are more
+    options of `kb load`.
     """
-    options = [str(trace)] + (["--hold", hold[0], str(hold[1])] if hold else [])
+    traced = [str(trace)] + (["--hold", hold[0], str(hold[1])] if hold else [])
     if collection is None:
         load = ["load", "--prune"]
     else:
         load = ["load", str(collection.data), "--seeds", str(collection.seeds)]
-    return subprocess.Popen(
-        [sys.executable, str(TRACED_KB), *options, "--", *load, "--db", db],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    command = [sys.executable, str(TRACED_KB), *traced, "--", *load, *options, "--db", db]
+    if log is None:
+        return subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+    with log.open("w") as stderr:  # the child keeps its own copy of the file
+        return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, text=True)
 
 
 def milestones(trace: Path) -> list[str]:
@@ -79,7 +88,22 @@ def wait_for(trace: Path, milestone: str, process: subprocess.Popen[str]) -> flo
     return time.monotonic() - start
 
 
-def finish(process: subprocess.Popen[str]) -> None:
-    """Wait for a load to end, and fail unless it succeeded."""
+def said(log: Path, words: str, process: subprocess.Popen[str], limit: float = WAIT_LIMIT_S) -> str:
+    """Wait until the stderr `log` of `process` (see start_load) holds `words`; return it all."""
+    start = time.monotonic()
+    while True:
+        ended = process.poll() is not None  # before reading: what it wrote last is read
+        text = log.read_text() if log.exists() else ""
+        if words in text:
+            return text
+        if ended:
+            raise AssertionError(f"load ended ({process.returncode}) before {words!r}: {text}")
+        if time.monotonic() - start > limit:
+            raise AssertionError(f"load never said {words!r}: {text!r}")
+        time.sleep(POLL_S)
+
+
+def finish(process: subprocess.Popen[str], log: Path | None = None) -> None:
+    """Wait for a load to end, and fail unless it succeeded (showing its stderr, or `log`)."""
     _, stderr = process.communicate(timeout=WAIT_LIMIT_S)
-    assert process.returncode == 0, stderr
+    assert process.returncode == 0, stderr if log is None else log.read_text()
