@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Text, func, literal, select
+from sqlalchemy import ARRAY, ColumnElement, Integer, Text, any_, cast, func, literal, select
 from sqlalchemy.sql.expression import TableClause
 
 from kb.search.terms import WORD, Term, fts5_query
@@ -21,6 +21,8 @@ def holding_phrase(dialect: str, table: TableClause, text: str) -> ColumnElement
 
     phrase = func.phraseto_tsquery(SIMPLE, literal(text, Text))
     documents = stored(table.name)
-    return table.c.id.in_(
-        select(documents.c.id).where(documents.c.document.op("@@", is_comparison=True)(phrase))
-    )
+    matching = documents.c.document.op("@@", is_comparison=True)(phrase)
+    # The ids as one array, computed once: `id = ANY(array)` is an index condition, which a
+    # caller's OR (slug = … OR this) can combine with another (IN (SELECT …) is not).
+    ids = select(func.array_agg(documents.c.id)).where(matching).scalar_subquery()
+    return table.c.id == any_(cast(ids, ARRAY(Integer)))
