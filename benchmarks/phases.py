@@ -24,9 +24,11 @@ The rows are those of kb's eight tables and of its loader bookkeeping (`_kb_*` t
 phases write the same rows. Prints one JSON object: the phase, its seconds, the rows in each
 table afterwards, the load report (kb and reload), and the peak resident memory of this process
 (ru_maxrss) just before the phase and at its end; for a load that started worker processes,
-the peak adds the largest worker's peak once per worker. Times cover the phase only: interpreter
-start-up, imports and reading the rows to insert come before the clock starts (and so are in
-the "before" peak: for floor and peer, the rows held in memory).
+the peak adds the largest worker's peak once per worker. On PostgreSQL also "server": the peak
+memory of the server backends that served the phase's connections and the database's size
+before and after it (pgserver.py). Times cover the phase only: interpreter start-up, imports and
+reading the rows to insert come before the clock starts (and so are in the "before" peak: for
+floor and peer, the rows held in memory).
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
+
+from pgserver import BackendWatch, database_mib
 
 from kb.models import Base
 from kb.search import FTS_TABLES, is_index_object
@@ -69,27 +73,30 @@ def is_url(target: str) -> bool:
 # --- kb ---------------------------------------------------------------------------------------
 
 
-def prepare_kb(source: str, target: str) -> Work:
+def prepare_kb(source: str, target: str, watch: BackendWatch | None = None) -> Work:
     """kb.loader.load() of the data directory `source` into a new database `target`."""
     if not is_url(target) and Path(target).exists():
         raise SystemExit(f"kb: {target} exists; the kb phase loads into a new database")
-    return _load_work(source, target)
+    return _load_work(source, target, watch)
 
 
-def prepare_reload(source: str, target: str) -> Work:
+def prepare_reload(source: str, target: str, watch: BackendWatch | None = None) -> Work:
     """kb.loader.load() of `source` into the database `target` it was loaded into before."""
     if not is_url(target) and not Path(target).exists():
         raise SystemExit(f"reload: no database at {target}; run the kb phase first")
-    return _load_work(source, target)
+    return _load_work(source, target, watch)
 
 
-def _load_work(source: str, target: str) -> Work:
-    """A kb load of `source` into `target` that returns its report."""
+def _load_work(source: str, target: str, watch: BackendWatch | None) -> Work:
+    """A kb load of `source` into `target` that returns its report; on PostgreSQL, `watch`
+    follows the server backends of every connection the load opens."""
     from kb.db import make_engine
     from kb.loader import load
     from kb.queries.conflicts.changes import ConflictWatch
 
     engine = make_engine(target if is_url(target) else f"sqlite:///{target}")
+    if watch is not None:
+        watch.watch_engine(engine)
 
     def work() -> dict[str, Any]:
         # No progress callback: the loader's default, what a library caller or a non-terminal
@@ -129,10 +136,10 @@ def summarise_report(report: Any) -> dict[str, Any]:
 # --- The SQLite floor and peer ---------------------------------------------------------------
 
 
-def prepare_floor(source: str, target: str) -> Work:
+def prepare_floor(source: str, target: str, watch: BackendWatch | None = None) -> Work:
     """The fastest load of kb's rows into kb's schema: SQLite or PostgreSQL by `target`."""
     if is_url(target):
-        return prepare_pg_floor(source, target)
+        return prepare_pg_floor(source, target, watch)
     return prepare_sqlite_floor(Path(source), Path(target))
 
 
@@ -167,7 +174,7 @@ def prepare_sqlite_floor(source: Path, target: Path) -> Work:
     return work
 
 
-def prepare_peer(source: str, target: str) -> Work:
+def prepare_peer(source: str, target: str, _watch: BackendWatch | None = None) -> Work:
     """sqlite-utils: insert kb's rows in one transaction, the same indexes, enable_fts."""
     import sqlite_utils
 
@@ -344,9 +351,10 @@ def pg_tables(connection: Any, *, every: bool = False) -> list[str]:
     return [*TABLES, *sorted(n for n in names if n.startswith(BOOKKEEPING))]
 
 
-def prepare_pg_floor(source: str, target: str) -> Work:
+def prepare_pg_floor(source: str, target: str, watch: BackendWatch | None = None) -> Work:
     """COPY kb's rows (read from kb's database `source`) into `target`, migrated by kb, with its
-    secondary indexes and foreign keys made after the rows, in one transaction."""
+    secondary indexes and foreign keys made after the rows, in one transaction; `watch`
+    follows the server backend of the connection that does it."""
     from kb.db import make_engine, upgrade
 
     engine = make_engine(target)
@@ -355,6 +363,8 @@ def prepare_pg_floor(source: str, target: str) -> Work:
     with pg_connection(source, json_as_text=True) as reader:
         data = {table: _pg_rows(reader, table) for table in pg_tables(reader)}
     connection = _pg_open(target)
+    if watch is not None:
+        watch.opened(connection)
     deferred = _pg_drop_deferred(connection)
     sequences = connection.execute(_PG_SEQUENCE_COLUMNS).fetchall()
     connection.commit()
@@ -375,6 +385,8 @@ def prepare_pg_floor(source: str, target: str) -> Work:
                     (f'"{table}"', column),
                 )
         connection.commit()
+        if watch is not None:
+            watch.closing(connection)
         connection.close()
 
     return work
@@ -441,7 +453,7 @@ def row_counts(target: str) -> dict[str, int]:
         }
 
 
-PHASES: dict[str, Callable[[str, str], Work]] = {
+PHASES: dict[str, Callable[[str, str, BackendWatch | None], Work]] = {
     "kb": prepare_kb,
     "reload": prepare_reload,
     "floor": prepare_floor,
@@ -459,7 +471,14 @@ def _peak_mib(who: int = resource.RUSAGE_SELF) -> float:
 def main(argv: list[str]) -> int:
     """Run one phase and print its measurement as JSON."""
     phase, source, target = argv[0], argv[1], argv[2]
-    work = PHASES[phase](source, target)
+    watch = None
+    if is_url(target):
+        with pg_connection(target) as connection:
+            watch = BackendWatch(connection)
+    work = PHASES[phase](source, target, watch)
+    if watch is not None:
+        with pg_connection(target) as connection:
+            database_before = database_mib(connection)
     before = _peak_mib()
     start = time.perf_counter()
     figures = work()
@@ -470,6 +489,9 @@ def main(argv: list[str]) -> int:
     # high as the largest, so the sum is at most this.
     workers = figures.pop("workers", 0)
     worker_peak = _peak_mib(resource.RUSAGE_CHILDREN) if workers else 0.0
+    if watch is not None:
+        with pg_connection(target) as connection:
+            figures["server"] = watch.figures(connection, database_before)
     result = {
         "phase": phase,
         "seconds": round(seconds, 4),
