@@ -216,7 +216,10 @@ def _record_attributions(connection: Connection, plan: FilePlan, read: list[int]
     # PostgreSQL the primary key too (one sort), the foreign key to _kb_files checked once.
     empty = connection.exec_driver_sql("SELECT 1 FROM _kb_records LIMIT 1").first() is None
     indexes = drop_indexes(connection, "_kb_records") if empty else []
-    if empty and connection.dialect.name == "postgresql":
+    # Rows in key order go into the primary key's index at its end; without the key (dropped
+    # on PostgreSQL) there is nothing to order for.
+    keyless = empty and connection.dialect.name == "postgresql"
+    if keyless:
         indexes += drop_foreign_keys(connection, "_kb_records", {"_kb_files"}, primary_key=True)
     for name in SPECS:
         # A row without a slug is recorded (by its key) only when written as a record of its
@@ -227,7 +230,7 @@ def _record_attributions(connection: Connection, plan: FilePlan, read: list[int]
         connection.exec_driver_sql(
             f"INSERT INTO _kb_records (tablename, slug, file_id, line) "
             f"SELECT '{name}', {key}, m.file_id, s._line FROM {stage_name(name)} s "
-            f"JOIN kb_file_ids m ON m.idx = s._file {alone}ORDER BY {key}"
+            f"JOIN kb_file_ids m ON m.idx = s._file {alone}{'' if keyless else f'ORDER BY {key}'}"
         )
     for statement in indexes:
         connection.exec_driver_sql(statement)
