@@ -114,7 +114,10 @@ def migrate(connection: Connection, revision: str = "head") -> None:
         return
     from alembic import command
 
+    from kb.reader import refresh
+
     command.upgrade(alembic_config(connection), revision)
+    refresh(connection)  # kb sql's reader may read what the migrations made
 
 
 def _stored_revision(connection: Connection) -> str | None:

@@ -77,6 +77,14 @@ BOOKKEEPING_DOCS = {
             "mtime_ns": "Its modification time (nanoseconds since the epoch).",
             "sha256": "SHA-256 of its bytes.",
         },
+    ),  # PostgreSQL only (migration 0008).
+    "_kb_sql_reader": (
+        "PostgreSQL only: the role kb sql logs in as (SELECT on kb's tables and views, "
+        "nothing else; `kb db reader` makes it) and its password, readable by the owner only.",
+        {
+            "role": "The reader role's name (kb_reader_<database>).",
+            "password": "Its password (random; `kb db reader` sets a new one).",
+        },
     ),
 }
 

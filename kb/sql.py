@@ -6,6 +6,11 @@ TABLE) and exactly one statement; the connection cannot write (SQLite: the file 
 read-only, `PRAGMA query_only`, and an authorizer that allows nothing but reads; PostgreSQL:
 a READ ONLY transaction in a session whose default is read-only, rolled back at the end);
 and multiple statements are refused by the drivers themselves.
+
+On PostgreSQL the query also runs as kb's reader role (kb.reader), never as the URL's role: a
+superuser's read-only transaction may still read server files or signal other sessions, and
+nothing it runs can give the reader such rights. A query that runs longer than its timeout
+is stopped (SQLite: a progress handler; PostgreSQL: statement_timeout).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import datetime
 import decimal
 import re
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, exc
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
 
 from kb.db import BUSY_TIMEOUT_MS, describe_url
@@ -69,6 +75,15 @@ ACTION_NAMES = {getattr(sqlite3, f"SQLITE_{name}"): name.replace("_", " ") for n
 DENIED = "kb_denied"  # connection-record key: what the authorizer refused, for the message
 
 READ_ONLY_STATE = "25006"  # PostgreSQL: read_only_sql_transaction
+CANCELED_STATE = "57014"  # PostgreSQL: query_canceled (statement_timeout)
+# PostgreSQL: insufficient_privilege, and what dblink says when a role that is not a superuser
+# gives no password.
+PRIVILEGE_STATES = ("42501", "2F003")
+# How long a query may run unless --timeout says otherwise (0: no limit).
+DEFAULT_TIMEOUT_S = 30
+# SQLite: the virtual machine instructions between two looks at the clock.
+PROGRESS_STEPS = 10_000
+TIMED_OUT = "kb_timed_out"  # connection-record key: the SQLite progress handler stopped it
 # SQLite's own refusals, behind the authorizer: the read-only file, query_only, its schema.
 WRITE_REFUSED = ("readonly database", "may not be modified")
 UNCHANGED = "Nothing was changed."
@@ -86,18 +101,24 @@ class Answer:
     rows: list[Row]
 
 
-def query(url: str, sql: str, params: Mapping[str, str] | None = None) -> Answer:
-    """Run one read-only query with `params` bound to its :name placeholders."""
+def query(
+    url: str,
+    sql: str,
+    params: Mapping[str, str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+) -> Answer:
+    """Run one read-only query with `params` bound to its :name placeholders, stopping it
+    after `timeout` seconds (0: no limit)."""
     values = dict(params or {})
     dialect = make_url(url).get_backend_name()
     tokens = Tokens(sql, dialect)
     require_query(tokens)
     require_params(tokens.params(), values)
-    with read_only(url) as connection:
+    with read_only(url, timeout) as connection:
         try:
             return _fetch(connection, tokens.for_driver(), values)
         except exc.DBAPIError as error:
-            raise refusal(connection, error, url) from error
+            raise refusal(connection, error, url, timeout) from error
 
 
 def _fetch(connection: Connection, statement: str, values: dict[str, str]) -> Answer:
@@ -216,15 +237,15 @@ def require_params(used: list[str], given: Mapping[str, str]) -> None:
 
 
 @contextmanager
-def read_only(url: str) -> Iterator[Connection]:
-    """A connection to an existing database that cannot change it; rolled back when done."""
-    engine = read_only_engine(url)
+def read_only(url: str, timeout: float = DEFAULT_TIMEOUT_S) -> Iterator[Connection]:
+    """A connection to an existing database that cannot change it (on PostgreSQL, as kb's
+    reader role), whose statements stop after `timeout` seconds; rolled back when done."""
+    engine = read_only_engine(url, timeout)
     try:
         try:
             connection = engine.connect()
         except exc.DBAPIError as error:
-            reason = _first_line(error)
-            raise KbError(f"Cannot open {describe_url(url)}: {reason}.") from error
+            raise _cannot_open(url, engine, error) from error
         with connection:
             yield connection
             connection.rollback()
@@ -232,25 +253,77 @@ def read_only(url: str) -> Iterator[Connection]:
         engine.dispose()
 
 
-def read_only_engine(url: str) -> Engine:
+def read_only_engine(url: str, timeout: float = DEFAULT_TIMEOUT_S) -> Engine:
     """An engine whose connections can only read (see the module docstring)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed.database or "")
+        return _sqlite_engine(parsed.database or "", timeout)
     if parsed.get_driver_name() != "psycopg":
         raise KbError("kb sql on PostgreSQL needs the psycopg driver: postgresql+psycopg://…")
+    options = "-c default_transaction_read_only=on"
+    if timeout > 0:
+        options += f" -c statement_timeout={max(1, round(timeout * 1000))}"
     return create_engine(
-        parsed,
+        reader_url(url),
         poolclass=NullPool,
         # prepare_threshold=0 prepares every statement, and PostgreSQL refuses to prepare
         # more than one: psycopg would otherwise send a query without parameters as a
         # "simple query", which may hold several statements (a COMMIT, then a write).
-        connect_args={"prepare_threshold": 0, "options": "-c default_transaction_read_only=on"},
+        connect_args={"prepare_threshold": 0, "options": options},
         execution_options={"postgresql_readonly": True},
     )
 
 
-def _sqlite_engine(path: str) -> Engine:
+def reader_url(url: str) -> URL:
+    """`url` with kb's reader role and its password in place of the URL's own role (read
+    with the URL's role; the URL itself when it already names the reader)."""
+    from kb.reader import NEEDS, stored
+
+    parsed = make_url(url)
+    engine = create_engine(
+        parsed, poolclass=NullPool, connect_args={"options": "-c default_transaction_read_only=on"}
+    )
+    try:
+        with engine.connect() as connection:
+            found = stored(connection)
+            current = connection.exec_driver_sql("SELECT current_user").scalar()
+    except exc.DBAPIError as error:
+        raise KbError(f"Cannot open {describe_url(url)}: {_first_line(error)}.") from error
+    finally:
+        engine.dispose()
+    setup = f"run `kb db reader --db URL` with a URL whose role is {NEEDS}"
+    if found is None:
+        raise KbError(
+            "kb sql on PostgreSQL runs queries as a read-only role of its own, and this "
+            f"database has none yet: {setup} (after `kb db upgrade` if it is older)."
+        )
+    if current == found.role:
+        return parsed
+    if not found.exists:
+        raise KbError(f"kb sql's reader role {found.role} no longer exists: {setup}.")
+    if found.password is None:
+        raise KbError(
+            f"kb sql on PostgreSQL runs queries as the role {found.role}, whose password only "
+            f"the database's owner may read: connect as {found.role}, or as the owner."
+        )
+    return parsed.set(username=found.role, password=found.password)
+
+
+def _cannot_open(url: str, engine: Engine, error: exc.DBAPIError) -> KbError:
+    """The message for a connection that failed; for kb's reader, what to fix."""
+    reason = _first_line(error)
+    role = engine.url.username
+    if engine.dialect.name == "postgresql" and role != make_url(url).username:
+        return KbError(
+            f"kb sql logs in to {describe_url(url)} as its read-only role {role}, and the "
+            f"server refused it: {reason}. The server must accept a password for it "
+            "(a host in the URL, and a pg_hba.conf line with scram-sha-256 or md5); "
+            "`kb db reader` gives it a new password."
+        )
+    return KbError(f"Cannot open {describe_url(url)}: {reason}.")
+
+
+def _sqlite_engine(path: str, timeout: float = DEFAULT_TIMEOUT_S) -> Engine:
     """An engine on the SQLite file at `path`, opened read-only and locked down."""
     if path in ("", ":memory:"):
         raise KbError("kb sql needs a database file, not an in-memory database.")
@@ -269,6 +342,8 @@ def _sqlite_engine(path: str) -> Engine:
     # A "connect" listener runs after SQLAlchemy's first-connect setup, which itself reads
     # a PRAGMA; from here on the connection may only read.
     event.listen(engine, "connect", _lock_down)
+    if timeout > 0:
+        event.listen(engine, "connect", _stopping_after(timeout))
     return engine
 
 
@@ -276,6 +351,24 @@ def _lock_down(dbapi_connection: sqlite3.Connection, record: Any) -> None:
     """Make a SQLite connection refuse every write: query_only, then a reads-only authorizer."""
     dbapi_connection.execute("PRAGMA query_only = ON")
     dbapi_connection.set_authorizer(_authorizer(record.info.setdefault(DENIED, [])))
+
+
+def _stopping_after(timeout: float) -> Callable[[sqlite3.Connection, Any], None]:
+    """A connect listener: the connection's statements stop `timeout` seconds after it opens
+    (kb sql runs one statement per connection), noting on the record that they were."""
+
+    def listen(dbapi_connection: sqlite3.Connection, record: Any) -> None:
+        deadline = time.monotonic() + timeout
+
+        def past_deadline() -> int:
+            if time.monotonic() < deadline:
+                return 0
+            record.info[TIMED_OUT] = True
+            return 1  # non-zero: SQLite interrupts the statement
+
+        dbapi_connection.set_progress_handler(past_deadline, PROGRESS_STEPS)
+
+    return listen
 
 
 def _authorizer(denied: list[str]) -> Callable[..., int]:
@@ -319,9 +412,24 @@ def _action(action: int, arg1: str | None, arg2: str | None) -> str:
 # --- Errors and values --------------------------------------------------------------------
 
 
-def refusal(connection: Connection, error: exc.DBAPIError, url: str) -> KbError:
-    """The message for a failed statement: refused as a write, several statements, or an error."""
+def refusal(
+    connection: Connection, error: exc.DBAPIError, url: str, timeout: float = DEFAULT_TIMEOUT_S
+) -> KbError:
+    """The message for a failed statement: stopped, refused as a write or for want of a
+    privilege, several statements, or an error."""
     reason = _first_line(error)
+    state = getattr(error.orig, "sqlstate", None)
+    if connection.info.get(TIMED_OUT) or state == CANCELED_STATE:
+        return KbError(
+            f"kb sql stopped the query after {timeout:g} s (--timeout {timeout:g}): narrow it "
+            f"(a WHERE, a LIMIT), or give a larger --timeout (0: no limit). {UNCHANGED}"
+        )
+    if state in PRIVILEGE_STATES:
+        return KbError(
+            f"kb sql only reads the database: the statement was refused ({reason}: kb sql "
+            f"runs as the role {connection.engine.url.username}, which may only read kb's "
+            f"tables and views). {UNCHANGED}"
+        )
     denied: list[str] = connection.info.get(DENIED, [])
     if denied:
         return KbError(

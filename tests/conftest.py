@@ -14,6 +14,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -22,8 +23,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ProgrammingError
 
-from kb.db import make_engine, upgrade
+from kb.db import make_engine, upgrade, writing
+from kb.errors import KbError
 from kb.paths import bundled_data_dir
+from kb.reader import ensure as ensure_reader
 
 REPO = Path(__file__).resolve().parent.parent
 PG_ENV = "KB_TEST_POSTGRESQL_URL"
@@ -100,6 +103,12 @@ class PostgresServer:
             connection.execute(text(f'CREATE DATABASE "{name}"{clause}'))
         return self.url_of(name)
 
+    def drop_role(self, role: str) -> None:
+        """Drop a role made for the tests (roles outlive databases: they belong to the server).
+        Every database that granted it something must be dropped first."""
+        with self.admin.connect() as connection:
+            connection.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+
     def drop(self, name: str) -> None:
         """Drop database `name`, closing any connection still open to it.
 
@@ -140,6 +149,11 @@ def pg_templates(postgres: PostgresServer | None) -> Iterator[dict[str, str]]:
     names = {"empty": postgres.prefix + "tpl_empty", "seeded": postgres.prefix + "tpl_seeded"}
     engine = make_engine(postgres.create(names["empty"]))
     upgrade(engine)
+    # kb sql's reader role: every database cloned from the templates shares it. (A role that
+    # may not create roles leaves the templates without one: kb sql's tests then say so.)
+    role = None
+    with suppress(KbError), writing(engine) as connection:
+        role = ensure_reader(connection)[0].role
     engine.dispose()
     engine = make_engine(postgres.create(names["seeded"], template=names["empty"]))
     load(engine, bundled_data_dir())
@@ -147,6 +161,8 @@ def pg_templates(postgres: PostgresServer | None) -> Iterator[dict[str, str]]:
     yield names
     for name in names.values():
         postgres.drop(name)
+    if role is not None:
+        postgres.drop_role(role)
 
 
 @pytest.fixture(params=BACKENDS)

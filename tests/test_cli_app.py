@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -15,6 +16,7 @@ from click.testing import CliRunner, Result
 
 from kb.cli import cli
 from kb.paths import bundled_data_dir, data_dir
+from kb.reader import Reader
 
 Kb = Callable[..., Result]
 READ_COMMANDS = [
@@ -73,6 +75,7 @@ def test_every_command_is_registered() -> None:
         "db current",
         "db downgrade",
         "db history",
+        "db reader",
         "db upgrade",
         "draft",
         "events",
@@ -133,6 +136,14 @@ def test_every_help_example_runs(
         # run (tests/test_browser.py serves for real).
         monkeypatch.setattr(
             "kb.cli.serve.subprocess.call", lambda command: started.append(command) or 0
+        )
+    if path == ("db", "reader"):
+        # The example names a PostgreSQL server the tests do not have: the command is checked
+        # on the test server in tests/test_sql_reader.py; here, that the example parses.
+        monkeypatch.setattr("kb.cli.db.opened", _no_database)
+        monkeypatch.setattr("kb.db.writing", _no_database)
+        monkeypatch.setattr(
+            "kb.reader.ensure", lambda _c: (Reader("kb_reader_kb", "x", True), True)
         )
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -279,3 +290,9 @@ def test_main_exits_1_with_one_paragraph_on_stderr(tmp_path: Path) -> None:
     assert not missing.exists()
     usage = run_python("from kb.cli import main; main()", "quotes", "--nope")
     assert usage.returncode == 2
+
+
+@contextmanager
+def _no_database(_db: object) -> Iterator[None]:
+    """Stands in for opening a database (for an example naming a server the tests lack)."""
+    yield None

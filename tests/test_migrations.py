@@ -31,6 +31,8 @@ from kb.search.index import include_object, is_index_object
 
 KB_TABLES = set(EXPECTED_TABLES)
 BOOKKEEPING = {"_kb_files", "_kb_records", "_kb_texts", "_kb_names"}
+# PostgreSQL only: kb sql's reader role and its password (migration 0008).
+READER = {"_kb_sql_reader"}
 
 
 def test_single_head() -> None:
@@ -89,10 +91,13 @@ def test_models_match_migrations(empty_db: str, engine_for: Callable[[str | Path
 
 
 def kb_tables(engine: Engine) -> set[str]:
-    """The tables in the database, leaving out the full-text index (FTS5 tables on SQLite)."""
-    return {
+    """The tables in the database, leaving out the full-text index (FTS5 tables on SQLite) and
+    kb sql's reader table (PostgreSQL), checked here to be there on PostgreSQL only."""
+    names = {
         name for name in inspect(engine).get_table_names() if not is_index_object(name, "table")
     }
+    assert (names & READER == READER) == (engine.dialect.name == "postgresql")
+    return names - READER
 
 
 def test_upgrade_creates_every_table(

@@ -1,4 +1,5 @@
-"""`kb db`: the schema migrations (Alembic) — upgrade, downgrade, current, history."""
+"""`kb db`: the schema migrations (Alembic) — upgrade, downgrade, current, history — and
+kb sql's reader role on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -100,3 +101,28 @@ def _revision_if_any(db: str | None) -> str | None:
         return current_revision(engine)
     finally:
         engine.dispose()
+
+
+@db.command(
+    epilog=examples(
+        "kb db reader --db postgresql+psycopg://admin:secret@localhost/kb",
+    )
+)
+@db_option
+def reader(db: str | None) -> None:
+    """Create or repair kb sql's read-only role (PostgreSQL).
+
+    kb sql logs in as this role, which may only SELECT kb's tables and views, so no query can
+    read or change the server, whoever the URL's role is. Run it once per database, with a
+    URL whose role may create roles (a superuser, or one with CREATEROLE); run it again to
+    give the role a new password. Migrations keep its grants current.
+    """
+    from kb.db import writing
+    from kb.reader import ensure
+
+    with opened(db) as engine, writing(engine) as connection:
+        found, created = ensure(connection)
+    done = "Created" if created else "Repaired"
+    click.echo(
+        f"{done} the role {found.role}: kb sql runs as it, with SELECT on kb's tables and views."
+    )

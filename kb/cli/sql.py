@@ -26,6 +26,7 @@ DELIMITERS = {"csv": ",", "tsv": "\t"}
         'kb sql "SELECT text FROM quotes_view WHERE speaker_slug = :who"'
         " -p who kestutis-jankauskas",
         'kb sql "SELECT date, name, source_slug FROM timeline" --format csv',
+        'kb sql "SELECT count(*) FROM figures_view" --timeout 120',
     )
 )
 @click.argument("statement", metavar="[SQL]", required=False, default="-")
@@ -38,21 +39,37 @@ DELIMITERS = {"csv": ",", "tsv": "\t"}
     metavar="NAME VALUE",
     help="Value of :NAME in the SQL, passed as a bound parameter (repeatable).",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=30,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop a query that runs longer (0: no limit).",
+)
 @db_option
 @format_option(*FORMATS, "tsv")
-def sql(statement: str, params: tuple[tuple[str, str], ...], db: str | None, fmt: str) -> None:
+def sql(
+    statement: str,
+    params: tuple[tuple[str, str], ...],
+    timeout: float,
+    db: str | None,
+    fmt: str,
+) -> None:
     """Run one read-only SQL query and print its rows.
 
     SQL is a single SELECT (or WITH … SELECT, VALUES, EXPLAIN); '-' or no SQL reads it from
     stdin. Values go in as -p NAME VALUE for each :NAME, never pasted into the SQL. The
     database refuses anything that would change it: SQLite opens the file read-only and
-    allows only reads, PostgreSQL runs a read-only transaction and rolls it back.
-    `kb schema` lists the tables and views. A repeated column name gets _2, _3…
+    allows only reads; PostgreSQL runs a read-only transaction, rolled back, as kb's reader
+    role, which may only SELECT kb's tables and views (`kb db reader` creates it). A query
+    still running after --timeout seconds is stopped. `kb schema` lists the tables and views.
+    A repeated column name gets _2, _3…
     """
     from kb.config import database_url
     from kb.sql import query
 
-    answer = query(database_url(db), read_statement(statement), named(params))
+    answer = query(database_url(db), read_statement(statement), named(params), timeout)
     show(answer, fmt)
 
 

@@ -178,7 +178,9 @@ def _write_lock_free(probe: sqlite3.Connection) -> bool:
     unless another process kept it."""
     try:
         probe.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as error:
+    except sqlite3.DatabaseError as error:
+        # Busy: another writer. Anything else (a file that is not a database): the load
+        # itself meets it and says what it is.
         return not getattr(error, "sqlite_errorname", "").startswith(
             ("SQLITE_BUSY", "SQLITE_LOCKED")
         )
