@@ -71,7 +71,15 @@ def make_engine(url: str, *, must_exist: bool = False) -> Engine:
     # connection, and PostgreSQL may then plan it once for any parameters. kb's queries hinge
     # on theirs (a rare word or a common one, a row limit): such a generic plan walked whole
     # tables where the one made for the values at hand used an index.
-    return create_engine(url, json_serializer=_json_text, connect_args={"prepare_threshold": None})
+    # No JIT either: kb's statements are index look-ups and bounded joins whose estimated
+    # costs (a recursive walk's, a load's) can still pass JIT's threshold, and compiling took
+    # longer than running them (300 ms for the same_as walk of 100 events at a million facts,
+    # a fifth of a 100,000-fact load).
+    return create_engine(
+        url,
+        json_serializer=_json_text,
+        connect_args={"prepare_threshold": None, "options": "-c jit=off"},
+    )
 
 
 def _json_text(value: object) -> str:
@@ -98,11 +106,6 @@ def writing(engine: Engine, *, commit: bool = True) -> Iterator[Connection]:
     with engine.connect() as connection:
         connection.execution_options(**{WRITE_OPTION: True})
         with connection.begin() as transaction:
-            if connection.dialect.name == "postgresql":
-                # A write is many mid-sized set-based statements whose estimated costs pass
-                # JIT's threshold: compiling them took longer than running them (about a
-                # fifth of a 100,000-fact load).
-                connection.exec_driver_sql("SET LOCAL jit = off")
             yield connection
             if not commit:
                 transaction.rollback()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_
+from sqlalchemy import ColumnElement, Select, and_, select
 
 from kb.errors import KbError
 from kb.queries.common import (
@@ -147,10 +147,19 @@ def events(
     # A bound leaves undated events out.
     dated = bool(where)
     rows = events_where(reader, where, dated=dated, limit=limit)
-    ids = matching_ids(event_select(dated=dated).where(*where), EVENTS, limit)
+    ids = listed_ids(rows, event_select(dated=dated).where(*where), limit)
     from kb.queries.conflicts import event_partners, mark  # (see figures())
 
     return mark(rows, event_partners(reader, ids))
+
+
+def listed_ids(rows: list[Row], statement: Select[Any], limit: int | None) -> Select[Any]:
+    """The ids of the events `statement` found, for the queries about them that follow: the
+    ids of `rows` themselves for a page (finding the page again costs more than the rest
+    of those queries on PostgreSQL), the statement's ids for a whole list."""
+    if limit is None:
+        return matching_ids(statement, EVENTS, None)
+    return select(EVENTS.c.id).where(EVENTS.c.id.in_([row["id"] for row in rows]))
 
 
 def events_where(
@@ -164,7 +173,7 @@ def events_where(
     `limit`, the first `limit` of them. `dated`: `where` selects dated events only."""
     statement: Select[Any] = event_select(dated=dated)
     rows = fetch(reader, first_rows(statement, EVENTS, where, limit))
-    found = participants(reader, matching_ids(statement.where(*where), EVENTS, limit))
+    found = participants(reader, listed_ids(rows, statement.where(*where), limit))
     for row in rows:
         row["participants"] = found.get(row["id"], [])
     return rows
