@@ -13,8 +13,9 @@ and never writes.
 
 from kb.annotate.coverage import Sentence, SourceCoverage, coverage, uncovered
 from kb.annotate.read import annotate
-from kb.annotate.render import CSS, render
+from kb.annotate.render import render
 from kb.annotate.spans import KINDS, Annotation, Mark
+from kb.annotate.style import CSS
 
 __all__ = [
     "CSS",

@@ -28,9 +28,23 @@ from kb.draft.lexicon import (
     ROLE_PLURALS,
     SPEECH_VERBS,
     TITLE_MODIFIERS,
-    word_set,
 )
 from kb.draft.segment import Layout
+from kb.draft.titles import (
+    CHAIN_CONNECTORS,
+    COUNTRY_NAMES,
+    GAPS,
+    MAX_CHAIN_WORDS,
+    MAX_TITLE_WORDS,
+    TITLE_GOES_ON,
+    TITLE_NOUNS,
+    chain_role,
+    given_name,
+    last_title_word,
+    name_start,
+    title_gap,
+    title_start,
+)
 from kb.names import DEMONYMS, fold
 
 _WORD = re.compile(r"[^\W\d_]+(?:[-’'][^\W\d_]+)*")
@@ -54,30 +68,6 @@ _OCCUPATION_AT = re.compile(
     r"(?!(?:center|centre|border|corner|river|water|number|quarter|order|letter|computer)\b)"
     r"[a-z-]+(?:ist|er|or|ian|ant|ent)\s+(?:at|of|for|with)\s+(?:the\s+)?[A-Z]"
 )
-_GAPS = frozenset((" ", "\u00a0"))
-_MAX_TITLE_WORDS = 5
-# Nouns that end the name of a ministry or office in a title: "Minister of Transport and
-# Infrastructure NAME".
-_TITLE_NOUNS = word_set(
-    "affairs development construction infrastructure trade economy transport industry energy "
-    "finance finances agriculture integration communications education science health justice "
-    "defence defense culture sport sports ecology resources policy security relations investment "
-    "investments planning innovation innovations technology technologies cooperation commerce "
-    "labour labor welfare protection emergencies mobility climate action environment water "
-    "digital information republic union commission council ministry customs"
-)
-_COUNTRY_NAMES = frozenset(DEMONYMS.values())
-_REGIONS = word_set("asia europe africa america americas caucasus balkans pacific arctic")
-# Endings of nouns that close a title, not a given name: Partnerships, Relations, Development.
-_TITLE_ENDINGS = (
-    "ships", "tion", "tions", "sion", "sions", "ment", "ments", "ics", "ies", "ity", "ism",
-    "ance", "ence", "ture", "ures", "ways", "ports",
-)  # fmt: skip
-# Words that join the parts of a long title: "Minister of Industry and Construction".
-_CHAIN_CONNECTORS = frozenset(("of", "and", "for", "the", "&", "to", "at"))
-# Words that carry a title on from its role noun: "Minister of", "Ambassador to", "Secretary at".
-_TITLE_GOES_ON = frozenset(("of", "for", "to", "at"))
-_MAX_CHAIN_WORDS = 24
 
 
 @dataclass(frozen=True)
@@ -205,7 +195,7 @@ def _runs(text: str, tokens: list[tuple[int, int]]) -> list[tuple[int, int]]:
         gap = text[tokens[index - 1][1] : start] if index else ""
         joined = (
             first is not None
-            and (gap in _GAPS or (gap == ". " and _initial(text, tokens[index - 1])))
+            and (gap in GAPS or (gap == ". " and _initial(text, tokens[index - 1])))
             and (capital or word.lower() in NAME_PARTICLES)
         )
         if joined:
@@ -226,7 +216,7 @@ def _initial(text: str, token: tuple[int, int]) -> bool:
 def _particles_then_name(text: str, tokens: list[tuple[int, int]], index: int) -> bool:
     """Whether lower-case particles start a surname here ("… and von der Leyen said")."""
     while index < len(tokens) and text[slice(*tokens[index])] in NAME_PARTICLES:
-        if index + 1 >= len(tokens) or text[tokens[index][1] : tokens[index + 1][0]] not in _GAPS:
+        if index + 1 >= len(tokens) or text[tokens[index][1] : tokens[index + 1][0]] not in GAPS:
             return False
         index += 1
     return index < len(tokens) and text[slice(*tokens[index])][0].isupper()
@@ -248,7 +238,7 @@ def _candidate(text: str, tokens: list[tuple[int, int]], run: tuple[int, int]) -
         last -= 1
     if not words:
         return None
-    title_at = _last_title_word(words)
+    title_at = last_title_word(words)
     strong = False
     role: Role | None = None
     if title_at is not None:
@@ -287,16 +277,6 @@ def _candidate(text: str, tokens: list[tuple[int, int]], run: tuple[int, int]) -
     return candidate
 
 
-def _last_title_word(words: list[str]) -> int | None:
-    """Index of the last role noun or honorific among a run's words."""
-    found = None
-    for index, word in enumerate(words):
-        lower = word.lower().rstrip(".")
-        if lower in ROLE_NOUNS or lower in HONORIFICS:
-            found = index
-    return found
-
-
 def _role_before(
     text: str, tokens: list[tuple[int, int]], title_first: int, name_first: int, last: int
 ) -> Role:
@@ -316,105 +296,18 @@ def _title_with_of(
     Minister of Foreign Affairs of Kazakhstan NAME", "Minister of Industry and Construction NAME".
     The name is the run's last two words (and any particles); the words before it, back to the
     title's role noun, complete the title."""
-    role = _chain_role(text, tokens, first - 1)
+    role = chain_role(text, tokens, first - 1)
     if role is None:
         return None
-    given = [_given_name(text[slice(*tokens[index])]) for index in range(first, last)]
+    given = [given_name(text[slice(*tokens[index])]) for index in range(first, last)]
     if text[slice(*tokens[first - 1])] == "and" and all(given):
         return None  # "… Şahin Aydın and J. R. Hallström": another person, not the title's end
-    name_first = _name_start(text, tokens, first, last)
+    name_first = name_start(text, tokens, first, last)
     if name_first <= first:
         return None
-    title_first = _title_start(text, tokens, role)
+    title_first = title_start(text, tokens, role)
     title = text[tokens[title_first][0] : tokens[name_first - 1][1]]
     return name_first, Role(title, tokens[title_first][0], tokens[last][1])
-
-
-def _name_start(text: str, tokens: list[tuple[int, int]], first: int, last: int) -> int:
-    """Where the name starts in a run that ends a long title ("… Infrastructure Ömer Faruk
-    Yılmaz"): the run's last two words (with any particles between them), and up to two words
-    more before them that read as given names, not as the end of a title or a place."""
-    name_first = last
-    while name_first - 1 > first and text[slice(*tokens[name_first - 1])] in NAME_PARTICLES:
-        name_first -= 1
-    name_first -= 1
-    for _ in range(2):
-        # The run's first word ends the title ("… of Ruritania Olaf Berg"): never the name's.
-        if name_first - 1 <= first or not _given_name(text[slice(*tokens[name_first - 1])]):
-            break
-        name_first -= 1
-    return name_first
-
-
-def _given_name(word: str) -> bool:
-    """Whether a capitalised word before a name may be another given name: not a word of a
-    title, an organization, a place or a country ("Infrastructure", "Bank", "Asia")."""
-    folded = fold(word)
-    if folded in _TITLE_NOUNS or folded in NOT_NAME_WORDS or folded in _REGIONS:
-        return False
-    if folded in DEMONYMS or folded in _COUNTRY_NAMES or folded in ROLE_NOUNS:
-        return False
-    return not folded.endswith(_TITLE_ENDINGS)
-
-
-def _chain_role(text: str, tokens: list[tuple[int, int]], index: int) -> int | None:
-    """The role noun a title ends its chain at, walking back from the connector at `index`
-    ("of", "and", "for" between capitalised words: "Minister of Foreign Affairs of")."""
-    if index < 1 or text[slice(*tokens[index])] not in _CHAIN_CONNECTORS:
-        return None
-    steps = 0
-    while index >= 0 and steps < _MAX_CHAIN_WORDS:
-        word = text[slice(*tokens[index])]
-        if word[0].isupper() and word.lower() in ROLE_NOUNS:
-            # The title goes on from its noun with "of" ("Minister of …"), not with a name.
-            following = text[slice(*tokens[index + 1])]
-            return index if following in _TITLE_GOES_ON else None
-        if not (word[0].isupper() or word in _CHAIN_CONNECTORS):
-            return None
-        if index == 0 or not _title_gap(text, tokens, index):
-            return None
-        index -= 1
-        steps += 1
-    return None
-
-
-def _title_gap(text: str, tokens: list[tuple[int, int]], index: int) -> bool:
-    """Whether the gap before token `index` stays inside a title: a space, or a comma between
-    capitalised words ("Ministry of Economy, Trade and Enterprise")."""
-    gap = text[tokens[index - 1][1] : tokens[index][0]]
-    if gap in _GAPS:
-        return True
-    return gap == ", " and text[tokens[index][0]].isupper() and text[tokens[index - 1][0]].isupper()
-
-
-def _title_start(text: str, tokens: list[tuple[int, int]], role: int) -> int:
-    """The first word of a title ending in the role noun at `role`: the capitalised words and
-    modifiers before it (Deputy Prime Minister), not a possessive (Kazakhstan's); two titles
-    joined by "and" are one ("Deputy Prime Minister and Minister of Foreign Affairs")."""
-    title_first = _title_words_before(text, tokens, role)
-    while (
-        title_first >= 2
-        and text[slice(*tokens[title_first - 1])] == "and"
-        and text[slice(*tokens[title_first - 2])].lower() in ROLE_NOUNS
-        and text[tokens[title_first - 2][1] : tokens[title_first][0]] == " and "
-    ):
-        title_first = _title_words_before(text, tokens, title_first - 2)
-    return title_first
-
-
-def _title_words_before(text: str, tokens: list[tuple[int, int]], role: int) -> int:
-    """The first of the title words right before the role noun at `role` (and the noun's own
-    index when there are none)."""
-    title_first = role
-    while (
-        title_first > 0
-        and role - title_first < _MAX_TITLE_WORDS
-        and text[tokens[title_first - 1][1] : tokens[title_first][0]] in _GAPS
-        and _title_word(text[slice(*tokens[title_first - 1])])
-        and text[slice(*tokens[title_first - 1])][-2:] not in ("’s", "'s")
-    ):
-        title_first -= 1
-    return title_first
 
 
 def _apposed_title(text: str, tokens: list[tuple[int, int]], first: int, last: int) -> Role | None:
@@ -426,14 +319,14 @@ def _apposed_title(text: str, tokens: list[tuple[int, int]], first: int, last: i
     end = tokens[first - 1][1]
     role: int | None = None
     index = first - 1
-    for _ in range(_MAX_CHAIN_WORDS):
+    for _ in range(MAX_CHAIN_WORDS):
         word = text[slice(*tokens[index])]
         if word.lower() in ROLE_NOUNS and (
-            index == first - 1 or text[slice(*tokens[index + 1])] in _TITLE_GOES_ON
+            index == first - 1 or text[slice(*tokens[index + 1])] in TITLE_GOES_ON
         ):
             role = index
-        opening = index == 0 or not _title_gap(text, tokens, index)
-        inner = not opening and text[slice(*tokens[index - 1])] in _CHAIN_CONNECTORS
+        opening = index == 0 or not title_gap(text, tokens, index)
+        inner = not opening and text[slice(*tokens[index - 1])] in CHAIN_CONNECTORS
         if (word.lower() in ("the", "a", "an") and not inner) or opening:
             break  # the article that opens the title, not one inside it ("of the Union")
         index -= 1
@@ -442,7 +335,7 @@ def _apposed_title(text: str, tokens: list[tuple[int, int]], first: int, last: i
         and not text[tokens[role][0]].isupper()
     ):
         return None
-    title_first = _title_start(text, tokens, role)
+    title_first = title_start(text, tokens, role)
     start = tokens[title_first][0]
     return Role(text[start:end], start, tokens[last][1])
 
@@ -455,9 +348,9 @@ def _context_before(
     if first > 0:
         gap = text[tokens[first - 1][1] : tokens[first][0]]
         previous = text[slice(*tokens[first - 1])].lower()
-        if gap in _GAPS and previous in ROLE_PLURALS:
+        if gap in GAPS and previous in ROLE_PLURALS:
             return True, None
-        if (gap in _GAPS or gap.strip() == ",") and previous in ROLE_NOUNS:
+        if (gap in GAPS or gap.strip() == ",") and previous in ROLE_NOUNS:
             return True, _title_back(text, tokens, first - 1, last)
         if gap == ". " and previous in HONORIFICS:
             return True, None  # "Dr. Maria Santos"
@@ -473,8 +366,8 @@ def _title_back(text: str, tokens: list[tuple[int, int]], role: int, last: int) 
     not an article, a possessive (the company's) or a verb."""
     title_first = role
     lower_taken = False
-    while title_first > 0 and role - title_first < _MAX_TITLE_WORDS:
-        if text[tokens[title_first - 1][1] : tokens[title_first][0]] not in _GAPS:
+    while title_first > 0 and role - title_first < MAX_TITLE_WORDS:
+        if text[tokens[title_first - 1][1] : tokens[title_first][0]] not in GAPS:
             break
         word = text[slice(*tokens[title_first - 1])]
         lower = word.lower()
@@ -487,12 +380,6 @@ def _title_back(text: str, tokens: list[tuple[int, int]], role: int, last: int) 
         title_first -= 1
     title_start = tokens[title_first][0]
     return Role(text[title_start : tokens[role][1]], title_start, tokens[last][1])
-
-
-def _title_word(word: str) -> bool:
-    """Whether a word before a role noun belongs to the title (Museum director, Chief executive)."""
-    lower = word.lower()
-    return lower not in FUNCTION_WORDS and (word[0].isupper() or lower in TITLE_MODIFIERS)
 
 
 def _context_after(text: str, candidate: _Candidate) -> None:
@@ -547,7 +434,7 @@ def _is_name(words: list[str]) -> bool:
             continue  # a particle, an initial
         if not word[0].isupper() or lower in NOT_NAME_WORDS or lower in ROLE_NOUNS:
             return False
-        if fold(word) in DEMONYMS or fold(word) in _COUNTRY_NAMES or fold(word) in _TITLE_NOUNS:
+        if fold(word) in DEMONYMS or fold(word) in COUNTRY_NAMES or fold(word) in TITLE_NOUNS:
             return False  # "Kazakhstan", "Kazakh", "Commerce", "High Technology Park"
         if word.isupper() and len(word) > 1:
             return False
