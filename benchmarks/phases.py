@@ -53,6 +53,8 @@ TABLES = tuple(table.name for table in Base.metadata.sorted_tables)
 # The loader's bookkeeping tables (migration 0004) start with this; their rows are kb's work too.
 BOOKKEEPING = "_kb_"
 VERSION_TABLE = "_alembic_version"
+# kb sql's reader role's table (PostgreSQL): no load writes it.
+READER = "_kb_sql_reader"
 # The pragmas kb's engine sets (kb/db.py), so every phase writes the same way.
 PRAGMAS = ("PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL")
 # sqlite-utils caps a batch at 999 bound values; asking for more gives the largest it allows.
@@ -348,7 +350,7 @@ def pg_tables(connection: Any, *, every: bool = False) -> list[str]:
     ]
     if every:
         return names
-    return [*TABLES, *sorted(n for n in names if n.startswith(BOOKKEEPING))]
+    return [*TABLES, *sorted(n for n in names if n.startswith(BOOKKEEPING) and n != READER)]
 
 
 def prepare_pg_floor(source: str, target: str, watch: BackendWatch | None = None) -> Work:

@@ -213,13 +213,16 @@ def start_second(url: str, collection: synthetic.Synthetic | None, tmp_path: Pat
     return Load(start_load(url, collection, trace, log=log), trace, log)
 
 
-@pytest.mark.parametrize("isolation", ["default", "repeatable read"])
+# SQLite has one isolation level; a PostgreSQL server may default to another.
+@pytest.mark.parametrize(
+    ("backend", "isolation"),
+    [("sqlite", "default"), ("postgresql", "default"), ("postgresql", "repeatable read")],
+    indirect=["backend"],
+)
 def test_a_second_load_waits_for_the_first_then_succeeds(
     seeded_db: str, tmp_path: Path, isolation: str
 ) -> None:
     if isolation != "default":
-        if is_sqlite(seeded_db):
-            pytest.skip("SQLite has one isolation level")
         # The load's transaction is READ COMMITTED whatever the server's default, and takes the
         # lock before any snapshot: else it would not see the rows the first load committed.
         set_default_isolation(seeded_db, isolation)
