@@ -228,19 +228,30 @@ def test_a_second_load_waits_for_the_first_then_succeeds(
         set_default_isolation(seeded_db, isolation)
     collection = synthetic.write(tmp_path / "synthetic", count=300, events=50)
     before = direct_read(seeded_db)
+    one_after_the_other(seeded_db, (collection, None), "figures", tmp_path)
+    # The second load (the bundled collection, --prune) ran after the first had committed:
+    # it found the synthetic rows the first one wrote, and deleted them.
+    assert direct_read(seeded_db) == before
+
+
+def one_after_the_other(
+    url: str,
+    collections: tuple[synthetic.Synthetic | None, synthetic.Synthetic | None],
+    hold: str,
+    tmp_path: Path,
+) -> None:
+    """A first load held inside its transaction where it reaches `hold`, and a second started
+    meanwhile, which must wait without writing; both finish once the first is released."""
     release, trace = tmp_path / "release", tmp_path / "first.trace"
-    first = start_load(seeded_db, collection, trace, hold=("figures", release))
+    first = start_load(url, collections[0], trace, hold=(hold, release))
     try:
         wait_for(trace, "hold", first)
-        second = start_second(seeded_db, None, tmp_path)
-        assert_waits(seeded_db, first, second)
+        second = start_second(url, collections[1], tmp_path)
+        assert_waits(url, first, second)
     finally:
         release.touch()
     finish(first)
     finish(second.process, second.log)
-    # The second load (the bundled collection, --prune) ran after the first had committed:
-    # it found the synthetic rows the first one wrote, and deleted them.
-    assert direct_read(seeded_db) == before
 
 
 def set_default_isolation(url: str, isolation: str) -> None:
@@ -260,20 +271,10 @@ def test_two_first_loads_into_an_empty_database_both_migrate_safely(
     new_db: str, tmp_path: Path
 ) -> None:
     collection = synthetic.write(tmp_path / "synthetic", count=100, events=10)
-    release, trace = tmp_path / "release", tmp_path / "first.trace"
     # The first load stops inside its migration: the first migration's tables are created (not
-    # committed) and its revision is about to be recorded.
-    first = start_load(new_db, collection, trace, hold=(VERSION_TABLE, release))
-    try:
-        wait_for(trace, "hold", first)
-        second = start_second(new_db, collection, tmp_path)
-        assert_waits(new_db, first, second)
-    finally:
-        release.touch()
-    finish(first)
-    finish(
-        second.process, second.log
-    )  # it found the schema migrated: no duplicate table, no second migration
+    # committed) and its revision is about to be recorded. The second finds the schema
+    # migrated: no duplicate table, no second migration.
+    one_after_the_other(new_db, (collection, collection), VERSION_TABLE, tmp_path)
     assert direct_read(new_db) == ({name: collection.rows[name] for name in TABLES}, 0)
     engine = make_engine(new_db)
     try:
