@@ -151,10 +151,17 @@ def event_select(*, dated: bool = False) -> Select[Any]:
         s.c.slug.label("source_slug"),
         s.c.title.label("source_title"),
     ).select_from(e.join(s, e.c.source_id == s.c.id).outerjoin(same, e.c.same_as_id == same.c.id))
+    return statement.order_by(*event_order(dated=dated))
+
+
+def event_order(*, dated: bool = False) -> list[ColumnElement[Any]]:
+    """The order of event_select(), in the events' own columns: (date, id) for dated events;
+    else undated last. ISO text sorts '1995' before '1995-01' before '1995-01-23': coarse
+    dates first."""
+    e = EVENTS
     if dated:
-        return statement.order_by(e.c.date, e.c.id)
-    # ISO text sorts '1995' before '1995-01' before '1995-01-23': coarse dates first.
-    return statement.order_by(e.c.date.is_(None), e.c.date, e.c.id)
+        return [e.c.date, e.c.id]
+    return [e.c.date.is_(None), e.c.date, e.c.id]
 
 
 def participants(reader: Reader, event_ids: Select[Any]) -> dict[int, list[Row]]:
