@@ -17,6 +17,8 @@ from kb.paths import migrations_dir
 if TYPE_CHECKING:
     from alembic.config import Config
 
+    from kb.reader import Notice
+
 VERSION_TABLE = "_alembic_version"
 # The newest migration's revision (a test holds it to the scripts' head): a database already
 # there needs no Alembic at all, whose import alone is a fifth of a second.
@@ -24,6 +26,8 @@ HEAD_REVISION = "0009"
 BUSY_TIMEOUT_MS = 10_000
 # Execution option that marks a connection as a writer (see _sqlite_on_begin).
 WRITE_OPTION = "kb_writer"
+# Key of the Alembic config's attributes under which a migration leaves warnings for the user.
+NOTES = "kb_notes"
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -111,16 +115,18 @@ def writing(engine: Engine, *, commit: bool = True) -> Iterator[Connection]:
                 transaction.rollback()
 
 
-def migrate(connection: Connection, revision: str = "head") -> None:
-    """Upgrade the schema on `connection`, inside the transaction the caller holds."""
+def migrate(connection: Connection, revision: str = "head") -> Notice | None:
+    """Upgrade the schema on `connection`, inside the transaction the caller holds; return a
+    note for the user about kb sql's reader role on PostgreSQL (created, or how to), if any."""
     if revision == "head" and _stored_revision(connection) == HEAD_REVISION:
-        return
+        return None
     from alembic import command
 
     from kb.reader import refresh
 
     command.upgrade(alembic_config(connection), revision)
-    refresh(connection)  # kb sql's reader may read what the migrations made
+    # kb sql's reader may read what the migrations made (and is made if missing and allowed).
+    return refresh(connection)
 
 
 def _stored_revision(connection: Connection) -> str | None:
@@ -148,18 +154,22 @@ def driver_marks(connection: Connection, statement: str) -> str:
     return statement if connection.dialect.paramstyle == "qmark" else statement.replace("?", "%s")
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database up to `revision` (default: the newest) in one transaction."""
+def upgrade(engine: Engine, revision: str = "head") -> Notice | None:
+    """Migrate the database up to `revision` (default: the newest) in one transaction; return
+    migrate()'s note, if any."""
     with writing(engine) as connection:
-        migrate(connection, revision)
+        return migrate(connection, revision)
 
 
-def downgrade(engine: Engine, revision: str) -> None:
-    """Migrate the database down to `revision` ('base' removes every kb table)."""
+def downgrade(engine: Engine, revision: str) -> list[str]:
+    """Migrate the database down to `revision` ('base' removes every kb table); return the
+    warnings the migrations left (under NOTES in the Alembic config's attributes)."""
     from alembic import command
 
     with writing(engine) as connection:
-        command.downgrade(alembic_config(connection), revision)
+        config = alembic_config(connection)
+        command.downgrade(config, revision)
+    return list(config.attributes.get(NOTES, []))
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -11,10 +11,13 @@ does can give it more.
   random password are kept in `_kb_sql_reader` (migration 0008), which only the database's
   owner and superusers may read (anyone may read the name). kb sql reads them with the URL's
   role and opens a second connection as the reader, to the same server and database.
-- `kb db reader` (ensure()) creates it, or repairs it, as a role that may create roles
-  (superuser or CREATEROLE). Every migration that changes the schema grants it SELECT on what
-  the migration made (refresh(), from kb.db.migrate).
-- A database cloned from a template keeps the template's row and grants, and so its reader.
+- Upgrading the schema (`kb db upgrade`, the migration step of `kb load`; refresh(), from
+  kb.db.migrate) creates it when the migrating role may create roles (a superuser, or
+  CREATEROLE), and otherwise leaves it absent; `kb db reader` (ensure()) creates or repairs it
+  with such a role. Every upgrade grants an existing reader SELECT on what the migrations made.
+- A database cloned from a template keeps the template's row and grants, and so shares its
+  reader (kb sql uses the stored name). `kb db reader` on the clone gives it a reader of its
+  own rather than a new password for the shared one, which the template still uses.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import exc, text
 from sqlalchemy.engine import Connection
 
 from kb.errors import KbError
@@ -36,11 +39,21 @@ NEEDS = "a role that may create roles (a superuser, or one with CREATEROLE)"
 
 @dataclass(frozen=True)
 class Reader:
-    """The reader role of a database: its name, its password, and whether the role exists."""
+    """The reader role of a database: its name, its password, whether the role exists, and
+    the shared reader it took the place of (see ensure())."""
 
     role: str
     password: str | None
     exists: bool
+    replaced: str | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A sentence for the user after an upgrade; a warning when something is left to do."""
+
+    text: str
+    warning: bool = False
 
 
 def role_name(database: str) -> str:
@@ -69,44 +82,54 @@ def stored(connection: Connection) -> Reader | None:
     role = connection.execute(text("SELECT role FROM _kb_sql_reader")).scalar()
     if role is None:
         return None
-    exists = connection.execute(
-        text("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :r)"), {"r": role}
-    ).scalar()
     may_read = connection.execute(
         text("SELECT has_column_privilege(:t, 'password', 'SELECT')"), {"t": READER_TABLE}
     ).scalar()
     password = None
     if may_read:
         password = connection.execute(text("SELECT password FROM _kb_sql_reader")).scalar()
-    return Reader(str(role), password, bool(exists))
+    return Reader(str(role), password, _role_exists(connection, str(role)))
+
+
+def may_create_roles(connection: Connection) -> bool:
+    """Whether the connection's role may create the reader (a superuser, or CREATEROLE)."""
+    return bool(
+        connection.execute(
+            text("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user")
+        ).scalar()
+    )
 
 
 def ensure(connection: Connection) -> tuple[Reader, bool]:
     """Create this database's reader, or repair it (a new password, its grants); return it
-    and whether its role was created. Needs a role that may create roles."""
+    and whether its role was created. Needs a role that may create roles.
+
+    A database whose stored reader is another database's (a copy of a template, a renamed
+    database) gets one of its own: a new password for the shared role would lock kb sql out
+    of the others. The shared role keeps nothing here, and is dropped if nothing else uses it.
+    """
     if connection.dialect.name != "postgresql":
         raise KbError("kb db reader is for PostgreSQL: on SQLite, kb sql opens the file read-only.")
     if not has_table(connection):
         raise KbError("This database has no reader table yet: run `kb db upgrade` first.")
-    may = connection.execute(
-        text("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user")
-    ).scalar()
-    if not may:
+    if not may_create_roles(connection):
         raise KbError(f"Creating kb sql's reader role needs {NEEDS}; this URL's role may not.")
     found = stored(connection)
     database = str(connection.execute(text("SELECT current_database()")).scalar())
-    role = found.role if found is not None else role_name(database)
-    # Letters, digits, '-' and '_': nothing to escape in the literal below.
+    role = role_name(database)
+    created = not _role_exists(connection, role)
     password = secrets.token_urlsafe(24)
-    created = not (found is not None and found.exists) and not _role_exists(connection, role)
     # Every attribute spelled out, so that a role of that name made by hand is made safe too
     # (only a superuser may give or take the superuser, replication and bypassrls ones).
-    attributes = f"LOGIN NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD '{password}'"
+    attributes = (
+        f"LOGIN NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD '{_secret(connection, role, password)}'"
+    )
     if created:
         attributes += " NOSUPERUSER NOREPLICATION NOBYPASSRLS"
     else:
         _refuse_powerful(connection, role)
-    connection.execute(text(f'{"CREATE" if created else "ALTER"} ROLE "{role}" {attributes}'))
+    # A driver statement: a SCRAM secret holds ':', which text() would take for a parameter.
+    connection.exec_driver_sql(f'{"CREATE" if created else "ALTER"} ROLE "{role}" {attributes}')
     if not created:
         _leave_memberships(connection, role)
     connection.execute(text("DELETE FROM _kb_sql_reader"))
@@ -115,7 +138,11 @@ def ensure(connection: Connection) -> tuple[Reader, bool]:
         {"r": role, "p": password},
     )
     grant(connection, role)
-    return Reader(role, password, True), created
+    replaced = None
+    if found is not None and found.role != role and found.exists:
+        replaced = found.role
+        _release(connection, replaced)
+    return Reader(role, password, True, replaced), created
 
 
 def _role_exists(connection: Connection, role: str) -> bool:
@@ -125,6 +152,17 @@ def _role_exists(connection: Connection, role: str) -> bool:
             text("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :r)"), {"r": role}
         ).scalar()
     )
+
+
+def _secret(connection: Connection, role: str, password: str) -> str:
+    """The password as the server stores it (SCRAM or MD5, as password_encryption says),
+    computed by libpq, so that the statement setting it never holds it in clear (a server
+    that logs statements would keep it). The password itself where the driver cannot."""
+    pgconn = getattr(connection.connection.driver_connection, "pgconn", None)
+    if pgconn is None:  # not psycopg
+        return password
+    # Base64 and '$', ':', '=' (or hex digits): nothing to escape in a literal.
+    return str(pgconn.encrypt_password(password.encode(), role.encode()).decode())
 
 
 def _refuse_powerful(connection: Connection, role: str) -> None:
@@ -155,19 +193,53 @@ def _leave_memberships(connection: Connection, role: str) -> None:
         connection.execute(text(f'REVOKE "{group}" FROM "{role}"'))
 
 
+def _release(connection: Connection, role: str) -> bool:
+    """Take from `role` what this database granted it, then drop it if nothing else uses it
+    (another database's grants keep it); return whether it was dropped."""
+    schema = _schema(connection)
+    connection.execute(text(f'REVOKE ALL ON ALL TABLES IN SCHEMA "{schema}" FROM "{role}"'))
+    connection.execute(text(f'REVOKE ALL ON SCHEMA "{schema}" FROM "{role}"'))
+    savepoint = connection.begin_nested()
+    try:
+        connection.execute(text(f'DROP ROLE "{role}"'))
+    except exc.DBAPIError:  # still granted something elsewhere
+        savepoint.rollback()
+        return False
+    savepoint.commit()
+    return True
+
+
+def _schema(connection: Connection) -> str:
+    """The schema kb's tables are in (the connection's current schema)."""
+    return str(connection.execute(text("SELECT current_schema()")).scalar())
+
+
 def grant(connection: Connection, role: str) -> None:
     """SELECT on every table and view of kb's schema, USAGE on the schema; not the password."""
-    schema = str(connection.execute(text("SELECT current_schema()")).scalar())
+    schema = _schema(connection)
     connection.execute(text(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"'))
     connection.execute(text(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO "{role}"'))
     connection.execute(text(f'REVOKE ALL ON _kb_sql_reader FROM "{role}"'))
     connection.execute(text(f'GRANT SELECT (role) ON _kb_sql_reader TO "{role}"'))
 
 
-def refresh(connection: Connection) -> None:
-    """After a migration: grant the reader (if the database has one) what the migration made."""
-    if connection.dialect.name != "postgresql":
-        return
+def refresh(connection: Connection) -> Notice | None:
+    """After a migration: grant the reader what the migration made, or create it when the
+    database has none and this role may. Returns what to tell the user when there was no
+    reader: that it was made, or a warning saying how to make it."""
+    if connection.dialect.name != "postgresql" or not has_table(connection):
+        return None
     found = stored(connection)
     if found is not None and found.exists:
         grant(connection, found.role)
+        return None
+    if not may_create_roles(connection):
+        return Notice(
+            "kb sql has no read-only role to run as in this database, and this URL's role may "
+            f"not create one: run `kb db reader --db URL` with the URL of {NEEDS}.",
+            warning=True,
+        )
+    made, _ = ensure(connection)
+    return Notice(
+        f"Created the role {made.role}: kb sql runs as it, with SELECT on kb's tables and views."
+    )

@@ -80,9 +80,11 @@ BOOKKEEPING_DOCS = {
     ),  # PostgreSQL only (migration 0008).
     "_kb_sql_reader": (
         "PostgreSQL only: the role kb sql logs in as (SELECT on kb's tables and views, "
-        "nothing else; `kb db reader` makes it) and its password, readable by the owner only.",
+        "nothing else; an upgrade by a role that may create roles, or `kb db reader`, makes "
+        "it) and its password, readable by the owner only.",
         {
-            "role": "The reader role's name (kb_reader_<database>).",
+            "role": "The reader role's name (kb_reader_<database>; a copy made from a "
+            "template names the template's until `kb db reader` gives it its own).",
             "password": "Its password (random; `kb db reader` sets a new one).",
         },
     ),

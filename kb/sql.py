@@ -291,7 +291,7 @@ def reader_url(url: str) -> URL:
         raise KbError(f"Cannot open {describe_url(url)}: {_first_line(error)}.") from error
     finally:
         engine.dispose()
-    setup = f"run `kb db reader --db URL` with a URL whose role is {NEEDS}"
+    setup = f"run `kb db reader --db URL` with the URL of {NEEDS}"
     if found is None:
         raise KbError(
             "kb sql on PostgreSQL runs queries as a read-only role of its own, and this "
@@ -314,11 +314,19 @@ def _cannot_open(url: str, engine: Engine, error: exc.DBAPIError) -> KbError:
     reason = _first_line(error)
     role = engine.url.username
     if engine.dialect.name == "postgresql" and role != make_url(url).username:
+        host = str(engine.url.query.get("host") or engine.url.host or "")
+        socket = (
+            " This URL reaches the server by a Unix socket, where pg_hba.conf usually has "
+            "`peer`, which only the operating-system user of the same name passes: give the "
+            "URL a host (…@localhost/…)."
+            if not host or host.startswith("/")
+            else ""
+        )
         return KbError(
             f"kb sql logs in to {describe_url(url)} as its read-only role {role}, and the "
             f"server refused it: {reason}. The server must accept a password for it "
-            "(a host in the URL, and a pg_hba.conf line with scram-sha-256 or md5); "
-            "`kb db reader` gives it a new password."
+            f"(a pg_hba.conf line for it with scram-sha-256 or md5), or, if the password "
+            f"is wrong, `kb db reader` gives it a new one.{socket}"
         )
     return KbError(f"Cannot open {describe_url(url)}: {reason}.")
 
@@ -333,10 +341,10 @@ def _sqlite_engine(path: str, timeout: float = DEFAULT_TIMEOUT_S) -> Engine:
             "(or choose another with --db / KB_DATABASE_URL)."
         )
     uri = f"file:{quote(path)}?mode=ro"
-    timeout = BUSY_TIMEOUT_MS / 1000
+    busy_s = BUSY_TIMEOUT_MS / 1000  # waiting for a writer's lock, not the query's --timeout
 
     def connect() -> sqlite3.Connection:
-        return sqlite3.connect(uri, uri=True, timeout=timeout)
+        return sqlite3.connect(uri, uri=True, timeout=busy_s)
 
     engine = create_engine("sqlite://", creator=connect, poolclass=NullPool)
     # A "connect" listener runs after SQLAlchemy's first-connect setup, which itself reads
@@ -426,9 +434,9 @@ def refusal(
         )
     if state in PRIVILEGE_STATES:
         return KbError(
-            f"kb sql only reads the database: the statement was refused ({reason}: kb sql "
-            f"runs as the role {connection.engine.url.username}, which may only read kb's "
-            f"tables and views). {UNCHANGED}"
+            f"kb sql only reads the database: the statement was refused ({reason}). kb sql "
+            f"runs as the read-only role {connection.engine.url.username}, which may only read "
+            f"kb's tables and views. {UNCHANGED}"
         )
     denied: list[str] = connection.info.get(DENIED, [])
     if denied:
@@ -436,9 +444,7 @@ def refusal(
             f"kb sql only reads the database: the statement was refused because it needs "
             f"{denied[0]}. {UNCHANGED}"
         )
-    if getattr(error.orig, "sqlstate", None) == READ_ONLY_STATE or any(
-        words in reason for words in WRITE_REFUSED
-    ):
+    if state == READ_ONLY_STATE or any(words in reason for words in WRITE_REFUSED):
         return KbError(
             f"kb sql only reads the database: the statement was refused ({reason}). {UNCHANGED}"
         )

@@ -21,12 +21,11 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.exc import InternalError, ProgrammingError
 
-from kb.db import make_engine, upgrade, writing
-from kb.errors import KbError
+from kb.db import make_engine, upgrade
 from kb.paths import bundled_data_dir
-from kb.reader import ensure as ensure_reader
+from kb.reader import role_name
 
 REPO = Path(__file__).resolve().parent.parent
 PG_ENV = "KB_TEST_POSTGRESQL_URL"
@@ -35,6 +34,8 @@ PG_HOW = (
     "(a role that may CREATE DATABASE) to run them; `.ci/run` shows how to start a server."
 )
 BACKENDS = ("sqlite", "postgresql")
+# The names of the databases benchmarks/load_bench.py and query_bench.py make (and drop).
+BENCH_PREFIX = "kb_bench_"
 
 
 def sqlite_url(path: Path) -> str:
@@ -109,6 +110,27 @@ class PostgresServer:
         with self.admin.connect() as connection:
             connection.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
 
+    def drop_reader_of(self, database: str) -> None:
+        """Drop kb sql's reader made for a test database (by an upgrade, a load or `kb db
+        reader`), once the database is dropped; one still used elsewhere stays."""
+        with suppress(ProgrammingError, InternalError):
+            self.drop_role(role_name(database))
+
+    def drop_readers(self) -> None:
+        """Drop the reader roles this session's databases made, and those of the benchmarks
+        the tests ran (kb_bench_<pid>_…, their own prefix), at the end, when the databases are
+        gone. A role that a database still grants something (another session's) stays: the
+        server refuses to drop it."""
+        prefixes = (self.prefix, BENCH_PREFIX)
+        patterns = [role_name(prefix).replace("_", r"\_") + "%" for prefix in prefixes]
+        with self.admin.connect() as connection:
+            roles = connection.execute(
+                text("SELECT rolname FROM pg_roles WHERE rolname LIKE ANY(:p)"), {"p": patterns}
+            ).scalars()
+            for role in list(roles):
+                with suppress(ProgrammingError, InternalError):
+                    connection.execute(text(f'DROP ROLE "{role}"'))
+
     def drop(self, name: str) -> None:
         """Drop database `name`, closing any connection still open to it.
 
@@ -135,6 +157,7 @@ def postgres() -> Iterator[PostgresServer | None]:
         return
     server = PostgresServer(url)
     yield server
+    server.drop_readers()
     server.admin.dispose()
 
 
@@ -148,12 +171,10 @@ def pg_templates(postgres: PostgresServer | None) -> Iterator[dict[str, str]]:
         return
     names = {"empty": postgres.prefix + "tpl_empty", "seeded": postgres.prefix + "tpl_seeded"}
     engine = make_engine(postgres.create(names["empty"]))
+    # The upgrade also makes kb sql's reader role, which every database cloned from the
+    # templates shares. (A role that may not create roles leaves the templates without one:
+    # kb sql's tests then fail, saying so.)
     upgrade(engine)
-    # kb sql's reader role: every database cloned from the templates shares it. (A role that
-    # may not create roles leaves the templates without one: kb sql's tests then say so.)
-    role = None
-    with suppress(KbError), writing(engine) as connection:
-        role = ensure_reader(connection)[0].role
     engine.dispose()
     engine = make_engine(postgres.create(names["seeded"], template=names["empty"]))
     load(engine, bundled_data_dir())
@@ -161,8 +182,7 @@ def pg_templates(postgres: PostgresServer | None) -> Iterator[dict[str, str]]:
     yield names
     for name in names.values():
         postgres.drop(name)
-    if role is not None:
-        postgres.drop_role(role)
+    postgres.drop_reader_of(names["empty"])
 
 
 @pytest.fixture(params=BACKENDS)
@@ -189,6 +209,7 @@ def _database(
     yield url
     _dispose_engines_on(url)
     postgres.drop(name)
+    postgres.drop_reader_of(name)  # made if the test ran `kb db reader` or downgrade/upgrade
 
 
 @pytest.fixture
@@ -230,6 +251,7 @@ def new_db(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iter
     yield url
     _dispose_engines_on(url)
     postgres.drop(name)
+    postgres.drop_reader_of(name)  # made by an upgrade or a load
 
 
 # --- Helpers ---------------------------------------------------------------------------------

@@ -47,9 +47,17 @@ def test_downgrade_one_step_then_back(kb: Kb, empty_db: str) -> None:
 
 
 def test_downgrade_to_base_removes_the_tables_and_read_commands_say_so(
-    kb: Kb, seeded_db: str
+    kb: Kb, seeded_db: str, backend: str
 ) -> None:
-    assert ok(kb("db", "downgrade", "base", db=seeded_db)) == f"Migrated from {HEAD} to base.\n"
+    downgraded = kb("db", "downgrade", "base", db=seeded_db)
+    assert downgraded.exit_code == 0, downgraded.output
+    assert downgraded.stdout == f"Migrated from {HEAD} to base.\n"
+    # PostgreSQL: the test databases are copies of a template, whose kb sql reader role they
+    # share: the downgrade takes this database's grants from it but cannot drop it, and says so.
+    if backend == "postgresql":
+        assert downgraded.stderr.startswith("Warning: kb sql's reader role kb_reader_")
+    else:
+        assert downgraded.stderr == ""
     result = kb("quotes", db=seeded_db)
     assert result.exit_code == 1
     assert result.stderr == (

@@ -19,15 +19,19 @@ def db() -> None:
 def upgrade(revision: str, db: str | None) -> None:
     """Migrate the database up to REVISION (default: head).
 
-    head is the newest schema. A database file that does not exist is created.
+    head is the newest schema. A database file that does not exist is created. On PostgreSQL
+    an upgrade also creates kb sql's read-only role when the database has none and the URL's
+    role may create roles (see `kb db reader`), and grants it what the migrations added.
     """
     from kb.db import current_revision
     from kb.db import upgrade as migrate_up
 
     with opened(db) as engine:
         before = current_revision(engine)
-        migrate_up(engine, revision)
+        note = migrate_up(engine, revision)
         click.echo(_moved(before, current_revision(engine)))
+    if note is not None:  # kb sql's reader: made (said with the migration), or a warning
+        click.echo(f"Warning: {note.text}" if note.warning else note.text, err=note.warning)
 
 
 @db.command(
@@ -47,8 +51,10 @@ def downgrade(revision: str, db: str | None) -> None:
 
     with opened(db, must_exist=True) as engine:
         before = current_revision(engine)
-        migrate_down(engine, revision)
+        warnings = migrate_down(engine, revision)
         click.echo(_moved(before, current_revision(engine)))
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
 
 
 def _moved(before: str | None, after: str | None) -> str:
@@ -112,10 +118,13 @@ def _revision_if_any(db: str | None) -> str | None:
 def reader(db: str | None) -> None:
     """Create or repair kb sql's read-only role (PostgreSQL).
 
-    kb sql logs in as this role, which may only SELECT kb's tables and views, so no query can
-    read or change the server, whoever the URL's role is. Run it once per database, with a
-    URL whose role may create roles (a superuser, or one with CREATEROLE); run it again to
-    give the role a new password. Migrations keep its grants current.
+    kb sql logs in as this role (kb_reader_<database>), which may only SELECT kb's tables and
+    views, so no query can read or change the server, whoever the URL's role is. `kb db
+    upgrade` and `kb load` create it when their URL's role may create roles; otherwise run
+    this once, with a URL whose role may (a superuser, or one with CREATEROLE). Run it again
+    to give the role a new password and its grants back. A database copied from another as a
+    template shares that one's role until this gives it its own. Upgrades keep its grants
+    current.
     """
     from kb.db import writing
     from kb.reader import ensure
@@ -123,6 +132,13 @@ def reader(db: str | None) -> None:
     with opened(db) as engine, writing(engine) as connection:
         found, created = ensure(connection)
     done = "Created" if created else "Repaired"
+    instead = (
+        f" It takes the place of {found.replaced}, which this database shared with the one it "
+        "was copied from."
+        if found.replaced
+        else ""
+    )
     click.echo(
-        f"{done} the role {found.role}: kb sql runs as it, with SELECT on kb's tables and views."
+        f"{done} the role {found.role}: kb sql runs as it, with SELECT on kb's tables and "
+        f"views.{instead}"
     )

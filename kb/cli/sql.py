@@ -62,9 +62,10 @@ def sql(
     stdin. Values go in as -p NAME VALUE for each :NAME, never pasted into the SQL. The
     database refuses anything that would change it: SQLite opens the file read-only and
     allows only reads; PostgreSQL runs a read-only transaction, rolled back, as kb's reader
-    role, which may only SELECT kb's tables and views (`kb db reader` creates it). A query
-    still running after --timeout seconds is stopped. `kb schema` lists the tables and views.
-    A repeated column name gets _2, _3…
+    role, which may only SELECT kb's tables and views (an upgrade by a role that may create
+    roles makes it, or `kb db reader`). A query still running after --timeout seconds is
+    stopped, with exit status 1. `kb schema` lists the tables and views. A repeated column
+    name gets _2, _3…
     """
     from kb.config import database_url
     from kb.sql import query

@@ -7,8 +7,13 @@ database's owner and superusers; anyone may read the name. `kb db reader` create
 fills the row. SQLite has no roles: kb sql opens its file read-only, and this revision does
 nothing there.
 
-Downgrade drops the table, and the role too when it can (this role may drop roles, and no
-other database still grants it anything); otherwise the role stays, holding nothing here.
+Upgrading also makes the role when the migrating role may create roles (kb.reader.refresh,
+run by kb after every upgrade, not by this script).
+
+Downgrade drops the table, takes from the role what this database granted it, and drops the
+role too when it can (this role may drop roles, and no other database, such as a copy made
+from this one as a template, still grants it anything); otherwise the role stays, holding
+nothing here, and `kb db downgrade` prints a warning naming it.
 
 Revision ID: 0008
 Revises: 0007
@@ -21,6 +26,7 @@ from collections.abc import Sequence
 
 from alembic import op
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 revision: str = "0008"
 down_revision: str | Sequence[str] | None = "0007"
@@ -51,15 +57,33 @@ def downgrade() -> None:
         return
     role = bind.execute(text("SELECT role FROM _kb_sql_reader")).scalar()
     op.execute("DROP TABLE _kb_sql_reader")
-    if role is None:
+    exists = (
+        role is not None
+        and bind.execute(
+            text("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :r)"), {"r": role}
+        ).scalar()
+    )
+    if not exists:
         return
     schema = bind.execute(text("SELECT current_schema()")).scalar()
+    # What this database granted it (DROP OWNED BY would need membership in the role).
+    op.execute(f'REVOKE ALL ON ALL TABLES IN SCHEMA "{schema}" FROM "{role}"')
+    op.execute(f'REVOKE ALL ON SCHEMA "{schema}" FROM "{role}"')
     savepoint = bind.begin_nested()
     try:
-        # What this database granted it (DROP OWNED BY would need membership in the role).
-        bind.execute(text(f'REVOKE ALL ON ALL TABLES IN SCHEMA "{schema}" FROM "{role}"'))
-        bind.execute(text(f'REVOKE ALL ON SCHEMA "{schema}" FROM "{role}"'))
         bind.execute(text(f'DROP ROLE "{role}"'))
         savepoint.commit()
-    except Exception:  # a role still used elsewhere, or no right to drop it
+    except DBAPIError as error:  # used by another database (a copy), or no right to drop it
         savepoint.rollback()
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        _warn(
+            f"kb sql's reader role {role} was kept ({reason}): it holds nothing in this "
+            "database any more. Drop it (DROP ROLE) once no other database uses it."
+        )
+
+
+def _warn(message: str) -> None:
+    """Leave a warning for kb db downgrade to print (kb.db.NOTES, frozen here)."""
+    config = op.get_context().config
+    if config is not None:
+        config.attributes.setdefault("kb_notes", []).append(message)
