@@ -382,16 +382,17 @@ class Figure(Base):
         ),
         # A subject's figures with every column that `kb figures --subject` sorts by (but the
         # source's slug) and the conflict check compares: both read this index alone, not the
-        # scattered table rows (migrations 0005, 0006).
+        # scattered table rows (migrations 0005, 0006). Led by what a figure measures, so that
+        # a figure's group, and a subject's figures of one metric, are each a range (0010).
         Index(
             "ix_figures_by_subject",
             "subject_id",
+            "metric_id",
+            "kind",
+            "unit",
             "source_id",
             "surface_start",
             "id",
-            "kind",
-            "unit",
-            "metric_id",
             "qualifier",
             "value",
             "period_start",
@@ -485,6 +486,9 @@ class Event(Base):
         # Events of a kind in a window of dates: the records of one happening `kb draft` links
         # a new article's event to (migration 0006).
         Index("ix_events_kind_date", "kind", "date"),
+        # Events in the order kb events lists them: a page is the index's first entries in
+        # range, on PostgreSQL too (migration 0010).
+        Index("ix_events_date", "date", "id"),
         {"comment": "Happenings reported by a source, with date, precision and participants."},
     )
 
@@ -503,7 +507,7 @@ class Event(Base):
         comment="Another source's record of the same happening, if any.",
     )
     date: Mapped[str | None] = mapped_column(
-        String(10), index=True, comment="When it happened, ISO-8601 at its precision."
+        String(10), comment="When it happened, ISO-8601 at its precision."
     )
     date_precision: Mapped[str | None] = mapped_column(
         String(5), comment="Precision of date: year, month or day."

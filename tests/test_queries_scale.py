@@ -204,8 +204,9 @@ def test_marks_on_the_bundled_collection(seeded: Connection) -> None:
 def test_a_subject_page_is_the_page_of_its_filtered_list(
     empty_db: str, engine_for: EngineFor
 ) -> None:
-    # About a subject, one read of its figures chooses the page and marks it; without a
-    # subject, SQL chooses the page: both give the same rows, marks and order.
+    # A subject's page (chosen among its figures alone, marked from their groups), its whole
+    # list (one read of all its figures marks it) and the list of every figure give the same
+    # rows, marks and order.
     engine = engine_for(empty_db)
     build_figures(engine, random_figures(160, seed=7))
     with engine.connect() as connection:
@@ -220,6 +221,22 @@ def test_a_subject_page_is_the_page_of_its_filtered_list(
                 for limit in (1, 7, 50):
                     page = queries.figures(connection, subject=subject, limit=limit, **options)
                     assert page == whole[:limit], (options, limit)
+
+
+def test_a_metric_page_is_the_page_of_its_whole_list(empty_db: str, engine_for: EngineFor) -> None:
+    # A metric's page is read subject by subject (figures about none last): the same rows,
+    # marks and order as the whole list, also for a subject or a source, and past the end of
+    # the figures about a subject.
+    engine = engine_for(empty_db)
+    build_figures(engine, random_figures(160, seed=11))
+    with engine.connect() as connection:
+        for metric in ("eu-investment", "Bilateral Trade"):
+            for options in ({}, {"subject": "ruritania"}, {"source": "alpha"}):
+                whole = queries.figures(connection, metric=metric, **options)
+                assert whole, options
+                for limit in (1, 7, 30, 200):
+                    page = queries.figures(connection, metric=metric, limit=limit, **options)
+                    assert page == whole[:limit], (metric, options, limit)
 
 
 def test_a_subject_without_figures_lists_none(empty_db: str, engine_for: EngineFor) -> None:

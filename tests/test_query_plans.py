@@ -37,11 +37,15 @@ FACTS = 2000
 # name lookup reads whole.
 READ_WHOLE = {"parties", "metrics"}
 # What the plans may scan without reading a table: CTEs and subqueries (their own plans are
-# checked), one constant row, and full-text indexes searched with MATCH.
-SQLITE_SCAN = re.compile(r"SCAN (?P<name>\S+)(?P<rest>.*)")
+# checked; SQLite names one without a name `(subquery-N)`), one constant row, and full-text
+# indexes searched with MATCH.
+SQLITE_SCAN = re.compile(r"SCAN (?!\(subquery-\d+\))(?P<name>\S+)(?P<rest>.*)")
 PG_SCAN = re.compile(r"Seq Scan on (?P<name>\w+)")
-# The names of CTEs (`WITH name AS (`, `, name(a, b) AS (`) and of subqueries (`) AS name`).
-DERIVED = re.compile(r"(?:WITH(?: RECURSIVE)?|,)\s*(\w+)(?:\([^)]*\))?\s+AS\s*\(|\)\s+AS\s+(\w+)")
+# The names of CTEs (`WITH name AS (`, `, name(a, b) AS MATERIALIZED (`) and of subqueries
+# (`) AS name`).
+DERIVED = re.compile(
+    r"(?:WITH(?: RECURSIVE)?|,)\s*(\w+)(?:\([^)]*\))?\s+AS(?:\s+MATERIALIZED)?\s*\(|\)\s+AS\s+(\w+)"
+)
 # A full-text index searched with MATCH (M; '=' or '>' add a rowid bound): "0:=M1", "192:M2".
 FTS_MATCH = re.compile(r" VIRTUAL TABLE INDEX \d+:[^M\s]*M")
 

@@ -28,7 +28,8 @@ CLOSE_MARGIN = 0.15  # suggest only names almost as close as the best: one typo,
 def fetch(reader: Reader, statement: Select[Any], parameters: Row | None = None) -> list[Row]:
     """Run a select (with the values of its bound `parameters`, if any) and return its rows
     as dicts keyed by column label."""
-    return [dict(row._mapping) for row in reader.execute(statement, parameters)]
+    # All rows at once: psycopg fetches row by row in Python when iterated.
+    return [dict(row._mapping) for row in reader.execute(statement, parameters).all()]
 
 
 @dataclass(frozen=True)
@@ -166,11 +167,11 @@ def _slug_or_words(reader: Reader, table: TableClause, value: str) -> ColumnElem
     from kb.search.names import holding_phrase
 
     by_slug = table.c.slug == value.strip().casefold()
-    words = holding_phrase(_dialect(reader), table, value)
+    words = holding_phrase(dialect_name(reader), table, value)
     return by_slug if words is None else or_(by_slug, words)
 
 
-def _dialect(reader: Reader) -> str:
+def dialect_name(reader: Reader) -> str:
     """The name of the database dialect `reader` talks to."""
     if isinstance(reader, Connection):
         return reader.dialect.name

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from kb.errors import KbError
 from kb.queries.common import (
     Reader,
     Row,
+    dialect_name,
     fetch,
     metric_ids,
     party_ids,
@@ -24,9 +25,11 @@ from kb.queries.dates import (
     starts_on_or_before,
 )
 from kb.queries.selects import (
+    among,
     check_limit,
     event_order,
     event_select,
+    figure_ids,
     figure_select,
     figures_by_id,
     figures_in_time_order,
@@ -35,7 +38,7 @@ from kb.queries.selects import (
     participants,
     quote_select,
 )
-from kb.tables import EVENTS, FIGURES, QUOTES
+from kb.tables import EVENTS, FIGURES, PARTIES, QUOTES
 
 
 def quotes(
@@ -91,34 +94,68 @@ def figures(
     # figures start without it (a few milliseconds of every command's start-up).
     from kb.queries.conflicts import figure_partners, mark
 
+    limit = check_limit(limit)
     parties = party_ids(reader, subject) if subject is not None else None
     where: list[ColumnElement[bool]] = []
     if metric is not None:
         where.append(FIGURES.c.metric_id.in_(metric_ids(reader, _metric_filter(metric))))
     if source is not None:
         where.append(FIGURES.c.source_id.in_(source_ids(reader, source)))
-    if parties is not None and metric is None:
-        return _figures_about(reader, parties, where, check_limit(limit))
+    if parties is not None and metric is None and limit is None:
+        return _figures_about(reader, parties, where)
     if parties is not None:
         where.append(FIGURES.c.subject_id.in_(parties))
-    ordered = figure_select() if metric is None else figures_in_time_order()
-    rows = fetch(reader, first_rows(ordered, FIGURES, where, limit))
+    if limit is None:
+        ordered = figure_select() if metric is None else figures_in_time_order()
+        rows = fetch(reader, ordered.where(*where))
+    else:
+        # The page's ids first, from the figures and their sources' slugs alone; then its rows.
+        if metric is None:
+            ids = list(reader.execute(figure_ids(where).limit(limit)).scalars().all())
+        else:
+            ids = _by_subject(reader, where, limit, unknown=parties is None)
+        page = figures_by_id(dialect_name(reader), in_time=metric is not None)
+        rows = fetch(reader, page, {"ids": ids})
     return mark(rows, figure_partners(reader, rows))
 
 
+def _by_subject(
+    reader: Reader, where: list[ColumnElement[bool]], limit: int, *, unknown: bool
+) -> list[int]:
+    """The ids of the first `limit` figures matching `where` (one metric's, or a few) in
+    figures_in_time_order(): those about the first subjects (by slug) that hold `limit` of
+    them, then (`unknown`, if the page is not full) those about none. Each subject's are a
+    range of ix_figures_by_subject: the page reads those of the subjects it shows, where
+    sorting every figure of the metric by its subject's slug read them all."""
+    f, p = FIGURES, PARTIES
+    held = select(func.count()).where(f.c.subject_id == p.c.id, *where).scalar_subquery()
+    subjects, count = [], 0
+    for subject, holding in reader.execute(select(p.c.id, held).order_by(p.c.slug)).all():
+        if count >= limit:
+            break
+        if holding:
+            subjects.append(subject)
+            count += holding
+    ids: list[int] = []
+    if subjects:
+        page = figure_ids([*where, f.c.subject_id.in_(subjects)], in_time=True).limit(limit)
+        ids += reader.execute(page).scalars().all()
+    if unknown and len(ids) < limit:
+        page = figure_ids([*where, f.c.subject_id.is_(None)], in_time=True)
+        ids += reader.execute(page.limit(limit - len(ids))).scalars().all()
+    return ids
+
+
 def _figures_about(
-    reader: Reader, parties: list[int], where: list[ColumnElement[bool]], limit: int | None
+    reader: Reader, parties: list[int], where: list[ColumnElement[bool]]
 ) -> list[Row]:
-    """figures() about `parties`, also matching `where`: one read of every figure about them
-    (through the index that holds what the conflict rule needs) says both which of them the
-    page shows and what they conflict with, so that neither reads them again."""
+    """figures() about `parties`, also matching `where`, all of them: one read of every
+    figure about them (through the index that holds what the conflict rule needs) says what
+    they conflict with."""
     from kb.queries.conflicts import FigureGroups, mark  # (see figures())
 
-    about = FigureGroups.about(reader, parties, and_(*where) if where else None)
-    if limit is None:
-        rows = fetch(reader, figure_select().where(FIGURES.c.subject_id.in_(parties), *where))
-    else:
-        rows = fetch(reader, figures_by_id(), {"ids": about.listed(limit)})
+    about = FigureGroups.about(reader, parties)
+    rows = fetch(reader, figure_select().where(FIGURES.c.subject_id.in_(parties), *where))
     return mark(rows, about.partners([row["id"] for row in rows]))
 
 
@@ -148,19 +185,22 @@ def events(
     # A bound leaves undated events out.
     dated = bool(where)
     rows = events_where(reader, where, dated=dated, limit=limit)
-    ids = listed_ids(rows, event_select(dated=dated).where(*where), limit)
+    ids = listed_ids(reader, rows, event_select(dated=dated).where(*where), limit)
     from kb.queries.conflicts import event_partners, mark  # (see figures())
 
     return mark(rows, event_partners(reader, ids))
 
 
-def listed_ids(rows: list[Row], statement: Select[Any], limit: int | None) -> Select[Any]:
+def listed_ids(
+    reader: Reader, rows: list[Row], statement: Select[Any], limit: int | None
+) -> Select[Any]:
     """The ids of the events `statement` found, for the queries about them that follow: the
     ids of `rows` themselves for a page (finding the page again costs more than the rest
     of those queries on PostgreSQL), the statement's ids for a whole list."""
     if limit is None:
         return matching_ids(statement, EVENTS, None)
-    return select(EVENTS.c.id).where(EVENTS.c.id.in_([row["id"] for row in rows]))
+    page = among(EVENTS.c.id, "page", dialect_name(reader), [row["id"] for row in rows])
+    return select(EVENTS.c.id).where(page)
 
 
 def events_where(
@@ -181,7 +221,7 @@ def events_where(
         ids = select(EVENTS.c.id).where(*where).order_by(*event_order(dated=dated))
         page = ids.limit(check_limit(limit)).scalar_subquery()
         rows = fetch(reader, statement.where(EVENTS.c.id.in_(page)))
-    found = participants(reader, listed_ids(rows, statement.where(*where), limit))
+    found = participants(reader, listed_ids(reader, rows, statement.where(*where), limit))
     for row in rows:
         row["participants"] = found.get(row["id"], [])
     return rows

@@ -11,12 +11,34 @@ import functools
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, bindparam, func, literal, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    any_,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    select,
+)
 from sqlalchemy.sql.expression import TableClause
 
 from kb.errors import KbError
 from kb.queries.common import Reader, Row, fetch
-from kb.tables import EVENTS, FIGURES, METRICS, PARTICIPANTS, PARTIES, PEOPLE, QUOTES, SOURCES
+from kb.tables import (
+    EVENTS,
+    FIGURES,
+    METRICS,
+    PARTICIPANTS,
+    PARTIES,
+    PEOPLE,
+    QUOTES,
+    SOURCE_SLUGS,
+    SOURCES,
+)
 
 
 def check_limit(limit: int | None) -> int | None:
@@ -73,8 +95,7 @@ _SPEAKER = PEOPLE.alias("speaker")
 def figure_select() -> Select[Any]:
     """Every figure column, with its metric, subject, source, and the quote and speaker that
     state it; in kb figures' order (source, then position in its text)."""
-    f, s = FIGURES, SOURCES
-    return _figure_columns().order_by(s.c.slug, f.c.surface_start, f.c.id)
+    return _figure_columns().order_by(*_by_source(SOURCES))
 
 
 def figures_in_time_order() -> Select[Any]:
@@ -82,21 +103,46 @@ def figures_in_time_order() -> Select[Any]:
     date or the start of the period (an open start first, figures without a time last), then
     kb figures' order. Coarse dates come first among those they hold ('2023' before
     '2023-02-02'): ISO text sorts so."""
-    f, s, party = FIGURES, SOURCES, PARTIES
+    party = PARTIES
+    return _figure_columns().order_by(
+        party.c.slug.is_(None), party.c.slug, *_in_time(), *_by_source(SOURCES)
+    )
+
+
+def _by_source(sources: TableClause) -> list[ColumnElement[Any]]:
+    """kb figures' order: by source (the slug in `sources`), then position in its text."""
+    return [sources.c.slug, FIGURES.c.surface_start, FIGURES.c.id]
+
+
+def _in_time() -> list[ColumnElement[Any]]:
+    """Figures in time order, those without a time last (see figures_in_time_order())."""
+    f = FIGURES
     timeless = f.c.as_of.is_(None) & f.c.period_start.is_(None) & f.c.period_end.is_(None)
     # '' sorts before every date (an open start), '~' after every one (an open end).
     start = func.coalesce(f.c.as_of, f.c.period_start, literal("", String()))
     end = func.coalesce(f.c.as_of, f.c.period_end, literal("~", String()))
-    return _figure_columns().order_by(
-        party.c.slug.is_(None),
-        party.c.slug,
-        timeless,
-        start,
-        end,
-        s.c.slug,
-        f.c.surface_start,
-        f.c.id,
-    )
+    return [timeless, start, end]
+
+
+def figure_ids(where: list[ColumnElement[bool]], *, in_time: bool = False) -> Select[Any]:
+    """The ids of the figures matching `where` (conditions on their own columns), in
+    figure_select()'s order, or with `in_time` in figures_in_time_order()'s among figures
+    about a subject (or among those about none).
+
+    Read from the figures and the slugs of their sources (and subjects) alone: the other
+    tables figure_select() joins would cost a look-up for every figure matching, for a page
+    of a few. Ordered by the source's slug as an expression (`|| ''`), not as the column:
+    by the column, PostgreSQL may walk every source in slug order looking for the figures
+    that match, as if they were most of them; this way it looks each figure's source up.
+    """
+    f, s, party = FIGURES, SOURCE_SLUGS, PARTIES
+    source = s.c.slug.concat(literal_column("''"))
+    order: list[ColumnElement[Any]] = [source, f.c.surface_start, f.c.id]
+    if in_time:
+        subject = select(party.c.slug).where(party.c.id == f.c.subject_id).scalar_subquery()
+        order = [subject, *_in_time(), *order]
+    ids = select(f.c.id).join_from(f, s, f.c.source_id == s.c.id)
+    return ids.where(*where).order_by(*order)
 
 
 def _figure_columns() -> Select[Any]:
@@ -124,10 +170,24 @@ def _figure_columns() -> Select[Any]:
 
 
 @functools.cache
-def figures_by_id() -> Select[Any]:
-    """figure_select() of the figures whose ids are in the parameter `ids`. Built once:
-    building it again costs about as much as running it."""
-    return figure_select().where(FIGURES.c.id.in_(bindparam("ids", expanding=True)))
+def figures_by_id(dialect: str, *, in_time: bool = False) -> Select[Any]:
+    """figure_select() (with `in_time`, figures_in_time_order()) of the figures whose ids are
+    in the parameter `ids`, for `dialect`. Built once: building it again costs about as much
+    as running it."""
+    ordered = figures_in_time_order() if in_time else figure_select()
+    return ordered.where(among(FIGURES.c.id, "ids", dialect))
+
+
+def among(
+    column: ColumnElement[int], name: str, dialect: str, ids: list[int] | None = None
+) -> ColumnElement[bool]:
+    """`column` holds one of the ids in the parameter `name` (a list; `ids`, or given when the
+    statement runs): on PostgreSQL an array, one parameter (SQLAlchemy and psycopg would
+    otherwise write, and parse, one for each id: a millisecond for a page of a hundred),
+    elsewhere an expanding IN."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, ids, type_=ARRAY(Integer)))
+    return column.in_(bindparam(name, ids, expanding=True))
 
 
 def speaker_is(person_id: int) -> ColumnElement[bool]:

@@ -95,10 +95,12 @@ def search(
     try:
         found = connection.execute(counts, parameters).one()._mapping
         unranked = _too_many(found, hit_types, bounds.counted)
-        if unranked:
-            # Too many to rank: the statement taking their newest instead.
-            hits = _statements(dialect, query, hit_types, limit, raw, bounds, unranked)[0]
-        rows = connection.execute(hits, parameters).mappings().all()
+        # Only the types with matches: an arm for one without costs planning and a look into
+        # its index. Types with too many matches to rank take their newest instead.
+        matching = [hit_type for hit_type in hit_types if found[hit_type]]
+        if matching and (unranked or matching != hit_types):
+            hits = _hits(dialect, query, raw, matching, bounds.ranked, unranked)
+        rows = connection.execute(hits, parameters).mappings().all() if matching else []
     except exc.DBAPIError as error:
         reason = _query_error(dialect, error) if raw else None
         if reason is None:
@@ -168,37 +170,39 @@ def search_statements(
     parameters both take; None when the query holds no word to look for."""
     if not raw and not parse(query):
         return None
-    return _statements(dialect, query, hit_types, limit, raw, bounds, frozenset())
-
-
-def _statements(
-    dialect: str,
-    query: str,
-    hit_types: Sequence[str],
-    limit: int,
-    raw: bool,
-    bounds: Bounds,
-    newest: frozenset[str],
-) -> Statements:
-    """search_statements() for a query with words, the types in `newest` unranked."""
+    hits = _hits(dialect, query, raw, hit_types, bounds.ranked, frozenset())
+    types = tuple(hit_types)
     if dialect == "sqlite":
-        types = tuple(hit_types)
         terms = [] if raw else parse(query)
         words = {f"word_{i}": fts5_query([term]) for i, term in enumerate(terms)}
         return (
-            fts5.statement(types, bounds.ranked, newest),
+            hits,
             fts5.counts(types, len(terms), bounds.counted),
             {"match": query if raw else fts5_query(terms), "limit": limit, **words},
         )
+    shape: tsvector.Shape = None
     if raw:
-        tsq = any_term = tsvector.raw_tsquery(query)
+        words = tsvector.raw_parameters(query)
     else:
-        tsq, any_term = tsvector.tsquery(parse(query)), tsvector.any_tsquery(parse(query))
-    return (
-        tsvector.statement(tsq, hit_types, limit, bounds.ranked, newest, any_term),
-        tsvector.counts(tsq, hit_types, bounds.counted),
-        {},
-    )
+        terms = parse(query)
+        shape, words = tsvector.shape(terms), tsvector.parameters(terms)
+    return hits, tsvector.counts(shape, types, bounds.counted), {"limit": limit, **words}
+
+
+def _hits(
+    dialect: str,
+    query: str,
+    raw: bool,
+    hit_types: Sequence[str],
+    ranked: int,
+    newest: frozenset[str],
+) -> HitSelect:
+    """The search statement (built once, its parameters apart) for `hit_types`, ranking the
+    newest `ranked` matches of each but those of the types in `newest`."""
+    if dialect == "sqlite":
+        return fts5.statement(tuple(hit_types), ranked, newest)
+    shape = None if raw else tsvector.shape(parse(query))
+    return tsvector.statement(shape, tuple(hit_types), ranked, newest)
 
 
 def _query_error(dialect: str, error: exc.DBAPIError) -> str | None:

@@ -10,16 +10,22 @@ columns, so a phrase never runs from one column into the next, as in FTS5.
 
 A quote's document also holds its speaker's name and aliases, labelled C and B and ranked at
 SPEAKER_WEIGHT.
+
+The statements are built once per shape of query (how many terms, which are prefixes; or a
+--raw query) and set of types, with the words as parameters: building one costs more than
+running it. The tsquery is written out wherever it is used, not read from a CTE: the planner
+then sees its value (the parameters of a statement that is not prepared are known when it is
+planned) and estimates how many rows it matches from the documents' statistics, a few or
+most of them, and so whether to search the GIN index or walk the table newest first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache, reduce
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    CTE,
     JSON,
     ColumnElement,
     Float,
@@ -27,15 +33,14 @@ from sqlalchemy import (
     Select,
     Subquery,
     Text,
+    bindparam,
     case,
     cast,
     column,
     func,
-    literal,
     literal_column,
     select,
     table,
-    true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.expression import TableClause
@@ -45,6 +50,7 @@ from kb.search.hits import (
     MARK_OPEN,
     SNIPPET_WORDS,
     HitSelect,
+    Limit,
     best_of,
     capped_count,
     hit_columns,
@@ -73,35 +79,57 @@ QUOTE_WEIGHTS: ColumnElement[Any] = literal_column(
 )
 
 
-def tsquery(terms: Sequence[Term]) -> ColumnElement[str]:
-    """A tsquery finding every term, built from bound parameters that cannot be syntax errors.
-
-    A term's words must be adjacent (phraseto_tsquery takes any text); a prefix term goes
-    through to_tsquery as sanitized lexemes ending in `:*`.
-    """
-    return reduce(lambda left, right: left.op("&&")(right), _term_queries(terms))
+# What a statement depends on besides the types: for each term of the query, whether it is a
+# prefix; None for a --raw query.
+Shape = tuple[bool, ...] | None
 
 
-def any_tsquery(terms: Sequence[Term]) -> ColumnElement[str]:
-    """A tsquery finding any of the terms: what a quote's headline marks. Its words may hold
-    some terms and its speaker's names the others, and ts_headline marks nothing in a text
-    that holds no match of the whole query."""
-    return reduce(lambda left, right: left.op("||")(right), _term_queries(terms))
+class Query(NamedTuple):
+    """The tsqueries of a search: `tsq` finds every term, `words` any of them (what a quote's
+    headline marks: its words may hold some terms and its speaker's names the others, and
+    ts_headline marks nothing in a text that holds no match of the whole query)."""
+
+    tsq: ColumnElement[str]
+    words: ColumnElement[str]
 
 
-def _term_queries(terms: Sequence[Term]) -> list[ColumnElement[str]]:
-    """A tsquery for each term."""
-    return [
-        func.to_tsquery(SIMPLE, literal(tsquery_prefix(term), Text))
-        if term.prefix
-        else func.phraseto_tsquery(SIMPLE, literal(term.text, Text))
-        for term in terms
+def shape(terms: Sequence[Term]) -> tuple[bool, ...]:
+    """The shape of a query of `terms`."""
+    return tuple(term.prefix for term in terms)
+
+
+def parameters(terms: Sequence[Term]) -> dict[str, str]:
+    """The values of the parameters of a statement of shape(terms): each term's words (for a
+    prefix term, sanitized lexemes ending in `:*`)."""
+    return {
+        f"term_{i}": tsquery_prefix(term) if term.prefix else term.text
+        for i, term in enumerate(terms)
+    }
+
+
+def raw_parameters(query: str) -> dict[str, str]:
+    """The value of the parameter of a statement of shape None: the user's own tsquery."""
+    return {"raw": query}
+
+
+def _query(shape: Shape) -> Query:
+    """The tsqueries of a query of `shape`, from parameters that cannot be syntax errors (but
+    the --raw one: its syntax is the user's)."""
+    if shape is None:
+        raw = func.to_tsquery(SIMPLE, bindparam("raw", type_=Text))
+        return Query(raw, raw)
+    # A term's words must be adjacent (phraseto_tsquery takes any text); a prefix term goes
+    # through to_tsquery as sanitized lexemes ending in `:*`.
+    terms = [
+        (func.to_tsquery if prefix else func.phraseto_tsquery)(
+            SIMPLE, bindparam(f"term_{i}", type_=Text)
+        )
+        for i, prefix in enumerate(shape)
     ]
-
-
-def raw_tsquery(query: str) -> ColumnElement[str]:
-    """The user's own tsquery syntax (kb search --raw), still as a bound parameter."""
-    return func.to_tsquery(SIMPLE, literal(query, Text))
+    return Query(
+        reduce(lambda left, right: left.op("&&")(right), terms),
+        reduce(lambda left, right: left.op("||")(right), terms),
+    )
 
 
 def document(content: TableClause) -> ColumnElement[str]:
@@ -120,25 +148,20 @@ def _column_text(content: TableClause, name: str) -> ColumnElement[str]:
     return column
 
 
+@cache
 def statement(
-    query: ColumnElement[str],
-    hit_types: Sequence[str],
-    limit: int,
-    ranked: int,
-    newest: frozenset[str] = frozenset(),
-    words: ColumnElement[str] | None = None,
+    shape: Shape, hit_types: tuple[str, ...], ranked: int, newest: frozenset[str]
 ) -> HitSelect:
-    """The best `limit` hits of the tsquery `query` among `hit_types`: ts_rank_cd ranks the
+    """The best `:limit` hits of a query of `shape` among `hit_types`: ts_rank_cd ranks the
     newest `ranked` matches of each type, except for the types in `newest`, whose newest
-    matches come unranked. A quote's headline marks the `words` (a tsquery finding any term
-    of the query; default: `query`)."""
-    words = query if words is None else words
-    parsed = select(query.label("tsq"), words.label("words")).cte("query")
-    arms = [_arm(hit_type, parsed, limit, ranked, hit_type in newest) for hit_type in hit_types]
+    matches come unranked. The words are parameters (parameters(), raw_parameters())."""
+    query = _query(shape)
+    limit = bindparam("limit", type_=Integer)
+    arms = [_arm(hit_type, query, limit, ranked, hit_type in newest) for hit_type in hit_types]
     return best_of(arms, limit)
 
 
-def _arm(hit_type: str, query: CTE, limit: int, ranked: int, newest: bool) -> HitSelect:
+def _arm(hit_type: str, query: Query, limit: Limit, ranked: int, newest: bool) -> HitSelect:
     """The best `limit` hits of one table (its newest, unranked, if `newest`); headlines only
     for those (ts_headline is costly)."""
     content = table_of(hit_type)
@@ -148,14 +171,12 @@ def _arm(hit_type: str, query: CTE, limit: int, ranked: int, newest: bool) -> Hi
         matches = _matches(content, query, limit, ranked)
     if hit_type == "quote":
         return _quotes(matches, query)
-    return (
-        hit_columns(hit_type, content, _headline(content, query), matches.c.rank, matches.c.recency)
-        .join_from(matches, content, content.c.id == matches.c.id)
-        .join(query, true())
-    )
+    return hit_columns(
+        hit_type, content, _headline(content, query), matches.c.rank, matches.c.recency
+    ).join_from(matches, content, content.c.id == matches.c.id)
 
 
-def _quotes(matches: Subquery, query: CTE) -> HitSelect:
+def _quotes(matches: Subquery, query: Query) -> HitSelect:
     """The quotes of `matches` as hits: the headline of their words, and their speaker's name
     or aliases marked where they match (see hits.speaker_marks)."""
     quotes, people = table_of("quote"), table_of("person")
@@ -168,42 +189,41 @@ def _quotes(matches: Subquery, query: CTE) -> HitSelect:
         aliases=aliases,
         marked_aliases=_marked(aliases, query),
     )
-    headline = func.ts_headline(SIMPLE, quotes.c.text, query.c.words, HEADLINE_OPTIONS, type_=Text)
+    headline = func.ts_headline(SIMPLE, quotes.c.text, query.words, HEADLINE_OPTIONS, type_=Text)
     return (
         hit_columns("quote", quotes, headline, matches.c.rank, matches.c.recency, **marks)
         .join_from(matches, quotes, quotes.c.id == matches.c.id)
         .join(people, people.c.id == quotes.c.speaker_id)
-        .join(query, true())
     )
 
 
-def _matches(content: TableClause, query: CTE, limit: int, ranked: int) -> Subquery:
+def _matches(content: TableClause, query: Query, limit: Limit, ranked: int) -> Subquery:
     """The best `limit` rows of `content` matching `query`, among its newest `ranked` matches:
-    id, rank and recency (NULL). The newest are found through the GIN index without ranking;
-    ts_rank_cd then scores only them."""
-    newest = _newest(content, query, ranked).subquery("newest")
-    indexed = _indexed(content)
-    rank = (-_rank(content, query)).label("rank")
+    id, rank and recency (NULL). The newest are found without ranking, with their stored
+    documents, which ts_rank_cd then scores (only theirs)."""
+    # A type is ranked when it has at most COUNTED matches: all of them are found through the
+    # GIN index and the newest kept. `id + 0` is not the primary key's order, which the
+    # planner could otherwise walk backwards testing every row, the whole table for a word
+    # whose matches are few or old.
+    newest = _newest(content, query, ranked, by_index=True).subquery("newest")
+    rank = (-_rank(content, newest.c.document, query)).label("rank")
     return (
-        select(indexed.c.id, rank, no_recency().label("recency"))
-        .join_from(newest, indexed, indexed.c.id == newest.c.id)
-        .join(query, true())
+        select(newest.c.id, rank, no_recency().label("recency"))
         .order_by(rank)
         .limit(limit)
         .subquery("matches")
     )
 
 
-def _rank(content: TableClause, query: CTE) -> ColumnElement[float]:
-    """ts_rank_cd of a row of `content`, read from its stored document; a quote's speaker's
-    names weigh less than its words."""
-    stored = _indexed(content).c.document
+def _rank(content: TableClause, document: ColumnElement[Any], query: Query) -> ColumnElement[float]:
+    """ts_rank_cd of a stored `document` of `content`; a quote's speaker's names weigh less
+    than its words."""
     if content.name == "quotes":
-        return func.ts_rank_cd(QUOTE_WEIGHTS, stored, query.c.tsq, type_=Float)
-    return func.ts_rank_cd(stored, query.c.tsq, type_=Float)
+        return func.ts_rank_cd(QUOTE_WEIGHTS, document, query.tsq, type_=Float)
+    return func.ts_rank_cd(document, query.tsq, type_=Float)
 
 
-def _newest_matches(content: TableClause, query: CTE, limit: int) -> Subquery:
+def _newest_matches(content: TableClause, query: Query, limit: Limit) -> Subquery:
     """The newest `limit` rows of `content` matching `query`, unranked: id, rank (NULL) and
     recency (1 for the newest)."""
     newest = _newest(content, query, limit).subquery("newest")
@@ -213,29 +233,32 @@ def _newest_matches(content: TableClause, query: CTE, limit: int) -> Subquery:
     )
 
 
-def _newest(content: TableClause, query: CTE, count: int) -> Select[Any]:
-    """The ids of the newest `count` rows of `content` matching `query`."""
+def _newest(
+    content: TableClause, query: Query, count: Limit, *, by_index: bool = False
+) -> Select[Any]:
+    """The ids and stored documents of the newest `count` rows of `content` matching `query`;
+    `by_index`: every match is found through the GIN index (see _matches())."""
     indexed = _indexed(content)
+    order = indexed.c.id + 0 if by_index else indexed.c.id
     return (
-        select(indexed.c.id)
-        .join_from(indexed, query, true())
+        select(indexed.c.id, indexed.c.document)
         .where(_matching(content, query))
-        .order_by(indexed.c.id.desc())
+        .order_by(order.desc())
         .limit(count)
     )
 
 
-def counts(query: ColumnElement[str], hit_types: Sequence[str], cap: int) -> Select[Any]:
-    """One row: for each of `hit_types`, how many records the tsquery `query` finds in its
+@cache
+def counts(shape: Shape, hit_types: tuple[str, ...], cap: int) -> Select[Any]:
+    """One row: for each of `hit_types`, how many records a query of `shape` finds in its
     index (a quote's holds its speaker's names), counting at most `cap` + 1 (so a count above
     `cap` says "more than `cap`")."""
-    parsed = select(query.label("tsq")).cte("query")
+    query = _query(shape)
     found: list[ColumnElement[Any]] = []
     for hit_type in hit_types:
         content = table_of(hit_type)
-        indexed = _indexed(content)
-        rows = select(indexed.c.id).join_from(indexed, parsed, true())
-        found.append(capped_count(rows.where(_matching(content, parsed)), cap).label(hit_type))
+        rows = select(_indexed(content).c.id).where(_matching(content, query))
+        found.append(capped_count(rows, cap).label(hit_type))
     return select(*found)
 
 
@@ -251,12 +274,12 @@ def stored(name: str) -> TableClause:
     return table(fts_table(name), column("id", Integer), column("document"))
 
 
-def _matching(content: TableClause, query: CTE) -> ColumnElement[bool]:
+def _matching(content: TableClause, query: Query) -> ColumnElement[bool]:
     """The stored document of a row of `content` matches `query`, through its GIN index."""
-    return _indexed(content).c.document.op("@@", is_comparison=True)(query.c.tsq)
+    return _indexed(content).c.document.op("@@", is_comparison=True)(query.tsq)
 
 
-def _headline(content: TableClause, query: CTE) -> ColumnElement[str]:
+def _headline(content: TableClause, query: Query) -> ColumnElement[str]:
     """The first column that matches by itself, cut around the match, matched words marked.
 
     Like FTS5's snippet(), it shows one column; when only the columns together match, it
@@ -268,7 +291,7 @@ def _headline(content: TableClause, query: CTE) -> ColumnElement[str]:
         return whole
     alone = [
         (
-            func.to_tsvector(SIMPLE, text).op("@@", is_comparison=True)(query.c.tsq),
+            func.to_tsvector(SIMPLE, text).op("@@", is_comparison=True)(query.tsq),
             _cut(text, query),
         )
         for text in columns
@@ -276,12 +299,12 @@ def _headline(content: TableClause, query: CTE) -> ColumnElement[str]:
     return case(*alone, else_=whole)
 
 
-def _cut(text: ColumnElement[str], query: CTE) -> ColumnElement[str]:
+def _cut(text: ColumnElement[str], query: Query) -> ColumnElement[str]:
     """ts_headline of `text`: a few words around the match, the matched words marked."""
-    return func.ts_headline(SIMPLE, text, query.c.tsq, HEADLINE_OPTIONS, type_=Text)
+    return func.ts_headline(SIMPLE, text, query.tsq, HEADLINE_OPTIONS, type_=Text)
 
 
-def _marked(text: ColumnElement[str], query: CTE) -> ColumnElement[str]:
+def _marked(text: ColumnElement[str], query: Query) -> ColumnElement[str]:
     """The whole of `text`, every word of the query in it marked (the same text when none
     is)."""
-    return func.ts_headline(SIMPLE, text, query.c.words, MARK_OPTIONS, type_=Text)
+    return func.ts_headline(SIMPLE, text, query.words, MARK_OPTIONS, type_=Text)

@@ -99,10 +99,14 @@ def figure_partners(reader: Reader, rows: Sequence[Row]) -> dict[int, list[str]]
     """For each of `rows` (figure rows) in conflict, at the default tolerance: the slugs of
     the figures it conflicts with, in the order `kb figures` lists them.
 
-    Partners measure the same thing: only the figures of the groups of `rows` are read.
+    Partners measure the same thing: only the figures of the groups of `rows` are read, and
+    for a page of rows only those whose times may overlap theirs.
     """
+    ids = [row["id"] for row in rows]
+    if len(rows) <= figures.PAGE:
+        return FigureGroups.around(reader, rows).partners(ids)
     keys: set[GroupKey] = {(r["subject_id"], r["metric_id"], r["kind"], r["unit"]) for r in rows}
-    return FigureGroups.measuring(reader, keys).partners([row["id"] for row in rows])
+    return FigureGroups.measuring(reader, keys).partners(ids)
 
 
 def event_partners(reader: Reader, among: Select[Any]) -> dict[int, list[str]]:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
-from sqlalchemy import CompoundSelect, ScalarSelect, Select, select
+from sqlalchemy import ColumnElement, CompoundSelect, ScalarSelect, Select, select
 from sqlalchemy.sql.expression import FromClause
 
 from kb.queries.common import Reader, Row, fetch
@@ -66,10 +66,16 @@ def walk(seeds: Ids) -> Select[Any]:
             down, linked_, linked_.c.same_as_id == down.c.member
         )
     )
+    # Each member's slug and date looked up by id: PostgreSQL estimates a recursive walk at
+    # many more rows than it finds, and joined the events to it by reading the primary key
+    # from its start.
     member = e.alias("member")
-    return select(down.c.origin, member.c.id, member.c.slug, member.c.date).join_from(
-        down, member, member.c.id == down.c.member
-    )
+
+    def of_member(column: ColumnElement[Any]) -> ScalarSelect[Any]:
+        """`column` of the member's row."""
+        return select(column).where(member.c.id == down.c.member).scalar_subquery()
+
+    return select(down.c.origin, down.c.member, of_member(member.c.slug), of_member(member.c.date))
 
 
 def happenings(reader: Reader, seeds: Ids) -> dict[int, list[Record]]:

@@ -1,24 +1,36 @@
 """Figure conflicts: figures that measure the same thing over overlapping times and disagree.
 
-The figures are read by indexed selects (a subject's through ix_figures_by_subject, which holds
-every column the rule needs), grouped by what they measure, and paired by
-kb.queries.conflicts.pairing: only figures of one group are ever compared.
+The figures are read by indexed selects (through ix_figures_by_subject, led by what a figure
+measures and holding every column the rule needs), grouped by what they measure, and paired by
+kb.queries.conflicts.pairing: only figures of one group are ever compared. For a page of
+figures, only those of their groups whose times may overlap theirs are read.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, bindparam, case, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    literal,
+    select,
+    union_all,
+)
+from sqlalchemy.sql.expression import FromClause
 
-from kb.queries.common import Reader, Row, fetch
+from kb.queries.common import Reader, Row, dialect_name, fetch
 from kb.queries.conflicts.pairing import DEFAULT_TOLERANCE, Member, pairs
 from kb.queries.conflicts.times import figure_span
-from kb.queries.selects import figures_by_id
+from kb.queries.selects import among, figures_by_id
 from kb.tables import FIGURES, SOURCE_SLUGS
 
 # Qualifiers that bound a figure's value on one side only; the others allow v itself.
@@ -39,6 +51,14 @@ UNKNOWN_UNIT = "unknown"
 ROWS_AT_ONCE = 256
 # Figures whose details one select reads (an expanding IN of bound parameters).
 DETAILS_AT_ONCE = 500
+# At most this many figures are looked up by id for their conflicts (FigureGroups.around), as
+# bound parameters; more are all the figures of their groups.
+PAGE = DETAILS_AT_ONCE
+# From this many figures of one group on, FigureGroups.around reads the group once, over the
+# years of them all, rather than once for each (a metric's page holds a few groups, most of
+# each). Read once, it may return figures that none of them overlaps, which costs more than
+# reading its range a few more times: measured, from eight on it is cheaper.
+TOGETHER = 8
 
 
 class Figure(NamedTuple):
@@ -58,7 +78,7 @@ class Figure(NamedTuple):
     period_end: str | None
     source_slug: str
     position: int  # where its surface starts in the source's text
-    listed: int  # 1 when the listing asks for the figure, else 0
+    listed: int  # 1 (unused here; kb.annotate.spans selects it too)
 
 
 # What a figure measures: figures with the same key are compared.
@@ -101,22 +121,12 @@ class FigureGroups:
         return cls([tuple(row) for part in result.partitions(ROWS_AT_ONCE) for row in part])
 
     @classmethod
-    def about(
-        cls,
-        reader: Reader,
-        subjects: Collection[int | None],
-        listed: ColumnElement[bool] | None = None,
-    ) -> FigureGroups:
-        """Every figure about `subjects` (None: figures without one); `listed` says which of
-        them the listing asks for (None: all of them)."""
+    def about(cls, reader: Reader, subjects: Collection[int | None]) -> FigureGroups:
+        """Every figure about `subjects` (None: figures without one)."""
         if not subjects:
             return cls([])
         about = sorted(subject for subject in subjects if subject is not None)
-        if listed is None:
-            statement = _about(bool(about), None in subjects)
-        else:
-            statement = members_select(_subject_arms(bool(about), None in subjects), listed)
-        return cls.read(reader, statement, {"subjects": about})
+        return cls.read(reader, _about(bool(about), None in subjects), {"subjects": about})
 
     @classmethod
     def measuring(cls, reader: Reader, keys: Collection[GroupKey]) -> FigureGroups:
@@ -132,10 +142,20 @@ class FigureGroups:
         wanted = set(keys)
         return cls([figure for figure in read.figures if group_key(figure) in wanted])
 
-    def listed(self, limit: int | None) -> list[int]:
-        """The ids of the figures the listing asks for: the first `limit` (None: all)."""
-        ids = [figure[0] for figure in self.figures if figure[-1]]
-        return ids if limit is None else ids[:limit]
+    @classmethod
+    def around(cls, reader: Reader, rows: Sequence[Row]) -> FigureGroups:
+        """The figures of `rows` (figure rows, a page's: a few hundred at most) and every
+        figure they may conflict with: those of their groups whose times may overlap one of
+        theirs."""
+        if not rows:
+            return cls([])
+        without = any(row["subject_id"] is None for row in rows)
+        keys = [(r["subject_id"], r["metric_id"], r["kind"], r["unit"]) for r in rows]
+        shown = Counter(keys)
+        ids: dict[str, list[int]] = {"apart": [], "together": []}
+        for row, key in zip(rows, keys, strict=True):
+            ids["together" if shown[key] >= TOGETHER else "apart"].append(row["id"])
+        return cls.read(reader, _around(dialect_name(reader), without=without), ids)
 
     def groups(self) -> dict[GroupKey, list[Member]]:
         """The comparable figures (a known unit) by what they measure."""
@@ -170,26 +190,29 @@ class FigureGroups:
         }
 
 
-def members_select(
-    arms: Sequence[ColumnElement[bool]], listed: ColumnElement[bool] | None = None
-) -> Select[Any]:
+def members_select(arms: Sequence[ColumnElement[bool]]) -> Select[Any]:
     """The Figure fields of the figures each of `arms` selects (a union, so each arm may use
-    its own index), in kb figures' order; `listed` says which of them the listing asks for
-    (None: all)."""
+    its own index), in kb figures' order."""
     f, s = FIGURES, SOURCE_SLUGS
-    columns = _member_columns(listed)
-    found = union_all(
-        *(select(*columns).join_from(f, s, f.c.source_id == s.c.id).where(arm) for arm in arms)
-    ).subquery("found")
+    columns = _member_columns()
+    return _in_order(
+        [select(*columns).join_from(f, s, f.c.source_id == s.c.id).where(arm) for arm in arms]
+    )
+
+
+def _in_order(arms: Sequence[Select[Any]]) -> Select[Any]:
+    """The Figure rows of every one of `arms` (selects of _member_columns()), in kb figures'
+    order."""
+    found = union_all(*arms).subquery("found")
     return select(*(found.c[name] for name in Figure._fields)).order_by(
         found.c.source_slug, found.c.position, found.c.id
     )
 
 
-def _member_columns(listed: ColumnElement[bool] | None = None) -> list[ColumnElement[Any]]:
+def _member_columns() -> list[ColumnElement[Any]]:
     """The columns of a Figure row (the select joins FIGURES to SOURCE_SLUGS)."""
     f, s = FIGURES, SOURCE_SLUGS
-    flag = literal(1) if listed is None else case((listed, 1), else_=0)
+    flag = literal(1)
     return [
         *(f.c[name] for name in Figure._fields[:-3]),
         s.c.slug.label("source_slug"),
@@ -260,6 +283,77 @@ def _about(about: bool, without: bool) -> Select[Any]:
     return members_select(_subject_arms(about, without))
 
 
+@functools.cache
+def _around(dialect: str, *, without: bool) -> Select[Any]:
+    """The Figure rows of the figures whose ids are in the parameters `apart` and `together`
+    and of the figures of their groups whose times may overlap one of theirs, in kb figures'
+    order, for `dialect`; `without`: some of them are about no subject.
+
+    Each group is a range of ix_figures_by_subject (subject, metric, kind, unit), read once for
+    each figure `apart`, and once for the figures `together` of one group, over the years of
+    them all (see TOGETHER). Times are compared by year, a coarser test than the rule's (which
+    then decides): two times that share a day share a year.
+    """
+    f, s, shown_figure = FIGURES, SOURCE_SLUGS, FIGURES.alias("shown_figure")
+    first, last = _time_keys(shown_figure)
+    group = [
+        shown_figure.c.subject_id,
+        shown_figure.c.metric_id,
+        shown_figure.c.kind,
+        shown_figure.c.unit,
+    ]
+    first_year = func.substr(first, 1, 4)
+    # After every date of the last year ('~' sorts after '-' and the digits).
+    after_last_year = func.substr(last, 1, 4).concat("~")
+    apart = select(
+        *group, first_year.label("first_year"), after_last_year.label("after_last_year")
+    ).where(among(shown_figure.c.id, "apart", dialect))
+    together = (
+        select(
+            *group,
+            func.min(first_year).label("first_year"),
+            func.max(after_last_year).label("after_last_year"),
+        )
+        .where(among(shown_figure.c.id, "together", dialect))
+        .group_by(*group)
+    )
+    shown = union_all(apart, together).cte("shown").prefix_with("MATERIALIZED")
+    f_first, f_last = _time_keys(f)
+    near = and_(
+        f.c.metric_id == shown.c.metric_id,
+        f.c.kind == shown.c.kind,
+        f.c.unit == shown.c.unit,
+        f_first <= shown.c.after_last_year,
+        shown.c.first_year <= f_last,
+    )
+    # An arm for the groups of a subject, one for those of none (each group an index range);
+    # the second only when needed: SQLite may read every figure about none for it.
+    subjects = [f.c.subject_id == shown.c.subject_id]
+    if without:
+        subjects.append(f.c.subject_id.is_(None) & shown.c.subject_id.is_(None))
+    return _in_order(
+        [
+            select(*_member_columns())
+            .distinct()  # a figure near several of them
+            .select_from(shown)
+            .join(f, subject & near)
+            .join(s, f.c.source_id == s.c.id)
+            for subject in subjects
+        ]
+    )
+
+
+def _time_keys(figure: FromClause) -> tuple[ColumnElement[str], ColumnElement[str]]:
+    """The dates a row of `figure` covers from and to, as stated: its as-of date, else its
+    period's start and end ('' and '~' when open). A date sorts before the days it covers,
+    and its first four characters are the year of its first and last day."""
+    c = figure.c
+    return (
+        func.coalesce(c.as_of, c.period_start, literal("", String())),
+        func.coalesce(c.as_of, c.period_end, literal("~", String())),
+    )
+
+
 def comparable(parties: list[int] | None) -> Select[Any]:
     """members_select() of every figure with a known unit; with `parties`, of those about
     one of them."""
@@ -278,7 +372,8 @@ def details(reader: Reader, ids: Collection[int]) -> dict[int, Row]:
     found: dict[int, Row] = {}
     for start in range(0, len(ordered), DETAILS_AT_ONCE):
         chunk = ordered[start : start + DETAILS_AT_ONCE]
-        found.update((row["id"], row) for row in fetch(reader, figures_by_id(), {"ids": chunk}))
+        by_id = figures_by_id(dialect_name(reader))
+        found.update((row["id"], row) for row in fetch(reader, by_id, {"ids": chunk}))
     return found
 
 

@@ -13,7 +13,8 @@ pairs() takes whichever has fewer, after counting both in n log n:
   are a prefix (for a tolerance under 100 %), so a bisection finds them (a group of open
   periods that mostly agree has few).
 Each candidate is then checked by the full rule. With a `focus`, only pairs with a side in
-it are wanted, and comparing the focus with every member may be cheaper still.
+it are wanted, and comparing the focus with every member may be cheaper still (always, for a
+focus of a few: a page's figures in their groups).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ DEFAULT_TOLERANCE = 10.0
 # Groups this small are compared pair by pair (or focus by member): counting the candidates
 # would cost more.
 SMALL = 16
+# So are this few focused members with every member of a group: counting the candidates costs
+# about as much as comparing four members with every member, taking a way costs more again.
+FEW = 8
 # The bisection's threshold is widened by this fraction, so that floating-point rounding in it
 # never hides a pair: the full rule, computed as the SQL of earlier versions computed it,
 # decides every candidate.
@@ -81,7 +85,7 @@ def pairs(
     """Every conflicting pair of one group once, the earlier in kb figures' order first; with
     `focus` (ids), only the pairs with a side in it. Lazy: a caller may stop early."""
     focused = list(members) if focus is None else [m for m in members if m.id in focus]
-    if len(members) <= SMALL or not focused:
+    if len(members) <= SMALL or len(focused) <= FEW:
         return _by_focus(focused, members, tolerance)
     costs = {"focus": len(focused) * len(members), "time": _time_candidates(members)}
     if tolerance < 1:
