@@ -41,7 +41,8 @@ NAMES = "_kb_names"
 
 def kb_schema() -> dict[str, list[str]]:
     """kb's schema as SQL, by kind, read from a new database migrated to the newest revision."""
-    from kb.db import make_engine, upgrade
+    from kb.db import make_engine
+    from kb.migrating import upgrade
 
     with tempfile.TemporaryDirectory(prefix="kb-schema-") as work:
         path = Path(work) / "schema.sqlite3"

@@ -357,7 +357,8 @@ def prepare_pg_floor(source: str, target: str, watch: BackendWatch | None = None
     """COPY kb's rows (read from kb's database `source`) into `target`, migrated by kb, with its
     secondary indexes and foreign keys made after the rows, in one transaction; `watch`
     follows the server backend of the connection that does it."""
-    from kb.db import make_engine, upgrade
+    from kb.db import make_engine
+    from kb.migrating import upgrade
 
     engine = make_engine(target)
     upgrade(engine)  # kb's own schema, made by kb's migrations (the version row included)

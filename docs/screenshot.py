@@ -21,8 +21,9 @@ sys.path.insert(0, str(REPO / "tests"))
 from helpers.pages import chromium, screenshot, served  # noqa: E402
 
 from kb.datasette import page_path  # noqa: E402
-from kb.db import make_engine, upgrade  # noqa: E402
+from kb.db import make_engine  # noqa: E402
 from kb.loader import load  # noqa: E402
+from kb.migrating import upgrade  # noqa: E402
 from kb.paths import data_dir  # noqa: E402
 
 SEED = "jjtv-kazakhstan-eu-30-years"

@@ -118,7 +118,7 @@ def writing(engine: Engine, *, commit: bool = True) -> Iterator[Connection]:
 def migrate(connection: Connection, revision: str = "head") -> Notice | None:
     """Upgrade the schema on `connection`, inside the transaction the caller holds; return a
     note for the user about kb sql's reader role on PostgreSQL (created, or how to), if any."""
-    if revision == "head" and _stored_revision(connection) == HEAD_REVISION:
+    if revision == "head" and stored_revision(connection) == HEAD_REVISION:
         return None
     from alembic import command
 
@@ -129,7 +129,7 @@ def migrate(connection: Connection, revision: str = "head") -> Notice | None:
     return refresh(connection)
 
 
-def _stored_revision(connection: Connection) -> str | None:
+def stored_revision(connection: Connection) -> str | None:
     """The revision recorded in the database's version table (None: no table or no row)."""
     if not connection.dialect.has_table(connection, VERSION_TABLE):
         return None
@@ -152,24 +152,6 @@ def driver_marks(connection: Connection, statement: str) -> str:
     """`statement`, whose parameters are marked `?`, in the marks of the connection's driver
     (`%s` on psycopg), for exec_driver_sql() and driver_execute()."""
     return statement if connection.dialect.paramstyle == "qmark" else statement.replace("?", "%s")
-
-
-def upgrade(engine: Engine, revision: str = "head") -> Notice | None:
-    """Migrate the database up to `revision` (default: the newest) in one transaction; return
-    migrate()'s note, if any."""
-    with writing(engine) as connection:
-        return migrate(connection, revision)
-
-
-def downgrade(engine: Engine, revision: str) -> list[str]:
-    """Migrate the database down to `revision` ('base' removes every kb table); return the
-    warnings the migrations left (under NOTES in the Alembic config's attributes)."""
-    from alembic import command
-
-    with writing(engine) as connection:
-        config = alembic_config(connection)
-        command.downgrade(config, revision)
-    return list(config.attributes.get(NOTES, []))
 
 
 def current_revision(engine: Engine) -> str | None:

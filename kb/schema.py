@@ -428,7 +428,8 @@ def reference() -> tuple[str | None, list[Relation]]:
 
     Returns the revision it is at and its relations; docs/schema.md is made from this.
     """
-    from kb.db import current_revision, make_engine, upgrade
+    from kb.db import current_revision, make_engine
+    from kb.migrating import upgrade
 
     # One in-memory database lives as long as its connection: SQLAlchemy keeps a single
     # connection for sqlite:// (SingletonThreadPool), so the migrated tables stay visible.

@@ -23,7 +23,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import InternalError, ProgrammingError
 
-from kb.db import make_engine, upgrade
+from kb.db import make_engine
+from kb.migrating import upgrade
 from kb.paths import bundled_data_dir
 from kb.reader import role_name
 

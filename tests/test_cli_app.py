@@ -141,7 +141,7 @@ def test_every_help_example_runs(
         # The example names a PostgreSQL server the tests do not have: the command is checked
         # on the test server in tests/test_sql_reader.py; here, that the example parses.
         monkeypatch.setattr("kb.cli.db.opened", _no_database)
-        monkeypatch.setattr("kb.db.writing", _no_database)
+        monkeypatch.setattr("kb.lock.writing_alone", _no_database)
         monkeypatch.setattr(
             "kb.reader.ensure", lambda _c: (Reader("kb_reader_kb", "x", True), True)
         )
@@ -293,6 +293,6 @@ def test_main_exits_1_with_one_paragraph_on_stderr(tmp_path: Path) -> None:
 
 
 @contextmanager
-def _no_database(_db: object) -> Iterator[None]:
+def _no_database(_db: object, **_options: object) -> Iterator[None]:
     """Stands in for opening a database (for an example naming a server the tests lack)."""
     yield None

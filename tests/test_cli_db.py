@@ -69,11 +69,19 @@ def test_downgrade_to_base_removes_the_tables_and_read_commands_say_so(
 
 def test_downgrade_and_current_need_an_existing_database(kb: Kb, tmp_path: Path) -> None:
     db = tmp_path / "missing.sqlite3"
-    for args in (("db", "downgrade", "base"), ("db", "current")):
+    for args in (("db", "downgrade", "base"), ("db", "current"), ("db", "reader")):
         result = kb(*args, db=db)
         assert result.exit_code == 1
         assert result.stderr.startswith(f"Error: No database at {db}.")
     assert not db.exists()
+
+
+def test_reader_is_for_postgresql(kb: Kb, empty_sqlite: Path) -> None:
+    result = kb("db", "reader", db=empty_sqlite)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: kb db reader is for PostgreSQL: on SQLite, kb sql opens the file read-only.\n"
+    )
 
 
 def test_unknown_revision_is_a_user_error(kb: Kb, empty_db: str) -> None:

@@ -7,9 +7,10 @@ On SQLite that rests on WAL (readers read the last commit while the writer write
 timeout (a reader or writer waits rather than failing with "database is locked"); on
 PostgreSQL on its transactions.
 
-Loads take turns (kb.loader.lock): a second load says on stderr that it waits, writes nothing
-until the first has committed, then starts from what it committed, even into an empty database
-both would migrate; after --wait seconds it gives up with a message naming the first.
+Loads and migrations take turns (kb.lock): a second load, `kb db upgrade`, `downgrade` or
+`reader` says on stderr that it waits, writes nothing until the first has committed, then
+starts from what it committed, even into an empty database both would migrate; after --wait
+seconds it gives up with a message naming the first.
 """
 
 from __future__ import annotations
@@ -29,11 +30,19 @@ from typing import Any
 
 import pytest
 from helpers import synthetic
-from helpers.processes import finish, milestones, run_kb, said, start_load, wait_for
+from helpers.processes import (
+    finish,
+    milestones,
+    run_kb,
+    said,
+    start_load,
+    start_traced,
+    wait_for,
+)
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from kb.cli.load import WAIT_S
+from kb.cli.common import WAIT_S
 from kb.db import (
     BUSY_TIMEOUT_MS,
     HEAD_REVISION,
@@ -42,7 +51,7 @@ from kb.db import (
     describe_url,
     make_engine,
 )
-from kb.loader.lock import DEFAULT_WAIT_S
+from kb.lock import DEFAULT_WAIT_S
 from kb.models import Base
 
 TABLES = tuple(Base.metadata.tables)
@@ -174,22 +183,25 @@ def waiting_for_the_load_lock(url: str) -> int:
         engine.dispose()
 
 
-def waiting_notice(url: str, first: subprocess.Popen[str]) -> str:
-    """The line a load prints on stderr while `first` writes to `url`, up to its start time."""
+def waiting_notice(url: str, first: subprocess.Popen[str], command: str = "kb load") -> str:
+    """The line a writer prints on stderr while `first` (running `command`) writes to `url`,
+    up to its start time."""
     if is_sqlite(url):
         return "Another process is writing to this database; waiting for it to finish…"
     holder = f"pid {first.pid} on {socket.gethostname()}"
-    return f"Another kb load is writing to this database ({holder}, since "
+    return f"Another {command} is writing to this database ({holder}, since "
 
 
-def assert_waits(url: str, first: subprocess.Popen[str], second: Load) -> None:
-    """The `second` load says once, on stderr, that it waits for `first`; and it goes on
-    waiting, having written nothing."""
+def assert_waits(
+    url: str, first: subprocess.Popen[str], second: Load, command: str = "kb load"
+) -> None:
+    """The `second` writer says once, on stderr, that it waits for `first` (running
+    `command`); and it goes on waiting, having written nothing."""
     said(second.log, "waiting for it to finish", second.process)
     time.sleep(1.0)
     assert second.process.poll() is None
     lines = second.log.read_text().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(waiting_notice(url, first)), lines
+    assert len(lines) == 1 and lines[0].startswith(waiting_notice(url, first, command)), lines
     assert re.search(r"(since \d\d:\d\d:\d\d\)|database); waiting for it to finish…$", lines[0])
     # SQLite: its probe waits for the write lock before the load's BEGIN IMMEDIATE. PostgreSQL:
     # the load's transaction waits for the advisory lock before reading anything.
@@ -317,6 +329,89 @@ def test_a_second_load_gives_up_after_wait_seconds(seeded_db: str, tmp_path: Pat
 
 def test_the_command_waits_as_long_as_the_loader_by_default() -> None:
     assert WAIT_S == DEFAULT_WAIT_S
+
+
+def kb_writer(which: str, url: str, collection: synthetic.Synthetic) -> list[str]:
+    """The arguments of the kb command `which` ('load' of `collection`, or 'upgrade') on `url`."""
+    if which == "upgrade":
+        return ["db", "upgrade", "--db", url]
+    return ["load", str(collection.data), "--seeds", str(collection.seeds), "--db", url]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), [("load", "upgrade"), ("upgrade", "load"), ("upgrade", "upgrade")]
+)
+def test_loads_and_upgrades_of_an_empty_database_take_turns(
+    new_db: str, tmp_path: Path, first: str, second: str
+) -> None:
+    # Two upgrades at once of an empty PostgreSQL database used to fail: the second met the
+    # first's uncommitted tables (a duplicate key in pg_type). The first stops inside its
+    # migration here, its first tables made and its revision about to be recorded.
+    collection = synthetic.write(tmp_path / "synthetic", count=100, events=10)
+    release, trace, out = tmp_path / "release", tmp_path / "first.trace", tmp_path / "second.out"
+    holder = start_traced(
+        kb_writer(first, new_db, collection), trace, hold=(VERSION_TABLE, release)
+    )
+    try:
+        wait_for(trace, "hold", holder)
+        log, second_trace = tmp_path / "second.log", tmp_path / "second.trace"
+        command = kb_writer(second, new_db, collection)
+        waiter = Load(start_traced(command, second_trace, log=log, out=out), second_trace, log)
+        assert_waits(new_db, holder, waiter, f"kb {'db ' * (first == 'upgrade')}{first}")
+    finally:
+        release.touch()
+    finish(holder)
+    finish(waiter.process, waiter.log)
+    if second == "upgrade":  # it found the schema the first had migrated, and did nothing
+        assert out.read_text() == f"Already at {HEAD_REVISION}; nothing to do.\n"
+    engine = make_engine(new_db)
+    try:
+        assert current_revision(engine) == HEAD_REVISION
+    finally:
+        engine.dispose()
+    loaded = {name: collection.rows[name] for name in TABLES}
+    assert direct_read(new_db) == (
+        loaded if "load" in (first, second) else dict.fromkeys(loaded, 0),
+        0,
+    )
+
+
+def test_migrations_wait_for_a_load_or_give_up(seeded_db: str, tmp_path: Path) -> None:
+    collection = synthetic.write(tmp_path / "synthetic", count=300, events=50)
+    before, _ = direct_read(seeded_db)
+    release, trace = tmp_path / "release", tmp_path / "first.trace"
+    load = start_load(seeded_db, collection, trace, hold=("figures", release))
+    where = describe_url(seeded_db)
+    holder = "another process" if is_sqlite(seeded_db) else "another kb load"
+    try:
+        wait_for(trace, "hold", load)
+        # A database at the newest schema needs no upgrade: it is said at once, without waiting.
+        done = run_kb("db", "upgrade", "--wait", "0", "--db", seeded_db)
+        assert (done.returncode, done.stdout) == (
+            0,
+            f"Already at {HEAD_REVISION}; nothing to do.\n",
+        )
+        commands = [("downgrade", "-1", "--wait", "0"), ("downgrade", "-1", "--wait", "1")]
+        if not is_sqlite(seeded_db):
+            commands.append(("reader", "--wait", "0"))
+        for command in commands:
+            refused = run_kb("db", *command, "--db", seeded_db)
+            assert refused.returncode == 1, refused.stderr
+            doing = "downgrade" if command[0] == "downgrade" else "set up kb sql's reader in"
+            still = "still " if command[-1] == "1" else ""
+            assert f"Error: Cannot {doing} {where}: {holder} is {still}writing" in refused.stderr
+            if not is_sqlite(seeded_db):
+                assert f"(pid {load.pid} on {socket.gethostname()}, since " in refused.stderr
+        assert write_transaction_is_open(seeded_db)  # the load is still writing
+    finally:
+        release.touch()
+    finish(load)
+    assert direct_read(seeded_db) == (grow(before, collection), 0)
+    engine = make_engine(seeded_db)
+    try:
+        assert current_revision(engine) == HEAD_REVISION  # no downgrade ran
+    finally:
+        engine.dispose()
 
 
 @dataclass

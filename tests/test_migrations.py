@@ -19,13 +19,12 @@ from kb.db import (
     VERSION_TABLE,
     alembic_config,
     current_revision,
-    downgrade,
     head_revision,
     history,
     migrate,
-    upgrade,
     writing,
 )
+from kb.migrating import downgrade, upgrade
 from kb.models import Base
 from kb.search.index import include_object, is_index_object
 

@@ -605,7 +605,7 @@ def test_reading_a_sqlite_file_without_kb_tables(tmp_path: Path) -> None:
 def test_reading_a_database_at_base(
     empty_db: str, engine_for: Callable[[str | Path], Engine]
 ) -> None:
-    from kb.db import downgrade
+    from kb.migrating import downgrade
 
     downgrade(engine_for(empty_db), "base")
     with (

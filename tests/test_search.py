@@ -367,7 +367,7 @@ def test_limit_must_be_positive(kb: Kb, seeded_db: str) -> None:
 def test_a_database_without_the_index_is_told_to_upgrade(
     kb: Kb, seeded_sqlite: Path, engine_for: Callable[..., Any]
 ) -> None:
-    from kb.db import downgrade
+    from kb.migrating import downgrade
 
     downgrade(engine_for(seeded_sqlite), "0001")
     assert "is at schema revision 0001 but this kb needs" in error(

@@ -18,8 +18,8 @@ from click.testing import Result
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from kb.db import downgrade, upgrade
 from kb.loader import load
+from kb.migrating import downgrade, upgrade
 from kb.paths import bundled_data_dir, data_dir, migrations_dir
 from kb.search import FTS_TABLES, HIT_TYPES, is_index_object
 from kb.search.index import (

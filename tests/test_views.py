@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
-from kb.db import downgrade, upgrade
+from kb.migrating import downgrade, upgrade
 from kb.search.index import is_index_object
 
 VIEWS = ["events_view", "figures_view", "quotes_view", "timeline"]

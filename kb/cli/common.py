@@ -74,6 +74,17 @@ def describe(engine: Engine) -> str:
 # match thousands, and a terminal page is what a reader looks at first.
 DEFAULT_LIMIT = 100
 
+# kb.lock.DEFAULT_WAIT_S, not imported: kb starts without SQLAlchemy (a test checks both).
+WAIT_S = 600
+wait_option = click.option(
+    "--wait",
+    metavar="SECONDS",
+    type=click.IntRange(min=0),
+    default=WAIT_S,
+    show_default=True,
+    help="How long to wait for another kb command writing to the same database (a load, a "
+    "migration); 0 gives up at once.",
+)
 limit_option = click.option(
     "--limit",
     type=click.IntRange(min=0),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from kb.cli.common import db_option, examples, opened
+from kb.cli.common import db_option, examples, opened, wait_option
 
 
 @click.group(epilog=examples("kb db current", "kb db upgrade", "kb db history"))
@@ -15,21 +15,24 @@ def db() -> None:
 
 @db.command(epilog=examples("kb db upgrade", "kb db upgrade 0001 --db my.sqlite3"))
 @click.argument("revision", default="head")
+@wait_option
 @db_option
-def upgrade(revision: str, db: str | None) -> None:
+def upgrade(revision: str, wait: int, db: str | None) -> None:
     """Migrate the database up to REVISION (default: head).
 
     head is the newest schema. A database file that does not exist is created. On PostgreSQL
     an upgrade also creates kb sql's read-only role when the database has none and the URL's
     role may create roles (see `kb db reader`), and grants it what the migrations added.
+    Migrations and loads of one database take turns: while another writes, this one says so
+    on stderr and waits (at most --wait seconds).
     """
-    from kb.db import current_revision
-    from kb.db import upgrade as migrate_up
+    from kb.cli.progress import notices
+    from kb.migrating import upgrade as migrate_up
 
     with opened(db) as engine:
-        before = current_revision(engine)
-        note = migrate_up(engine, revision)
-        click.echo(_moved(before, current_revision(engine)))
+        done = migrate_up(engine, revision, wait=wait, notice=notices(False, None))
+    click.echo(_moved(done.before, done.after))
+    note = done.note
     if note is not None:  # kb sql's reader: made (said with the migration), or a warning
         click.echo(f"Warning: {note.text}" if note.warning else note.text, err=note.warning)
 
@@ -40,20 +43,21 @@ def upgrade(revision: str, db: str | None) -> None:
     epilog=examples("kb db downgrade -1", "kb db downgrade base   # removes every kb table"),
 )
 @click.argument("revision")
+@wait_option
 @db_option
-def downgrade(revision: str, db: str | None) -> None:
+def downgrade(revision: str, wait: int, db: str | None) -> None:
     """Migrate the database down to REVISION.
 
     REVISION is a revision id, -N (N steps down), or base (removes every kb table and its data).
+    It waits for a load or a migration writing to the same database (at most --wait seconds).
     """
-    from kb.db import current_revision
-    from kb.db import downgrade as migrate_down
+    from kb.cli.progress import notices
+    from kb.migrating import downgrade as migrate_down
 
     with opened(db, must_exist=True) as engine:
-        before = current_revision(engine)
-        warnings = migrate_down(engine, revision)
-        click.echo(_moved(before, current_revision(engine)))
-    for warning in warnings:
+        done = migrate_down(engine, revision, wait=wait, notice=notices(False, None))
+    click.echo(_moved(done.before, done.after))
+    for warning in done.warnings:
         click.echo(f"Warning: {warning}", err=True)
 
 
@@ -114,8 +118,9 @@ def _revision_if_any(db: str | None) -> str | None:
         "kb db reader --db postgresql+psycopg://admin:secret@localhost/kb",
     )
 )
+@wait_option
 @db_option
-def reader(db: str | None) -> None:
+def reader(wait: int, db: str | None) -> None:
     """Create or repair kb sql's read-only role (PostgreSQL).
 
     kb sql logs in as this role (kb_reader_<database>), which may only SELECT kb's tables and
@@ -124,12 +129,18 @@ def reader(db: str | None) -> None:
     this once, with a URL whose role may (a superuser, or one with CREATEROLE). Run it again
     to give the role a new password and its grants back. A database copied from another as a
     template shares that one's role until this gives it its own. Upgrades keep its grants
-    current.
+    current. It waits for a load or a migration writing to the database (at most --wait
+    seconds).
     """
-    from kb.db import writing
+    from kb.cli.progress import notices
+    from kb.lock import READER, writing_alone
     from kb.reader import ensure
 
-    with opened(db) as engine, writing(engine) as connection:
+    say = notices(False, None)
+    with (
+        opened(db, must_exist=True) as engine,  # no new SQLite file for a PostgreSQL command
+        writing_alone(engine, writer=READER, wait=wait, notice=say) as connection,
+    ):
         found, created = ensure(connection)
     done = "Created" if created else "Repaired"
     instead = (

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from kb.cli import views
-from kb.cli.common import db_option, describe, examples, format_option, opened
+from kb.cli.common import db_option, describe, examples, format_option, opened, wait_option
 from kb.cli.output import to_json
 
 path_argument = click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
@@ -18,8 +18,6 @@ seeds_option = click.option(
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Directory of the source texts.  [default: PATH's ../seeds]",
 )
-# kb.loader.lock.DEFAULT_WAIT_S, not imported: kb starts without SQLAlchemy (a test checks both).
-WAIT_S = 600
 jobs_option = click.option(
     "--jobs",
     "-j",
@@ -51,14 +49,7 @@ jobs_option = click.option(
 @click.option(
     "--quiet", "-q", is_flag=True, help="No progress line on stderr; only the final summary."
 )
-@click.option(
-    "--wait",
-    metavar="SECONDS",
-    type=click.IntRange(min=0),
-    default=WAIT_S,
-    show_default=True,
-    help="How long to wait for another load writing to the same database; 0 gives up at once.",
-)
+@wait_option
 @db_option
 @format_option("table", "json")
 def load(
@@ -84,8 +75,8 @@ def load(
     (records, rate, time left, current file). A load that changes anything says which
     conflicts between figures or event dates it adds and which it removes, one line each
     (what, both sides, both sources; JSON: every field, as kb conflicts gives them).
-    Loads into one database take turns: while another writes, this one says so on stderr and
-    waits (at most --wait seconds), then starts from what the other committed.
+    Loads and migrations of one database take turns: while another writes, this one says so
+    on stderr and waits (at most --wait seconds), then starts from what the other committed.
     """
     from kb.cli.progress import notices, progress_line
     from kb.loader import load as load_files

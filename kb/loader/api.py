@@ -24,7 +24,6 @@ from kb.errors import KbError
 from kb.loader.checking import check_record
 from kb.loader.crosscheck import CrossCheck
 from kb.loader.fingerprints import FilePlan, plan_files, record_files, size
-from kb.loader.lock import DEFAULT_WAIT_S, Notice, writing_alone
 from kb.loader.lookup import refresh_names
 from kb.loader.merge import Merger
 from kb.loader.parallel import Task, default_jobs, read_in_workers, tasks
@@ -35,6 +34,7 @@ from kb.loader.report import LoadReport, TableChange, ValidationSummary
 from kb.loader.spec import TABLES
 from kb.loader.staging import Stage
 from kb.loader.stream import Grounder
+from kb.lock import DEFAULT_WAIT_S, Notice, writing_alone
 from kb.paths import bundled_data_dir
 
 # How often (in records) the progress callback hears about the read.
@@ -94,9 +94,10 @@ def load(
     per CPU for a large load, none for a small one. `observe` (if given) is called on the
     load's connection once the files are checked, before anything is written, and again after
     the writes, before the commit: its two results are the report's `observed` (what the
-    caller wants to compare, such as the conflicts between sources). Loads into one database
-    take turns (kb.loader.lock): if another is writing, `notice` hears so once and the load
-    waits for it, at most `wait` seconds (None: no limit), then fails with KbError.
+    caller wants to compare, such as the conflicts between sources). kb's writers into one
+    database take turns (kb.lock): if another load or migration is writing, `notice` hears so
+    once and the load waits for it, at most `wait` seconds (None: no limit), then fails with
+    KbError.
     """
     progress = progress or ignore
     options = _Options(

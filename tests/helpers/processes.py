@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from helpers.synthetic import Synthetic
@@ -54,18 +55,29 @@ def start_load(
     file as it is written (see said()); else to a pipe that finish() reads. `options` are more
     options of `kb load`.
     """
-    traced = [str(trace)] + (["--hold", hold[0], str(hold[1])] if hold else [])
     if collection is None:
         load = ["load", "--prune"]
     else:
         load = ["load", str(collection.data), "--seeds", str(collection.seeds)]
-    command = [sys.executable, str(TRACED_KB), *traced, "--", *load, *options, "--db", db]
-    if log is None:
-        return subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-        )
-    with log.open("w") as stderr:  # the child keeps its own copy of the file
-        return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, text=True)
+    return start_traced([*load, *options, "--db", db], trace, hold=hold, log=log)
+
+
+def start_traced(
+    arguments: list[str],
+    trace: Path,
+    *,
+    hold: tuple[str, Path] | None = None,
+    log: Path | None = None,
+    out: Path | None = None,
+) -> subprocess.Popen[str]:
+    """Start the kb command `arguments`, traced (`hold` and `log` as for start_load()); its
+    stdout goes to the file `out`, if given."""
+    traced = [str(trace)] + (["--hold", hold[0], str(hold[1])] if hold else [])
+    command = [sys.executable, str(TRACED_KB), *traced, "--", *arguments]
+    with ExitStack() as files:  # the child keeps its own copies of the files
+        stdout = files.enter_context(out.open("w")) if out else subprocess.DEVNULL
+        stderr = files.enter_context(log.open("w")) if log else subprocess.PIPE
+        return subprocess.Popen(command, stdout=stdout, stderr=stderr, text=True)
 
 
 def milestones(trace: Path) -> list[str]:
