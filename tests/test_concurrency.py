@@ -376,7 +376,9 @@ def test_loads_and_upgrades_of_an_empty_database_take_turns(
     )
 
 
-def test_migrations_wait_for_a_load_or_give_up(seeded_db: str, tmp_path: Path) -> None:
+def test_migrations_during_a_load_give_up_after_wait_seconds(
+    seeded_db: str, tmp_path: Path
+) -> None:
     collection = synthetic.write(tmp_path / "synthetic", count=300, events=50)
     before, _ = direct_read(seeded_db)
     release, trace = tmp_path / "release", tmp_path / "first.trace"
