@@ -40,8 +40,6 @@ from sqlalchemy.exc import DBAPIError
 from kb.db import describe_url, writing
 from kb.errors import KbError
 
-__all__ = ["DEFAULT_WAIT_S", "DOWNGRADE", "LOAD", "READER", "UPGRADE", "Writer", "writing_alone"]
-
 # How long a writer waits for another by default (`--wait`).
 DEFAULT_WAIT_S = 600
 # Called once with a sentence for the user, when the writer starts to wait.
@@ -57,6 +55,22 @@ class Writer:
     command: str
     doing: str
     again: str
+
+    def refused(self, where: str, holder: str, who: str = "") -> KbError:
+        """The error when `holder` ('kb load', 'process'; `who`: ' (pid …)') writes to
+        `where` and this writer may not wait."""
+        return KbError(
+            f"Cannot {self.doing} {where}: another {holder} is writing to it{who}. Nothing was "
+            f"written; {self.again} once it has finished (--wait waits for it)."
+        )
+
+    def gave_up(self, where: str, holder: str, who: str, waited: float) -> KbError:
+        """The error when `holder` still writes to `where` after `waited` seconds."""
+        return KbError(
+            f"Cannot {self.doing} {where}: another {holder} is still writing to it{who}; gave up "
+            f"after waiting {_duration(waited)}. Nothing was written; {self.again} once it has "
+            "finished (--wait sets how long to wait)."
+        )
 
 
 LOAD = Writer("kb load", "load into", "load again")
@@ -118,10 +132,7 @@ def _lock_postgresql(
     where = describe_url(connection.engine.url)
     command, who = _holder(connection)
     if wait == 0:
-        raise KbError(
-            f"Cannot {writer.doing} {where}: another {command} is writing to it{who}. Nothing "
-            f"was written; {writer.again} once it has finished (--wait waits for it)."
-        )
+        raise writer.refused(where, command, who)
     notice(f"Another {command} is writing to this database{who}; waiting for it to finish…")
     try:
         with connection.begin_nested():  # a timeout rolls back to here: the holder can be named
@@ -136,12 +147,7 @@ def _lock_postgresql(
     except DBAPIError as error:
         if wait is None or getattr(error.orig, "sqlstate", None) != LOCK_TIMEOUT:
             raise
-        command, who = _holder(connection)
-        raise KbError(
-            f"Cannot {writer.doing} {where}: another {command} is still writing to it{who}; "
-            f"gave up after waiting {_duration(wait)}. Nothing was written; {writer.again} once "
-            "it has finished (--wait sets how long to wait)."
-        ) from None
+        raise writer.gave_up(where, *_holder(connection), wait) from None
 
 
 def _set_lock_timeout(connection: Connection, value: str) -> None:
@@ -183,19 +189,12 @@ def _wait_for_sqlite_writer(
             return
         where = describe_url(engine.url)
         if wait == 0:
-            raise KbError(
-                f"Cannot {writer.doing} {where}: another process is writing to it. Nothing was "
-                f"written; {writer.again} once it has finished (--wait waits for it)."
-            )
+            raise writer.refused(where, "process")
         notice("Another process is writing to this database; waiting for it to finish…")
         limit = MAX_WAIT_MS if wait is None else _milliseconds(wait)
         probe.execute(f"PRAGMA busy_timeout = {limit}")
         if not _write_lock_free(probe):
-            raise KbError(
-                f"Cannot {writer.doing} {where}: another process is still writing to it; gave "
-                f"up after waiting {_duration(limit / 1000)}. Nothing was written; "
-                f"{writer.again} once it has finished (--wait sets how long to wait)."
-            )
+            raise writer.gave_up(where, "process", "", limit / 1000)
 
 
 def _write_lock_free(probe: sqlite3.Connection) -> bool:

@@ -349,8 +349,9 @@ def test_loads_and_upgrades_of_an_empty_database_take_turns(
     # migration here, its first tables made and its revision about to be recorded.
     collection = synthetic.write(tmp_path / "synthetic", count=100, events=10)
     release, trace, out = tmp_path / "release", tmp_path / "first.trace", tmp_path / "second.out"
+    first_out = tmp_path / "first.out"
     holder = start_traced(
-        kb_writer(first, new_db, collection), trace, hold=(VERSION_TABLE, release)
+        kb_writer(first, new_db, collection), trace, hold=(VERSION_TABLE, release), out=first_out
     )
     try:
         wait_for(trace, "hold", holder)
@@ -362,6 +363,8 @@ def test_loads_and_upgrades_of_an_empty_database_take_turns(
         release.touch()
     finish(holder)
     finish(waiter.process, waiter.log)
+    if first == "upgrade":
+        assert first_out.read_text().startswith(f"Migrated from base to {HEAD_REVISION}.\n")
     if second == "upgrade":  # it found the schema the first had migrated, and did nothing
         assert out.read_text() == f"Already at {HEAD_REVISION}; nothing to do.\n"
     engine = make_engine(new_db)
