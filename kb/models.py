@@ -3,7 +3,9 @@
 Every column carries a one-line `comment`; it documents the public schema (other tools read the
 database directly) and is stored in the database where the dialect supports comments.
 The schema itself is created only by the Alembic migrations in migrations/; a test checks that
-these models and the migrations agree.
+these models and the migrations agree. Text compares and sorts byte by byte on either backend:
+SQLite's default BINARY collation, and "C" on every text column on PostgreSQL (migration 0011,
+checked by tests/test_migrations.py rather than declared on each column here).
 """
 
 from __future__ import annotations

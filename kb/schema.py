@@ -469,7 +469,10 @@ def markdown(relations: list[Relation], revision: str | None) -> str:
         f"Schema revision {revision or 'base'}, as kb's migrations create it on SQLite. "
         "Every column is described by a `comment` in `kb/models.py` (tables) or in "
         "`kb/schema.py` (views). Dates are ISO-8601 text whose length is its precision, "
-        "with a `*_precision` column and a `*_inferred` flag. Spans are `[start, end)` "
+        "with a `*_precision` column and a `*_inferred` flag. Text sorts and compares byte "
+        "by byte (by code point) on either backend: SQLite's default `BINARY`, and on "
+        'PostgreSQL the collation `"C"` on every text column (migration 0011), whatever the '
+        "database's default. Spans are `[start, end)` "
         "character offsets into `sources.text`. Tables whose names start with `_` are "
         "internal; browsing tools such as Datasette hide them.",
     ]

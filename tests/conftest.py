@@ -9,6 +9,7 @@ of skipping. Tests about SQLite files as such take `empty_sqlite` / `seeded_sqli
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import time
@@ -35,6 +36,8 @@ PG_HOW = (
     "(a role that may CREATE DATABASE) to run them; `.ci/run` shows how to start a server."
 )
 BACKENDS = ("sqlite", "postgresql")
+# How a new PostgreSQL test database is made (PostgreSQL 15 or later): see PostgresServer.create.
+ENGLISH = " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en'"
 # The names of the databases benchmarks/load_bench.py and query_bench.py make (and drop).
 BENCH_PREFIX = "kb_bench_"
 
@@ -93,13 +96,27 @@ class PostgresServer:
         self.admin = create_engine(self.url, isolation_level="AUTOCOMMIT")
         self.prefix = f"kb_test_{os.getpid()}_"
 
+    @functools.cached_property
+    def new_database_clause(self) -> str:
+        """How create() makes a database from nothing: in English (PostgreSQL 15 and later,
+        where a database may choose ICU), else as the server's default."""
+        with self.admin.connect() as connection:
+            version = int(connection.execute(text("SHOW server_version_num")).scalar_one())
+        return ENGLISH if version >= 150000 else ""
+
     def url_of(self, database: str) -> str:
         """The URL of a database on this server, password included."""
         return self.url.set(database=database).render_as_string(hide_password=False)
 
     def create(self, name: str, template: str | None = None) -> str:
-        """Create database `name` (a copy of `template`, if given) and return its URL."""
-        clause = f' TEMPLATE "{template}"' if template else ""
+        """Create database `name` (a copy of `template`, if given) and return its URL.
+
+        A new database defaults to ICU's English collation, where most servers default to
+        en_US: kb must compare and sort text byte by byte as on SQLite (migration 0011)
+        whatever the default, and here every PostgreSQL test shows where it would not ('~'
+        sorts before the digits in English, 'B' before 'a' in bytes).
+        """
+        clause = f' TEMPLATE "{template}"' if template else self.new_database_clause
         with self.admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             connection.execute(text(f'CREATE DATABASE "{name}"{clause}'))

@@ -342,3 +342,56 @@ def test_0007_indexes_the_quotes_with_their_speakers_and_back(
                 )
             )
             assert stale.scalar_one() == 0
+
+
+# Text as kb sorts and compares it: slugs, ISO dates, and the '' and '~' the conflict rule
+# puts before and after every date. Python orders str by code point: UTF-8's byte order.
+TEXTS = ["~", "", "2023-02", "2023", "B", "a", "a-c", "ab", "Ärger", "zeta"]
+
+
+def test_text_sorts_byte_by_byte_on_either_backend(
+    empty_db: str, engine_for: Callable[[str | Path], Engine]
+) -> None:
+    """kb's text sorts and compares as on SQLite (BINARY), on PostgreSQL too whatever the
+    database's default collation (the tests' databases default to English, where '~' sorts
+    before '2023' and 'a' before 'B'): migration 0011."""
+    engine = engine_for(empty_db)
+    with engine.begin() as connection:
+        for i, name in enumerate(TEXTS):
+            connection.execute(
+                text("INSERT INTO people (slug, name, aliases) VALUES (:s, :n, '[]')"),
+                {"s": f"p{i}", "n": name},
+            )
+        names = connection.execute(text("SELECT name FROM people ORDER BY name")).scalars()
+        between = connection.execute(
+            text("SELECT count(*) FROM people WHERE name > '2023' AND name < '~'")
+        ).scalar_one()
+        assert list(names) == sorted(TEXTS)
+        assert between == len([name for name in TEXTS if "2023" < name < "~"])
+
+
+def test_every_text_column_is_in_byte_order(
+    empty_db: str, engine_for: Callable[[str | Path], Engine]
+) -> None:
+    """Every text column of every table and view (Alembic's own table aside) has byte order:
+    "C" on PostgreSQL; on SQLite, BINARY, the default no table changes. A new table made
+    without it would sort as the server likes."""
+    engine = engine_for(empty_db)
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            other = connection.execute(
+                text("SELECT name FROM sqlite_master WHERE sql LIKE '%COLLATE%'")
+            ).scalars()
+        else:
+            other = connection.execute(
+                text(
+                    "SELECT c.relname || '.' || a.attname FROM pg_attribute a "
+                    "JOIN pg_class c ON c.oid = a.attrelid "
+                    "WHERE c.relnamespace = current_schema()::regnamespace "
+                    "AND c.relkind IN ('r', 'v') AND c.relname <> :version "
+                    "AND a.attnum > 0 AND NOT a.attisdropped AND a.attcollation <> 0 "
+                    "AND a.attcollation <> '\"C\"'::regcollation"
+                ),
+                {"version": VERSION_TABLE},
+            ).scalars()
+        assert list(other) == []
