@@ -37,7 +37,8 @@ PG_HOW = (
 )
 BACKENDS = ("sqlite", "postgresql")
 # How a new PostgreSQL test database is made (PostgreSQL 15 or later): see PostgresServer.create.
-ENGLISH = " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en'"
+# UTF-8 and its character classes spelled out, whatever locale the cluster was made under.
+ENGLISH = " TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8' LOCALE_PROVIDER icu ICU_LOCALE 'en'"
 # The names of the databases benchmarks/load_bench.py and query_bench.py make (and drop).
 BENCH_PREFIX = "kb_bench_"
 
