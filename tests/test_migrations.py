@@ -24,6 +24,7 @@ from kb.db import (
     migrate,
     writing,
 )
+from kb.errors import KbError
 from kb.migrating import downgrade, upgrade
 from kb.models import Base
 from kb.search.index import include_object, is_index_object
@@ -395,3 +396,41 @@ def test_every_text_column_is_in_byte_order(
                 {"version": VERSION_TABLE},
             ).scalars()
         assert list(other) == []
+
+
+def _collation(engine: Engine, table: str, column: str) -> str | None:
+    """The collation a column names (None: the database's default)."""
+    with engine.connect() as connection:
+        return connection.execute(
+            text(
+                "SELECT collation_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = :t AND column_name = :c"
+            ),
+            {"t": table, "c": column},
+        ).scalar_one()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_0011_stops_at_views_that_are_not_kbs(
+    empty_db: str, engine_for: Callable[[str | Path], Engine]
+) -> None:
+    """Down from 0011 the columns take the database's default again. A view of the user's that
+    reads kb's tables or views would stop PostgreSQL changing them: the upgrade stops, naming
+    every such view and changing nothing; without them it goes on."""
+    engine = engine_for(empty_db)
+    assert _collation(engine, "figures", "unit") == "C"
+    downgrade(engine, "0010")
+    assert _collation(engine, "figures", "unit") is None
+    with engine.begin() as connection:
+        connection.execute(text("CREATE VIEW my_units AS SELECT DISTINCT unit FROM figures"))
+        connection.execute(text("CREATE VIEW my_slugs AS SELECT slug FROM figures_view"))
+    with pytest.raises(KbError) as refused:
+        upgrade(engine)
+    assert "read its tables or views: my_slugs, my_units. Keep" in str(refused.value)
+    assert current_revision(engine) == "0010"
+    assert _collation(engine, "figures", "unit") is None
+    with engine.begin() as connection:
+        connection.execute(text("DROP VIEW my_units, my_slugs"))
+    upgrade(engine)
+    assert current_revision(engine) == HEAD_REVISION
+    assert _collation(engine, "figures", "unit") == "C"

@@ -10,7 +10,9 @@ follows byte order whatever the database's default, and sorting is cheaper too.
 
 A column's collation cannot change under a view that reads it: the migration drops kb's views
 and makes them again from their own stored definitions, with the privileges they had (kb sql's
-reader keeps SELECT on them). Indexes on text columns are rebuilt. SQLite: nothing to do.
+reader keeps SELECT on them). Indexes on text columns are rebuilt. Views that are not kb's
+but read its tables stop the upgrade, changing nothing, with a message naming them (making
+them again could lose what their owner gave them). SQLite: nothing to do.
 
 Downgrade gives the columns the database's default collation again.
 
@@ -25,6 +27,8 @@ from collections.abc import Sequence
 
 from alembic import op
 from sqlalchemy import Connection, text
+
+from kb.errors import KbError
 
 revision: str = "0011"
 down_revision: str | Sequence[str] | None = "0010"
@@ -52,6 +56,18 @@ VIEW_DEFINITIONS = text(
     "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'v' "
     "AND c.relname = ANY(:views)"
 )
+# Views and materialized views that are not kb's and read kb's tables or views: PostgreSQL
+# would refuse to change the columns under them (or to drop kb's views).
+OTHER_VIEWS = text(
+    "SELECT DISTINCT v.oid::regclass::text FROM pg_depend d "
+    "JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class v ON v.oid = r.ev_class "
+    "JOIN pg_class t ON t.oid = d.refobjid "
+    "WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass "
+    "AND t.relnamespace = current_schema()::regnamespace AND t.relname = ANY(:kb) "
+    "AND v.oid <> t.oid "
+    "AND NOT (v.relnamespace = current_schema()::regnamespace AND v.relname = ANY(:views)) "
+    "ORDER BY 1"
+)
 # Each privilege granted on a view, as a GRANT statement (grantee 0 is PUBLIC).
 VIEW_GRANTS = text(
     "SELECT format('GRANT %s ON %I TO %s', g.privilege_type, c.relname, "
@@ -77,6 +93,7 @@ def _collate(collation: str) -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
+    _refuse_other_views(bind)
     views = dict(bind.execute(VIEW_DEFINITIONS, {"views": list(VIEWS)}).all())
     grants = bind.execute(VIEW_GRANTS, {"views": list(VIEWS)}).scalars().all()
     for view in reversed(VIEWS):
@@ -92,6 +109,20 @@ def _collate(collation: str) -> None:
             op.execute(f"CREATE VIEW {view} AS {views[view]}")
     for grant in grants:
         op.execute(grant)
+
+
+def _refuse_other_views(bind: Connection) -> None:
+    """Stop, changing nothing, when views that are not kb's read its tables or views."""
+    names = {"kb": [*TABLES, *VIEWS], "views": list(VIEWS)}
+    others = bind.execute(OTHER_VIEWS, names).scalars().all()
+    if others:
+        raise KbError(
+            "Migration 0011 puts kb's text columns in byte order (the collation C), and PostgreSQL "
+            "cannot change a column that a view reads. These views are not kb's and read its "
+            f"tables or views: {', '.join(others)}. Keep their definitions "
+            "(SELECT pg_get_viewdef('NAME')), drop them, run `kb db upgrade` again, then "
+            "create them again. Nothing was changed."
+        )
 
 
 def _text_columns(bind: Connection) -> dict[str, list[tuple[str, str]]]:
