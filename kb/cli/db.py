@@ -32,9 +32,8 @@ def upgrade(revision: str, wait: int, db: str | None) -> None:
     with opened(db) as engine:
         done = migrate_up(engine, revision, wait=wait, notice=notices(False, None))
     click.echo(_moved(done.before, done.after))
-    if (
-        note := done.note
-    ) is not None:  # kb sql's reader: made (said with the migration), or a warning
+    note = done.note  # kb sql's reader: made (said with the migration), or a warning
+    if note is not None:
         click.echo(f"Warning: {note.text}" if note.warning else note.text, err=note.warning)
 
 
