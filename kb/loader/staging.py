@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Integer, MetaData, String, Table, Text
 from sqlalchemy.engine import Connection
+from sqlalchemy.types import TypeEngine
 
 from kb.loader.spec import TABLES
 from kb.loader.tables import SPECS
@@ -84,10 +85,21 @@ def _stage_table(metadata: MetaData, name: str) -> Table:
     for field in spec.columns:
         kind = real.c[field].type
         # JSON goes in as its text (see Stage.add), so both dialects compare it as text.
-        columns.append(Column(field, Text if isinstance(kind, JSON) else kind.copy()))
-    columns.extend(Column(ref, String(200)) for ref in spec.refs)
+        columns.append(Column(field, _byte_order(Text() if isinstance(kind, JSON) else kind)))
+    columns.extend(Column(ref, _byte_order(String(200))) for ref in spec.refs)
     columns.extend(Column(extra, _STAGED_ONLY_TYPES[extra]) for extra in STAGED_ONLY.get(name, ()))
     return Table(stage_name(name), metadata, *columns, prefixes=["TEMPORARY"])
+
+
+def _byte_order(kind: TypeEngine[Any]) -> TypeEngine[Any]:
+    """A staged column's type: text in byte order on PostgreSQL, as kb's own columns are
+    (migration 0011), so that staged slugs compared with kb's use the staging indexes too
+    (an index in the database's default order cannot serve a comparison in "C")."""
+    if not isinstance(kind, String):
+        return kind.copy()
+    in_bytes = kind.copy()
+    in_bytes.collation = "C"
+    return kind.copy().with_variant(in_bytes, "postgresql")
 
 
 class Stage:
