@@ -23,7 +23,8 @@ from sqlalchemy.engine import Engine
 
 from kb.cli import cli
 from kb.cli.search import ranking_note
-from kb.search.index import COUNTED, RANKED
+from kb.search import fts5, tsvector
+from kb.search.index import COMMON, COUNTED, RANKED
 from kb.search.run import Bounds, Found, search
 
 Kb = Callable[..., Result]
@@ -34,7 +35,7 @@ HYDROGEN_EVENTS = [
     "kazinform-kz-eu-raw-materials-memorandum-signed",
 ]
 HYDROGEN_QUOTE = "jankauskas-investment-77bn"
-# Quotes in the synthetic collection: more than the command ranks.
+# Quotes in the synthetic collection (each holds "will"): more than the command counts.
 SYNTHETIC_FACTS = 3_500
 SYNTHETIC_QUOTES = 1_167
 
@@ -100,11 +101,14 @@ def test_a_word_too_common_to_rank_by_leaves_its_type_unranked_on_sqlite(
     # One event holds both words, two hold "hydrogen". bm25 counts the records holding each
     # word (PostgreSQL's ts_rank_cd does not): on SQLite the common word decides.
     engine = engine_for(seeded_db)
-    found = run_search(engine, "renewable hydrogen", bounds=Bounds(ranked=100, counted=1))
+    found = run_search(engine, "renewable hydrogen", bounds=Bounds(100, counted=1, common=1))
     assert [hit["slug"] for hit in found.hits] == [HYDROGEN_EVENTS[1]]
     assert found.summary()["by_type"]["event"]["matches"] == 1
     expected = "newest" if backend == "sqlite" else "relevance"
     assert found.summary()["by_type"]["event"]["order"] == expected
+    # The words' bound is not the matches' one: two records of a word are not too many here.
+    found = run_search(engine, "renewable hydrogen", bounds=Bounds(100, counted=1, common=2))
+    assert found.summary()["by_type"]["event"]["order"] == "relevance"
 
 
 # --- what the user is told ------------------------------------------------------------------------
@@ -138,8 +142,10 @@ def test_the_note_says_how_many_matched_and_what_was_ranked() -> None:
 
 def test_help_gives_the_bounds_the_command_uses() -> None:
     help_text = " ".join(CliRunner().invoke(cli, ["search", "--help"]).stdout.split())
-    assert f"only the {RANKED:,} most recently loaded matches are ranked" in help_text
-    assert f"with more than {COUNTED:,} matches" in help_text
+    assert COUNTED == RANKED
+    assert f"ranked when there are at most {RANKED:,} of them" in help_text
+    assert f"in more than {COMMON:,} of its records" in help_text
+    assert f'counted as "more than {COUNTED:,}"' in help_text
 
 
 # --- the command's own bounds, on more quotes than it ranks -------------------------------------
@@ -161,58 +167,81 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def quote_ids(path: Path) -> dict[str, int]:
-    """The id of each quote, by slug."""
+def holding(path: Path, word: str) -> int:
+    """How many quotes hold `word`, read with plain sqlite3."""
     with closing(sqlite3.connect(path)) as connection:
-        return dict(connection.execute("SELECT slug, id FROM quotes"))
+        query = "SELECT count(*) FROM quotes_fts WHERE quotes_fts MATCH ?"
+        return int(connection.execute(query, (f'"{word}"',)).fetchone()[0])
 
 
-def newest_quotes(path: Path) -> tuple[int, list[float]]:
-    """The lowest id of the quotes `kb search will` ranks, and the five best bm25 ranks among
-    them, read with plain sqlite3."""
+def best_ranks(path: Path, word: str) -> list[float]:
+    """The five best bm25 ranks of the quotes holding `word`, read with plain sqlite3."""
     with closing(sqlite3.connect(path)) as connection:
-        cut = connection.execute(
-            "SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH '\"will\"' "
-            f"ORDER BY rowid DESC LIMIT 1 OFFSET {RANKED - 1}"
-        ).fetchone()[0]
         best = connection.execute(
-            "SELECT bm25(quotes_fts) AS r FROM quotes_fts "
-            "WHERE quotes_fts MATCH '\"will\"' AND rowid >= ? ORDER BY r LIMIT 5",
-            (cut,),
+            "SELECT bm25(quotes_fts) AS r FROM quotes_fts WHERE quotes_fts MATCH ? "
+            "ORDER BY r LIMIT 5",
+            (f'"{word}"',),
         )
-        return cut, [row[0] for row in best]
+        return [row[0] for row in best]
 
 
-def test_the_command_ranks_the_newest_matches_and_says_so(
+def newest_slugs(path: Path, word: str) -> list[str]:
+    """The five most recently loaded quotes holding `word`, read with plain sqlite3."""
+    with closing(sqlite3.connect(path)) as connection:
+        newest = connection.execute(
+            "SELECT q.slug FROM quotes_fts JOIN quotes AS q ON q.id = quotes_fts.rowid "
+            "WHERE quotes_fts MATCH ? ORDER BY q.id DESC LIMIT 5",
+            (f'"{word}"',),
+        )
+        return [row[0] for row in newest]
+
+
+def test_the_command_ranks_every_match_of_a_type_with_few_enough(synthetic: Path, kb: Kb) -> None:
+    matches = holding(synthetic, "reached")
+    assert 100 < matches <= RANKED
+    result = kb(
+        "search", "reached", "--type", "quote", "--limit", "5", "--format", "json", db=synthetic
+    )
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert found["by_type"] == {
+        "quote": {
+            "matches": matches,
+            "matches_exact": True,
+            "ranked": matches,
+            "order": "relevance",
+        }
+    }
+    assert [hit["rank"] for hit in found["hits"]] == best_ranks(synthetic, "reached")
+    # Nothing to tell: every match was ranked.
+    jsonl = kb("search", "reached", "--type", "quote", "--format", "jsonl", db=synthetic)
+    assert (jsonl.exit_code, jsonl.stderr) == (0, "")
+
+
+def test_the_command_lists_the_newest_of_too_many_matches_and_says_so(
     synthetic: Path, kb: Kb, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COLUMNS", "100")
+    assert holding(synthetic, "will") == SYNTHETIC_QUOTES > COUNTED
     result = kb(
         "search", "will", "--type", "quote", "--limit", "5", "--format", "json", db=synthetic
     )
     assert result.exit_code == 0, result.output
     found = json.loads(result.stdout)
     assert found["by_type"] == {
-        "quote": {
-            "matches": SYNTHETIC_QUOTES,
-            "matches_exact": True,
-            "ranked": RANKED,
-            "order": "relevance",
-        }
+        "quote": {"matches": COUNTED, "matches_exact": False, "ranked": 0, "order": "newest"}
     }
     assert found["query"] == "will"
-    assert (found["matches"], found["ranked"]) == (SYNTHETIC_QUOTES, RANKED)
-    # The best of the newest (bm25 ties may fall either way at the cut).
-    cut, best = newest_quotes(synthetic)
-    assert [hit["rank"] for hit in found["hits"]] == best
-    ids = quote_ids(synthetic)
-    assert min(ids[hit["slug"]] for hit in found["hits"]) >= cut
+    assert (found["matches"], found["matches_exact"], found["ranked"]) == (COUNTED, False, 0)
+    assert [hit["slug"] for hit in found["hits"]] == newest_slugs(synthetic, "will")
+    assert all(hit["rank"] is None for hit in found["hits"])
     # JSON carries the counts; the other formats say it on stderr, or under the table.
     assert result.stderr == ""
     # Wrapped to the terminal's width.
     note = (
-        f"{SYNTHETIC_QUOTES:,} matches. Only the {RANKED:,} most recently loaded quotes were "
-        "ranked. Add words or --type to narrow\nthe search.\n"
+        f"More than {COUNTED:,} matches. The quotes were too many to rank, or a word is in too "
+        "many of them: the\nmost recently loaded are listed unranked. Add words or --type to "
+        "narrow the search.\n"
     )
     jsonl = kb("search", "will", "--type", "quote", "--format", "jsonl", db=synthetic)
     assert (jsonl.exit_code, jsonl.stderr) == (0, note)
@@ -249,3 +278,22 @@ def test_unranked_hits_are_the_newest_of_each_type_in_turn(synthetic: Path) -> N
         ("quote", newest["quotes"][1]),
     ]
     assert all(hit["rank"] is None for hit in found.hits)
+
+
+# --- statements for each set of types, from arms built once ------------------------------------
+
+
+def test_a_new_set_of_types_reuses_the_arms_built_before() -> None:
+    # Each set of types with matches needs a statement of its own (a search builds one for
+    # the types it found); a table's arm is built once per way of listing it. A `ranked`
+    # no other test uses: the caches are the process's.
+    for arm, build in (
+        (fts5._arm, lambda types, newest: fts5.statement(types, 7, newest)),
+        (tsvector._arm, lambda types, newest: tsvector.statement((False,), types, 7, newest)),
+    ):
+        build(("quote", "event"), frozenset())
+        before = arm.cache_info()
+        build(("quote", "event"), frozenset({"event"}))
+        after = arm.cache_info()
+        # The ranked quotes' arm again; the newest events' arm is new.
+        assert (after.hits - before.hits, after.misses - before.misses) == (1, 1)

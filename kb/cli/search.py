@@ -66,10 +66,11 @@ def search(
     Each hit shows its type, slug and source, and under them the matching text with the
     matched words in «». JSON, JSON Lines and CSV add the rank (lower is better).
 
-    Of each type, only the 1,000 most recently loaded matches are ranked, and none of a type
-    with more than 10,000 matches: its most recently loaded matches come after the ranked
-    hits. So a word found in most records is as quick to search as a rare one. A note says
-    when this happened (under a table, else on stderr); JSON gives the counts with the hits.
+    A type's matches are ranked when there are at most 1,000 of them (and on SQLite, when no
+    word of the query is in more than 10,000 of its records). A type with more is counted as
+    "more than 1,000", and its most recently loaded matches come after the ranked hits. So a
+    word found in most records is as quick to search as a rare one. A note says when this
+    happened (under a table, else on stderr); JSON gives the counts with the hits.
     """
     from kb.search.run import search as run_search
 

@@ -65,18 +65,21 @@ def statement(hit_types: tuple[str, ...], ranked: int, newest: frozenset[str]) -
     Built once per set of types, with the query and the limit as parameters: building the
     statement costs more than running it on a small database.
     """
-    query = bindparam("match", type_=Text)
-    limit = bindparam("limit", type_=Integer)
-    arms = [_arm(hit_type, query, limit, ranked, hit_type in newest) for hit_type in hit_types]
-    return best_of(arms, limit)
+    arms = [_arm(hit_type, ranked, hit_type in newest) for hit_type in hit_types]
+    return best_of(arms, LIMIT)
+
+
+# The parameters of every statement: one object each, so that the arms built apart share them.
+MATCH = bindparam("match", type_=Text)
+LIMIT = bindparam("limit", type_=Integer)
 
 
 @cache
-def counts(hit_types: tuple[str, ...], words: int, cap: int) -> Select[Any]:
+def counts(hit_types: tuple[str, ...], words: int, cap: int, common: int) -> Select[Any]:
     """One row: for each of `hit_types`, how many records the FTS5 query `:match` finds in
-    its index (a quote's holds its speaker's names), and (as `<type>_<i>`, for `words` > 1)
-    how many records hold the word `:word_<i>` of the query, each counting at most `cap` + 1
-    (a count above `cap` says "more than").
+    its index (a quote's holds its speaker's names), counting at most `cap` + 1 (a count above
+    `cap` says "more than"), and (as `<type>_<i>`, for `words` > 1) how many records hold the
+    word `:word_<i>` of the query, counting at most `common` + 1.
 
     bm25 counts the records holding each word of a query, however few hold them all: a
     type where a word is that common is not worth ranking.
@@ -84,20 +87,21 @@ def counts(hit_types: tuple[str, ...], words: int, cap: int) -> Select[Any]:
     found: list[ColumnElement[Any]] = []
     for hit_type in hit_types:
         fts = _fts(table_of(hit_type).name)
-        queries = {hit_type: "match"}
+        queries = {hit_type: ("match", cap)}
         if words > 1:
-            queries |= {f"{hit_type}_{i}": f"word_{i}" for i in range(words)}
-        for label, parameter in queries.items():
+            queries |= {f"{hit_type}_{i}": (f"word_{i}", common) for i in range(words)}
+        for label, (parameter, most) in queries.items():
             rows = select(fts.c.rowid).where(_whole(fts).match(bindparam(parameter, type_=Text)))
-            found.append(capped_count(rows, cap).label(label))
+            found.append(capped_count(rows, most).label(label))
     return select(*found)
 
 
-def _arm(
-    hit_type: str, query: BindParameter[str], limit: Limit, ranked: int, newest: bool
-) -> HitSelect:
-    """The best `limit` hits of one table (its newest, unranked, if `newest`), with their
-    snippets."""
+@cache
+def _arm(hit_type: str, ranked: int, newest: bool) -> HitSelect:
+    """The best `:limit` hits of one table (its newest, unranked, if `newest`) for the query
+    `:match`, with their snippets. Built once: each set of types with matches needs a
+    statement of its own."""
+    query, limit = MATCH, LIMIT
     content = table_of(hit_type)
     if hit_type == "quote":
         return _quotes(query, limit, ranked, newest)

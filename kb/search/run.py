@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from kb.errors import KbError
 from kb.search import fts5, tsvector
 from kb.search.hits import HitSelect, quote_snippet
-from kb.search.index import COUNTED, DEFAULT_LIMIT, HIT_TYPES, RANKED
+from kb.search.index import COMMON, COUNTED, DEFAULT_LIMIT, HIT_TYPES, RANKED
 from kb.search.terms import fts5_query, parse
 
 # SQLSTATE of a syntax error; to_tsquery raises it for bad tsquery text.
@@ -21,10 +21,12 @@ PG_SYNTAX_ERROR = "42601"
 
 @dataclass(frozen=True)
 class Bounds:
-    """How much of a search's matches is counted and ranked, for each hit type."""
+    """How much of a search's matches is counted and ranked, for each hit type; `common`: on
+    SQLite, a type where a word of the query is in more records than this is not ranked."""
 
     ranked: int = RANKED
     counted: int = COUNTED
+    common: int = COMMON
 
 
 @dataclass(frozen=True)
@@ -35,8 +37,8 @@ class Found:
     index holds its speaker's names too: one found through them is counted), counted up to
     `bounds.counted` + 1: a number above it means "more than that". Of each type, only the
     newest `bounds.ranked` matches were ranked; of the `unranked` types (more matches than
-    `bounds.counted`, or a word of the query in more records than that), none: their newest
-    matches come after the ranked hits.
+    `bounds.counted`, or on SQLite a word of the query in more than `bounds.common` records),
+    none: their newest matches come after the ranked hits.
     """
 
     hits: list[dict[str, Any]]
@@ -88,19 +90,21 @@ def search(
     if limit < 1:
         raise KbError(f"--limit must be 1 or more, not {limit}.")
     dialect = connection.dialect.name
-    statements = search_statements(dialect, query, hit_types, limit, raw=raw, bounds=bounds)
-    if statements is None:
+    counting = _counts(dialect, query, hit_types, limit, raw=raw, bounds=bounds)
+    if counting is None:
         return Found([], dict.fromkeys(hit_types, 0), bounds)
-    hits, counts, parameters = statements
+    counts, parameters = counting
     try:
         found = connection.execute(counts, parameters).one()._mapping
-        unranked = _too_many(found, hit_types, bounds.counted)
+        unranked = _too_many(found, hit_types, bounds)
         # Only the types with matches: an arm for one without costs planning and a look into
-        # its index. Types with too many matches to rank take their newest instead.
+        # its index. Types with too many matches to rank take their newest instead. Built
+        # only now: a statement for every type would be built for nothing.
         matching = [hit_type for hit_type in hit_types if found[hit_type]]
-        if matching and (unranked or matching != hit_types):
+        rows: list[RowMapping] = []
+        if matching:
             hits = _hits(dialect, query, raw, matching, bounds.ranked, unranked)
-        rows = connection.execute(hits, parameters).mappings().all() if matching else []
+            rows = list(connection.execute(hits, parameters).mappings().all())
     except exc.DBAPIError as error:
         reason = _query_error(dialect, error) if raw else None
         if reason is None:
@@ -114,13 +118,18 @@ def search(
     return Found([_hit(row) for row in rows], matches, bounds, unranked)
 
 
-def _too_many(counts: RowMapping, hit_types: list[str], cap: int) -> frozenset[str]:
-    """The types with more than `cap` matches, or (counted on SQLite) with more than `cap`
-    records holding one of the query's words."""
+def _too_many(counts: RowMapping, hit_types: list[str], bounds: Bounds) -> frozenset[str]:
+    """The types with more than `bounds.counted` matches, or (counted on SQLite, as
+    `<type>_<i>`) with more than `bounds.common` records holding one of the query's words."""
     return frozenset(
         hit_type
         for hit_type in hit_types
-        if any(count > cap for name, count in counts.items() if name.split("_")[0] == hit_type)
+        if counts[hit_type] > bounds.counted
+        or any(
+            count > bounds.common
+            for name, count in counts.items()
+            if name.startswith(f"{hit_type}_")
+        )
     )
 
 
@@ -150,7 +159,7 @@ def search_statement(
     statements = search_statements(dialect, query, hit_types, limit, raw=raw)
     if statements is None:
         return None
-    hits, _counts, parameters = statements
+    hits, _count, parameters = statements
     return hits.params(parameters) if parameters else hits
 
 
@@ -168,16 +177,26 @@ def search_statements(
 ) -> Statements | None:
     """The search statement for `dialect`, the one counting the matches of each type and the
     parameters both take; None when the query holds no word to look for."""
-    if not raw and not parse(query):
+    counting = _counts(dialect, query, hit_types, limit, raw=raw, bounds=bounds)
+    if counting is None:
         return None
     hits = _hits(dialect, query, raw, hit_types, bounds.ranked, frozenset())
+    return (hits, *counting)
+
+
+def _counts(
+    dialect: str, query: str, hit_types: Sequence[str], limit: int, *, raw: bool, bounds: Bounds
+) -> tuple[Select[Any], dict[str, Any]] | None:
+    """The statement counting the matches of each type and the parameters it and the search
+    statement take; None when the query holds no word to look for."""
+    if not raw and not parse(query):
+        return None
     types = tuple(hit_types)
     if dialect == "sqlite":
         terms = [] if raw else parse(query)
         words = {f"word_{i}": fts5_query([term]) for i, term in enumerate(terms)}
         return (
-            hits,
-            fts5.counts(types, len(terms), bounds.counted),
+            fts5.counts(types, len(terms), bounds.counted, bounds.common),
             {"match": query if raw else fts5_query(terms), "limit": limit, **words},
         )
     shape: tsvector.Shape = None
@@ -186,7 +205,7 @@ def search_statements(
     else:
         terms = parse(query)
         shape, words = tsvector.shape(terms), tsvector.parameters(terms)
-    return hits, tsvector.counts(shape, types, bounds.counted), {"limit": limit, **words}
+    return tsvector.counts(shape, types, bounds.counted), {"limit": limit, **words}
 
 
 def _hits(

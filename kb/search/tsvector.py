@@ -112,6 +112,7 @@ def raw_parameters(query: str) -> dict[str, str]:
     return {"raw": query}
 
 
+@cache
 def _query(shape: Shape) -> Query:
     """The tsqueries of a query of `shape`, from parameters that cannot be syntax errors (but
     the --raw one: its syntax is the user's)."""
@@ -155,15 +156,20 @@ def statement(
     """The best `:limit` hits of a query of `shape` among `hit_types`: ts_rank_cd ranks the
     newest `ranked` matches of each type, except for the types in `newest`, whose newest
     matches come unranked. The words are parameters (parameters(), raw_parameters())."""
-    query = _query(shape)
-    limit = bindparam("limit", type_=Integer)
-    arms = [_arm(hit_type, query, limit, ranked, hit_type in newest) for hit_type in hit_types]
-    return best_of(arms, limit)
+    arms = [_arm(shape, hit_type, ranked, hit_type in newest) for hit_type in hit_types]
+    return best_of(arms, LIMIT)
 
 
-def _arm(hit_type: str, query: Query, limit: Limit, ranked: int, newest: bool) -> HitSelect:
-    """The best `limit` hits of one table (its newest, unranked, if `newest`); headlines only
-    for those (ts_headline is costly)."""
+# The `:limit` of every statement: one object, so that the arms built apart share it.
+LIMIT = bindparam("limit", type_=Integer)
+
+
+@cache
+def _arm(shape: Shape, hit_type: str, ranked: int, newest: bool) -> HitSelect:
+    """The best `:limit` hits of one table (its newest, unranked, if `newest`); headlines
+    only for those (ts_headline is costly). Built once: the types with matches differ from
+    one search to the next, and each set of them needs a statement of its own."""
+    query, limit = _query(shape), LIMIT
     content = table_of(hit_type)
     if newest:
         matches = _newest_matches(content, query, limit)
