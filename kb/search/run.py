@@ -156,32 +156,11 @@ def search_statement(
 ) -> HitSelect | None:
     """The search statement for `dialect` with its parameters bound, or None when the query
     holds no word to look for."""
-    statements = search_statements(dialect, query, hit_types, limit, raw=raw)
-    if statements is None:
-        return None
-    hits, _count, parameters = statements
-    return hits.params(parameters) if parameters else hits
-
-
-Statements = tuple[HitSelect, Select[Any], dict[str, Any]]
-
-
-def search_statements(
-    dialect: str,
-    query: str,
-    hit_types: Sequence[str],
-    limit: int,
-    *,
-    raw: bool = False,
-    bounds: Bounds = Bounds(),
-) -> Statements | None:
-    """The search statement for `dialect`, the one counting the matches of each type and the
-    parameters both take; None when the query holds no word to look for."""
-    counting = _counts(dialect, query, hit_types, limit, raw=raw, bounds=bounds)
+    counting = _counts(dialect, query, hit_types, limit, raw=raw, bounds=Bounds())
     if counting is None:
         return None
-    hits = _hits(dialect, query, raw, hit_types, bounds.ranked, frozenset())
-    return (hits, *counting)
+    hits = _hits(dialect, query, raw, hit_types, Bounds().ranked, frozenset())
+    return hits.params(counting[1])
 
 
 def _counts(
