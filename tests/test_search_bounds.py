@@ -167,33 +167,31 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def holding(path: Path, word: str) -> int:
-    """How many quotes hold `word`, read with plain sqlite3."""
+def quotes_holding(path: Path, word: str, select: str, order: str = "") -> list[Any]:
+    """The first column of `select` over the quotes holding `word` (FTS5 table `quotes_fts`,
+    quotes `q`), in `order`, read with plain sqlite3."""
     with closing(sqlite3.connect(path)) as connection:
-        query = "SELECT count(*) FROM quotes_fts WHERE quotes_fts MATCH ?"
-        return int(connection.execute(query, (f'"{word}"',)).fetchone()[0])
+        rows = connection.execute(
+            f"SELECT {select} FROM quotes_fts JOIN quotes AS q ON q.id = quotes_fts.rowid "
+            f"WHERE quotes_fts MATCH ? {order}",
+            (f'"{word}"',),
+        )
+        return [row[0] for row in rows]
+
+
+def holding(path: Path, word: str) -> int:
+    """How many quotes hold `word`."""
+    return int(quotes_holding(path, word, "count(*)")[0])
 
 
 def best_ranks(path: Path, word: str) -> list[float]:
-    """The five best bm25 ranks of the quotes holding `word`, read with plain sqlite3."""
-    with closing(sqlite3.connect(path)) as connection:
-        best = connection.execute(
-            "SELECT bm25(quotes_fts) AS r FROM quotes_fts WHERE quotes_fts MATCH ? "
-            "ORDER BY r LIMIT 5",
-            (f'"{word}"',),
-        )
-        return [row[0] for row in best]
+    """The five best bm25 ranks of the quotes holding `word`."""
+    return quotes_holding(path, word, "bm25(quotes_fts) AS r", "ORDER BY r LIMIT 5")
 
 
 def newest_slugs(path: Path, word: str) -> list[str]:
-    """The five most recently loaded quotes holding `word`, read with plain sqlite3."""
-    with closing(sqlite3.connect(path)) as connection:
-        newest = connection.execute(
-            "SELECT q.slug FROM quotes_fts JOIN quotes AS q ON q.id = quotes_fts.rowid "
-            "WHERE quotes_fts MATCH ? ORDER BY q.id DESC LIMIT 5",
-            (f'"{word}"',),
-        )
-        return [row[0] for row in newest]
+    """The five most recently loaded quotes holding `word`."""
+    return quotes_holding(path, word, "q.slug", "ORDER BY q.id DESC LIMIT 5")
 
 
 def test_the_command_ranks_every_match_of_a_type_with_few_enough(synthetic: Path, kb: Kb) -> None:
@@ -287,10 +285,13 @@ def test_a_new_set_of_types_reuses_the_arms_built_before() -> None:
     # Each set of types with matches needs a statement of its own (a search builds one for
     # the types it found); a table's arm is built once per way of listing it. A `ranked`
     # no other test uses: the caches are the process's.
-    for arm, build in (
-        (fts5._arm, lambda types, newest: fts5.statement(types, 7, newest)),
-        (tsvector._arm, lambda types, newest: tsvector.statement((False,), types, 7, newest)),
-    ):
+    def on_sqlite(types: tuple[str, ...], newest: frozenset[str]) -> object:
+        return fts5.statement(types, 7, newest)
+
+    def on_postgresql(types: tuple[str, ...], newest: frozenset[str]) -> object:
+        return tsvector.statement((False,), types, 7, newest)
+
+    for arm, build in ((fts5._arm, on_sqlite), (tsvector._arm, on_postgresql)):
         build(("quote", "event"), frozenset())
         before = arm.cache_info()
         build(("quote", "event"), frozenset({"event"}))
