@@ -278,23 +278,25 @@ def test_unranked_hits_are_the_newest_of_each_type_in_turn(synthetic: Path) -> N
     assert all(hit["rank"] is None for hit in found.hits)
 
 
-# --- statements for each set of types, from arms built once ------------------------------------
+# --- a statement per type, built once -------------------------------------------------------------
 
 
-def test_a_new_set_of_types_reuses_the_arms_built_before() -> None:
-    # Each set of types with matches needs a statement of its own (a search builds one for
-    # the types it found); a table's arm is built once per way of listing it. A `ranked`
-    # no other test uses: the caches are the process's.
-    def on_sqlite(types: tuple[str, ...], newest: frozenset[str]) -> object:
-        return fts5.statement(types, 7, newest)
+def test_a_new_set_of_types_builds_no_new_statement() -> None:
+    # Each type has a statement of its own, built once per way of listing it (ranked, or its
+    # newest); a search runs those of the types it found. A `ranked` no other test uses: the
+    # caches are the process's.
+    def on_sqlite(hit_type: str, newest: bool) -> object:
+        return fts5.statement(hit_type, 7, newest)
 
-    def on_postgresql(types: tuple[str, ...], newest: frozenset[str]) -> object:
-        return tsvector.statement((False,), types, 7, newest)
+    def on_postgresql(hit_type: str, newest: bool) -> object:
+        return tsvector.statement((False,), hit_type, 7, newest)
 
-    for arm, build in ((fts5._arm, on_sqlite), (tsvector._arm, on_postgresql)):
-        build(("quote", "event"), frozenset())
-        before = arm.cache_info()
-        build(("quote", "event"), frozenset({"event"}))
-        after = arm.cache_info()
-        # The ranked quotes' arm again; the newest events' arm is new.
+    for build, cached in ((on_sqlite, fts5.statement), (on_postgresql, tsvector.statement)):
+        for hit_type in ("quote", "event"):
+            build(hit_type, False)
+        before = cached.cache_info()
+        # The quotes ranked again, the events' newest for the first time.
+        build("quote", False)
+        build("event", True)
+        after = cached.cache_info()
         assert (after.hits - before.hits, after.misses - before.misses) == (1, 1)

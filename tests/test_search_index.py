@@ -31,7 +31,7 @@ from kb.search.index import (
     fts_columns,
     fts_triggers,
 )
-from kb.search.run import search, search_statement
+from kb.search.run import search, search_statements
 
 Kb = Callable[..., Result]
 EngineFor = Callable[[str | Path], Engine]
@@ -169,8 +169,7 @@ def test_every_search_uses_the_index(seeded_db: str, engine_for: EngineFor) -> N
             connection.execute(text("SET enable_seqscan = off"))
             connection.execute(text("SET enable_indexscan = off"))
         for hit_type, table in HIT_TYPES.items():
-            statement = search_statement(engine.dialect.name, "hydrogen", [hit_type], 20)
-            assert statement is not None
+            [statement] = search_statements(engine.dialect.name, "hydrogen", [hit_type], 20)
             compiled = statement.compile(connection)
             if engine.dialect.name == "sqlite":
                 params = tuple(compiled.params[name] for name in compiled.positiontup or ())

@@ -42,7 +42,6 @@ from kb.search.hits import (
     SNIPPET_WORDS,
     HitSelect,
     Limit,
-    best_of,
     capped_count,
     hit_columns,
     no_recency,
@@ -56,20 +55,7 @@ from kb.search.index import FTS_TABLES, SPEAKER_COLUMNS, SPEAKER_WEIGHT, fts_col
 QUOTE_TEXT, SPEAKER_NAME, SPEAKER_ALIASES = range(len(fts_columns("quotes")))
 
 
-@cache
-def statement(hit_types: tuple[str, ...], ranked: int, newest: frozenset[str]) -> HitSelect:
-    """The best `:limit` hits of the FTS5 query `:match` among `hit_types`: bm25 ranks the
-    newest `ranked` matches of each type, except for the types in `newest`, whose newest
-    matches come unranked.
-
-    Built once per set of types, with the query and the limit as parameters: building the
-    statement costs more than running it on a small database.
-    """
-    arms = [_arm(hit_type, ranked, hit_type in newest) for hit_type in hit_types]
-    return best_of(arms, LIMIT)
-
-
-# The parameters of every statement: one object each, so that the arms built apart share them.
+# The parameters of every statement.
 MATCH = bindparam("match", type_=Text)
 LIMIT = bindparam("limit", type_=Integer)
 
@@ -97,10 +83,16 @@ def counts(hit_types: tuple[str, ...], words: int, cap: int, common: int) -> Sel
 
 
 @cache
-def _arm(hit_type: str, ranked: int, newest: bool) -> HitSelect:
-    """The best `:limit` hits of one table (its newest, unranked, if `newest`) for the query
-    `:match`, with their snippets. Built once: each set of types with matches needs a
-    statement of its own."""
+def statement(hit_type: str, ranked: int, newest: bool) -> HitSelect:
+    """The best `:limit` hits of one type for the FTS5 query `:match`, unordered, with their
+    snippets: bm25 ranks its newest `ranked` matches, or, if `newest`, its newest matches
+    come unranked.
+
+    Built once per process, with the query and the limit as parameters (building a
+    statement costs more than running it on a small database); each type has one of its own
+    (kb.search.hits.best() merges their hits), so a search finding a new set of types builds
+    nothing new.
+    """
     query, limit = MATCH, LIMIT
     content = table_of(hit_type)
     if hit_type == "quote":

@@ -1,8 +1,8 @@
 """What both dialects' search SQL shares: the columns of a hit, and the final ranking.
 
-Each searchable table contributes its best `limit` matches; the union of those is ranked again
-and cut to `limit`. Lower rank is better on both dialects (FTS5's bm25 is negative, and
-PostgreSQL's ts_rank_cd is negated to match), so one ORDER BY serves both. A table with too
+Each searchable table contributes its best `limit` matches, from a statement of its own; best()
+merges them and cuts them to `limit`. Lower rank is better on both dialects (FTS5's bm25 is
+negative, and PostgreSQL's ts_rank_cd is negated to match). A table with too
 many matches to rank contributes its newest matches unranked instead (rank NULL, `recency`
 1, 2, …): they come after the ranked hits, the newest of each table first, then the second
 newest of each, and so on.
@@ -18,8 +18,9 @@ match, the quote's text in `said`, from which `opening()` makes the rest of its 
 
 from __future__ import annotations
 
+import heapq
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import (
@@ -31,7 +32,6 @@ from sqlalchemy import (
     ScalarSelect,
     Select,
     String,
-    Subquery,
     TableClause,
     Text,
     and_,
@@ -42,8 +42,8 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    union_all,
 )
+from sqlalchemy.engine import RowMapping
 
 from kb.search.index import HIT_TYPES
 from kb.tables import TABLES as LIGHT_TABLES
@@ -142,18 +142,23 @@ def source_slug(table: TableClause) -> ColumnElement[str | None]:
     return select(sources.c.slug).where(sources.c.id == table.c.source_id).scalar_subquery()
 
 
-def best_of(arms: Sequence[HitSelect], limit: Limit) -> HitSelect:
-    """The best `limit` hits of all `arms`; ties in the order type, slug (stable output)."""
-    # SQLite allows no ORDER BY or LIMIT in an arm of a UNION, but does in a subquery.
-    wrapped = [select(arm.subquery()) for arm in arms]
-    hits = union_all(*wrapped).subquery("hits")
-    return select(hits).order_by(*_order(hits), hits.c.type, hits.c.slug).limit(limit)
+def best(hits: Iterable[RowMapping], limit: int) -> list[RowMapping]:
+    """The best `limit` of the hits every type's statement found: the ranked ones best
+    (lowest rank) first, then the unranked ones by recency; ties in the order type, slug
+    (stable output)."""
+    return heapq.nsmallest(limit, hits, key=_order)
 
 
-def _order(hits: Subquery) -> list[ColumnElement[Any]]:
-    """Ranked hits first, best first (NULLs sort first on SQLite, last on PostgreSQL: the
-    order says where they go), then the unranked ones by recency."""
-    return [hits.c.rank.is_(None), hits.c.rank, hits.c.recency]
+def _order(hit: RowMapping) -> tuple[bool, float, int, str, str]:
+    """Where a hit goes in best()."""
+    rank, recency = hit["rank"], hit["recency"]
+    return (
+        rank is None,
+        0.0 if rank is None else rank,
+        0 if recency is None else recency,
+        hit["type"],
+        hit["slug"],
+    )
 
 
 def capped_count(rows: Select[Any] | CompoundSelect[Any], cap: int) -> ScalarSelect[int]:

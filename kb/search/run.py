@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from kb.errors import KbError
 from kb.search import fts5, tsvector
-from kb.search.hits import HitSelect, quote_snippet
+from kb.search.hits import HitSelect, best, quote_snippet
 from kb.search.index import COMMON, COUNTED, DEFAULT_LIMIT, HIT_TYPES, RANKED
 from kb.search.terms import fts5_query, parse
 
@@ -101,10 +101,11 @@ def search(
         # its index. Types with too many matches to rank take their newest instead. Built
         # only now: a statement for every type would be built for nothing.
         matching = [hit_type for hit_type in hit_types if found[hit_type]]
-        rows: list[RowMapping] = []
-        if matching:
-            hits = _hits(dialect, query, raw, matching, bounds.ranked, unranked)
-            rows = list(connection.execute(hits, parameters).mappings().all())
+        rows = [
+            row
+            for statement in _hits(dialect, query, raw, matching, bounds.ranked, unranked)
+            for row in connection.execute(statement, parameters).mappings()
+        ]
     except exc.DBAPIError as error:
         reason = _query_error(dialect, error) if raw else None
         if reason is None:
@@ -115,7 +116,7 @@ def search(
             "own full-text syntax; without --raw, kb searches for the words as typed."
         ) from None
     matches = {hit_type: found[hit_type] for hit_type in hit_types}
-    return Found([_hit(row) for row in rows], matches, bounds, unranked)
+    return Found([_hit(row) for row in best(rows, limit)], matches, bounds, unranked)
 
 
 def _too_many(counts: RowMapping, hit_types: list[str], bounds: Bounds) -> frozenset[str]:
@@ -151,16 +152,16 @@ def _hit_types(types: Sequence[str]) -> list[str]:
     return [hit_type for hit_type in HIT_TYPES if not types or hit_type in types]
 
 
-def search_statement(
+def search_statements(
     dialect: str, query: str, hit_types: Sequence[str], limit: int, *, raw: bool = False
-) -> HitSelect | None:
-    """The search statement for `dialect` with its parameters bound, or None when the query
-    holds no word to look for."""
+) -> list[HitSelect]:
+    """The search statements for `dialect`, one per type, with their parameters bound; none
+    when the query holds no word to look for."""
     counting = _counts(dialect, query, hit_types, limit, raw=raw, bounds=Bounds())
     if counting is None:
-        return None
+        return []
     hits = _hits(dialect, query, raw, hit_types, Bounds().ranked, frozenset())
-    return hits.params(counting[1])
+    return [statement.params(counting[1]) for statement in hits]
 
 
 def _counts(
@@ -194,13 +195,15 @@ def _hits(
     hit_types: Sequence[str],
     ranked: int,
     newest: frozenset[str],
-) -> HitSelect:
-    """The search statement (built once, its parameters apart) for `hit_types`, ranking the
-    newest `ranked` matches of each but those of the types in `newest`."""
+) -> list[HitSelect]:
+    """The search statement (built once, its parameters apart) of each of `hit_types`,
+    ranking its newest `ranked` matches unless the type is in `newest`."""
     if dialect == "sqlite":
-        return fts5.statement(tuple(hit_types), ranked, newest)
+        return [fts5.statement(hit_type, ranked, hit_type in newest) for hit_type in hit_types]
     shape = None if raw else tsvector.shape(parse(query))
-    return tsvector.statement(shape, tuple(hit_types), ranked, newest)
+    return [
+        tsvector.statement(shape, hit_type, ranked, hit_type in newest) for hit_type in hit_types
+    ]
 
 
 def _query_error(dialect: str, error: exc.DBAPIError) -> str | None:

@@ -51,7 +51,6 @@ from kb.search.hits import (
     SNIPPET_WORDS,
     HitSelect,
     Limit,
-    best_of,
     capped_count,
     hit_columns,
     no_recency,
@@ -149,26 +148,20 @@ def _column_text(content: TableClause, name: str) -> ColumnElement[str]:
     return column
 
 
-@cache
-def statement(
-    shape: Shape, hit_types: tuple[str, ...], ranked: int, newest: frozenset[str]
-) -> HitSelect:
-    """The best `:limit` hits of a query of `shape` among `hit_types`: ts_rank_cd ranks the
-    newest `ranked` matches of each type, except for the types in `newest`, whose newest
-    matches come unranked. The words are parameters (parameters(), raw_parameters())."""
-    arms = [_arm(shape, hit_type, ranked, hit_type in newest) for hit_type in hit_types]
-    return best_of(arms, LIMIT)
-
-
-# The `:limit` of every statement: one object, so that the arms built apart share it.
+# The `:limit` of every statement.
 LIMIT = bindparam("limit", type_=Integer)
 
 
 @cache
-def _arm(shape: Shape, hit_type: str, ranked: int, newest: bool) -> HitSelect:
-    """The best `:limit` hits of one table (its newest, unranked, if `newest`); headlines
-    only for those (ts_headline is costly). Built once: the types with matches differ from
-    one search to the next, and each set of them needs a statement of its own."""
+def statement(shape: Shape, hit_type: str, ranked: int, newest: bool) -> HitSelect:
+    """The best `:limit` hits of one type for a query of `shape`, unordered: ts_rank_cd ranks
+    its newest `ranked` matches, or, if `newest`, its newest matches come unranked. Headlines
+    only for those (ts_headline is costly). The words are parameters (parameters(),
+    raw_parameters()).
+
+    Built once per process: each type has a statement of its own (kb.search.hits.best()
+    merges their hits), so a search finding a new set of types builds nothing new.
+    """
     query, limit = _query(shape), LIMIT
     content = table_of(hit_type)
     if newest:
