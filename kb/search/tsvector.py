@@ -12,7 +12,7 @@ A quote's document also holds its speaker's name and aliases, labelled C and B a
 SPEAKER_WEIGHT.
 
 The statements are built once per shape of query (how many terms, which are prefixes; or a
---raw query) and set of types, with the words as parameters: building one costs more than
+--raw query) and type, with the words as parameters: building one costs more than
 running it. The tsquery is written out wherever it is used, not read from a CTE: the planner
 then sees its value (the parameters of a statement that is not prepared are known when it is
 planned) and estimates how many rows it matches from the documents' statistics, a few or
