@@ -55,11 +55,6 @@ from kb.search.index import FTS_TABLES, SPEAKER_COLUMNS, SPEAKER_WEIGHT, fts_col
 QUOTE_TEXT, SPEAKER_NAME, SPEAKER_ALIASES = range(len(fts_columns("quotes")))
 
 
-# The parameters of every statement.
-MATCH = bindparam("match", type_=Text)
-LIMIT = bindparam("limit", type_=Integer)
-
-
 @cache
 def counts(hit_types: tuple[str, ...], words: int, cap: int, common: int) -> Select[Any]:
     """One row: for each of `hit_types`, how many records the FTS5 query `:match` finds in
@@ -93,7 +88,8 @@ def statement(hit_type: str, ranked: int, newest: bool) -> HitSelect:
     (kb.search.hits.best() merges their hits), so a search finding a new set of types builds
     nothing new.
     """
-    query, limit = MATCH, LIMIT
+    query = bindparam("match", type_=Text)
+    limit = bindparam("limit", type_=Integer)
     content = table_of(hit_type)
     if hit_type == "quote":
         return _quotes(query, limit, ranked, newest)

@@ -1,11 +1,11 @@
 """What both dialects' search SQL shares: the columns of a hit, and the final ranking.
 
-Each searchable table contributes its best `limit` matches, from a statement of its own; best()
-merges them and cuts them to `limit`. Lower rank is better on both dialects (FTS5's bm25 is
-negative, and PostgreSQL's ts_rank_cd is negated to match). A table with too
-many matches to rank contributes its newest matches unranked instead (rank NULL, `recency`
-1, 2, …): they come after the ranked hits, the newest of each table first, then the second
-newest of each, and so on.
+Each searchable table contributes its best `limit` matches, from a statement of its own;
+best() merges them and cuts them to `limit`. Lower rank is better on both dialects (FTS5's
+bm25 is negative, and PostgreSQL's ts_rank_cd is negated to match). A table with too many
+matches to rank contributes its newest matches unranked instead (rank NULL, `recency` 1, 2,
+…): they come after the ranked hits, the newest of each table first, then the second newest
+of each, and so on.
 
 A quote is also found through its speaker: its index holds its speaker's name and aliases
 beside its words (kb.search.index), so `kb search Jankauskas` lists his quotes, though his name

@@ -97,9 +97,9 @@ def search(
     try:
         found = connection.execute(counts, parameters).one()._mapping
         unranked = _too_many(found, hit_types, bounds)
-        # Only the types with matches: an arm for one without costs planning and a look into
-        # its index. Types with too many matches to rank take their newest instead. Built
-        # only now: a statement for every type would be built for nothing.
+        # Only the types with matches: a statement for one without costs a round trip,
+        # planning and a look into its index. Types with too many matches to rank take their
+        # newest instead.
         matching = [hit_type for hit_type in hit_types if found[hit_type]]
         rows = [
             row
@@ -157,11 +157,13 @@ def search_statements(
 ) -> list[HitSelect]:
     """The search statements for `dialect`, one per type, with their parameters bound; none
     when the query holds no word to look for."""
-    counting = _counts(dialect, query, hit_types, limit, raw=raw, bounds=Bounds())
+    bounds = Bounds()
+    counting = _counts(dialect, query, hit_types, limit, raw=raw, bounds=bounds)
     if counting is None:
         return []
-    hits = _hits(dialect, query, raw, hit_types, Bounds().ranked, frozenset())
-    return [statement.params(counting[1]) for statement in hits]
+    _count, parameters = counting
+    hits = _hits(dialect, query, raw, hit_types, bounds.ranked, frozenset())
+    return [statement.params(parameters) for statement in hits]
 
 
 def _counts(

@@ -111,7 +111,6 @@ def raw_parameters(query: str) -> dict[str, str]:
     return {"raw": query}
 
 
-@cache
 def _query(shape: Shape) -> Query:
     """The tsqueries of a query of `shape`, from parameters that cannot be syntax errors (but
     the --raw one: its syntax is the user's)."""
@@ -148,10 +147,6 @@ def _column_text(content: TableClause, name: str) -> ColumnElement[str]:
     return column
 
 
-# The `:limit` of every statement.
-LIMIT = bindparam("limit", type_=Integer)
-
-
 @cache
 def statement(shape: Shape, hit_type: str, ranked: int, newest: bool) -> HitSelect:
     """The best `:limit` hits of one type for a query of `shape`, unordered: ts_rank_cd ranks
@@ -162,7 +157,7 @@ def statement(shape: Shape, hit_type: str, ranked: int, newest: bool) -> HitSele
     Built once per process: each type has a statement of its own (kb.search.hits.best()
     merges their hits), so a search finding a new set of types builds nothing new.
     """
-    query, limit = _query(shape), LIMIT
+    query, limit = _query(shape), bindparam("limit", type_=Integer)
     content = table_of(hit_type)
     if newest:
         matches = _newest_matches(content, query, limit)
