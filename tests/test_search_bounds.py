@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from kb.cli import cli
 from kb.cli.search import ranking_note
 from kb.search import fts5, tsvector
+from kb.search.hits import best
 from kb.search.index import COMMON, COUNTED, RANKED
 from kb.search.run import Bounds, Found, search
 
@@ -300,3 +301,26 @@ def test_a_new_set_of_types_builds_no_new_statement() -> None:
         build("event", True)
         after = cached.cache_info()
         assert (after.hits - before.hits, after.misses - before.misses) == (1, 1)
+
+
+def test_best_puts_ranked_hits_first_then_the_newest_of_each_type_in_turn() -> None:
+    def hit(hit_type: str, slug: str, rank: float | None, recency: int | None) -> dict[str, Any]:
+        return {"type": hit_type, "slug": slug, "rank": rank, "recency": recency}
+
+    hits = [
+        hit("quote", "q-newest", None, 1),
+        hit("event", "e-second", None, 2),
+        hit("figure", "f-tied-b", -2.0, None),
+        hit("event", "e-newest", None, 1),
+        hit("figure", "f-tied-a", -2.0, None),
+        hit("source", "s-best", -3.5, None),
+        hit("event", "e-tied", -2.0, None),
+    ]
+    assert [found["slug"] for found in best(hits, 6)] == [
+        "s-best",
+        "e-tied",  # ties: by type, then slug
+        "f-tied-a",
+        "f-tied-b",
+        "e-newest",  # then the newest of each type, types in order
+        "q-newest",
+    ]

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import heapq
 import json
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     BindParameter,
@@ -43,7 +43,6 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.engine import RowMapping
 
 from kb.search.index import HIT_TYPES
 from kb.tables import TABLES as LIGHT_TABLES
@@ -56,6 +55,8 @@ ELLIPSIS = "…"
 SNIPPET_WORDS = 16
 
 HitSelect = Select[Any]
+# A hit as a statement returns it (a RowMapping), or any mapping with its columns.
+Hit = TypeVar("Hit", bound=Mapping[Any, Any])
 # A row limit: a number, or a bound parameter holding one.
 Limit = int | BindParameter[int]
 
@@ -142,14 +143,14 @@ def source_slug(table: TableClause) -> ColumnElement[str | None]:
     return select(sources.c.slug).where(sources.c.id == table.c.source_id).scalar_subquery()
 
 
-def best(hits: Iterable[RowMapping], limit: int) -> list[RowMapping]:
+def best(hits: Iterable[Hit], limit: int) -> list[Hit]:
     """The best `limit` of the hits every type's statement found: the ranked ones best
     (lowest rank) first, then the unranked ones by recency; ties in the order type, slug
     (stable output)."""
     return heapq.nsmallest(limit, hits, key=_order)
 
 
-def _order(hit: RowMapping) -> tuple[bool, float, int, str, str]:
+def _order(hit: Mapping[Any, Any]) -> tuple[bool, float, int, str, str]:
     """Where a hit goes in best()."""
     rank, recency = hit["rank"], hit["recency"]
     return (
