@@ -148,6 +148,24 @@ def driver_execute(connection: Connection, statement: str, parameters: Sequence[
     return driver.execute(statement, parameters) if parameters else driver.execute(statement)
 
 
+def driver_insert(
+    connection: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert `rows` (values in the order of `columns`) into `table` straight through the
+    driver: by COPY on PostgreSQL, where an executemany runs one statement per row (about
+    30 µs each: a third of a second for 10,000 rows), by executemany on SQLite, in-process."""
+    names = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    # Table and column names are kb's own, never a user's.
+    statement = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608
+    connection.exec_driver_sql(statement, rows)
+
+
 def driver_marks(connection: Connection, statement: str) -> str:
     """`statement`, whose parameters are marked `?`, in the marks of the connection's driver
     (`%s` on psycopg), for exec_driver_sql() and driver_execute()."""

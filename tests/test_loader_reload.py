@@ -199,6 +199,32 @@ def test_the_stat_cache_keeps_each_text_as_it_was_read(data: Path, engine: Engin
     assert names(load(engine, data).skipped) == ["example.yaml", "more.yaml"]
 
 
+# Two sources that cite one text file, in a directory of the seeds.
+SHARED = """\
+sources:
+  - {slug: shared-one, title: One, path: texts/shared.txt}
+  - {slug: shared-two, title: Two, path: texts/shared.txt}
+"""
+
+
+def test_sources_that_share_a_text_file_remember_it_once(data: Path, engine: Engine) -> None:
+    """_kb_texts holds one row per text file read, by its absolute path, and a load that
+    reads the file again replaces that row (one statement may not update a row twice)."""
+    seeds = data.parent / "seeds"
+    shared = write(seeds / "texts" / "shared.txt", "A text that two sources share.\n")
+    write(data / "shared.yaml", SHARED)
+    load(engine, data)
+    shared.write_text("A longer text that two sources share.\n", encoding="utf-8")
+    load(engine, data, reread=True)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT path, size FROM _kb_texts ORDER BY path")).all()
+    example = seeds / "example.txt"
+    assert rows == [
+        (str(example.resolve()), example.stat().st_size),
+        (str(shared.resolve()), shared.stat().st_size),
+    ]
+
+
 def test_a_text_touched_but_unchanged_is_rehashed_and_skipped(data: Path, engine: Engine) -> None:
     load(engine, data)
     seeds = data.parent / "seeds" / "example.txt"

@@ -24,6 +24,7 @@ from sqlalchemy import JSON, BigInteger, Column, Integer, MetaData, String, Tabl
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeEngine
 
+from kb.db import driver_insert
 from kb.loader.spec import TABLES
 from kb.loader.tables import SPECS
 
@@ -161,24 +162,13 @@ class Stage:
                 self.buffers[name] = []
 
     def _write(self, name: str, rows: list[tuple[Any, ...]]) -> None:
-        """Insert rows into a staging table: executemany on SQLite, COPY on PostgreSQL."""
+        """Insert rows into a staging table (kb.db.driver_insert)."""
         columns = staged_columns(name)
         target = stage_name(name)
         # Counted a batch at a time in C (a row's first value is its file): a GROUP BY over
         # the staged rows at the end cost half a second at a million rows.
         self.per_file[name].update(map(itemgetter(0), rows))
-        if self.dialect == "postgresql":
-            driver = self.connection.connection.driver_connection
-            with driver.cursor() as cursor:  # type: ignore[union-attr]
-                statement = f"COPY {target} ({', '.join(columns)}) FROM STDIN"
-                with cursor.copy(statement) as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            return
-        marks = ", ".join("?" * len(columns))
-        self.connection.exec_driver_sql(
-            f"INSERT INTO {target} ({', '.join(columns)}) VALUES ({marks})", rows
-        )
+        driver_insert(self.connection, target, columns, rows)
 
     def index(self) -> None:
         """Index the staged keys, once every row is in (the checks and the merge join on them)."""
