@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Text, cast, insert, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
-from kb.db import describe_url, make_engine, writing
+from kb.db import describe_url, driver_insert, make_engine, writing
 from kb.errors import KbError
 from kb.models import Person
 
@@ -32,6 +33,34 @@ def test_a_rehearsal_transaction_is_rolled_back(
     engine = engine_for(empty_db)
     with writing(engine, commit=False) as connection:
         connection.execute(text("INSERT INTO people (slug, name, aliases) VALUES ('a', 'A', '[]')"))
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM people")).scalar_one() == 0
+
+
+def test_driver_insert_writes_every_row_and_no_rows_as_nothing(
+    empty_db: str, engine_for: Callable[[str | Path], Engine]
+) -> None:
+    # COPY on PostgreSQL, an executemany on SQLite: the same rows either way.
+    engine = engine_for(empty_db)
+    rows = [("a", "A", '["Å"]'), ("b", "B", "[]")]
+    with writing(engine) as connection:
+        driver_insert(connection, "people", ("slug", "name", "aliases"), rows)
+        driver_insert(connection, "people", ("slug", "name", "aliases"), [])
+    with engine.connect() as connection:
+        stored = connection.execute(
+            select(Person.slug, Person.name, cast(Person.aliases, Text)).order_by(Person.slug)
+        ).all()
+    assert [tuple(row) for row in stored] == rows
+
+
+def test_driver_insert_raises_what_sqlalchemy_raises(
+    empty_db: str, engine_for: Callable[[str | Path], Engine]
+) -> None:
+    # A row the table refuses (no name) fails as any statement does, on either backend: the
+    # loader turns a DBAPIError into a message, where the driver's own error was a traceback.
+    engine = engine_for(empty_db)
+    with pytest.raises(DBAPIError, match="name"), writing(engine) as connection:
+        driver_insert(connection, "people", ("slug", "name", "aliases"), [("a", None, "[]")])
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM people")).scalar_one() == 0
 
