@@ -83,6 +83,24 @@ def test_the_added_conflicts_are_those_kb_conflicts_lists(loads: Loads) -> None:
     assert sorted(found.added, key=str) == sorted(listed, key=str)
 
 
+def test_a_first_load_finds_the_conflicts_of_every_group(loads: Loads) -> None:
+    # Groups whose order differs by metric first (SQLite's read) and by subject first
+    # (PostgreSQL's, the order of ix_figures_by_subject): each group's figures still come
+    # together, so each pair is found once.
+    facts = [
+        figure(f"{metric[:2]}-{subject or 'none'}-{n}", 100 + 50 * n, source=source,
+               metric=metric, subject=subject)
+        for metric in ("eu-investment", "aid")
+        for subject in ("the-union", None, "ruritania")
+        for n, source in enumerate(("alpha", "beta"))
+    ]  # fmt: skip
+    found = loads(*facts)
+    with loads.engine.connect() as connection:
+        listed = conflicts(connection)
+    assert len(found.added) == 6 and found.complete
+    assert sorted(found.added, key=str) == sorted(listed, key=str)
+
+
 def test_an_edit_that_makes_a_figure_agree_removes_its_conflicts(loads: Loads) -> None:
     loads(*BASE)
     edited = (figure("f1", 100), figure("f2", 105, source="beta"), *BASE[2:])

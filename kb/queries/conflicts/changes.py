@@ -21,6 +21,7 @@ comparison stops: such a load (a first load of a large collection) is told to ru
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -42,7 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from kb.queries.common import Row
+from kb.queries.common import Row, dialect_name
 from kb.queries.conflicts import events, figures
 from kb.tables import EVENTS, FIGURES, METRICS, PARTIES
 
@@ -167,8 +168,9 @@ def _look(
     if changed or threshold is not None:
         where = _affected(connection, threshold)
         if where is not None:
-            found = figures.pairs_in_groups(connection, figures.in_groups(where), focus)
-            figure_pairs = list(islice(found, CAP + 1))
+            groups = figures.in_groups(where, subject_first=dialect_name(connection) != "sqlite")
+            with closing(figures.pairs_in_groups(connection, groups, focus)) as found:
+                figure_pairs = list(islice(found, CAP + 1))
     happenings = events.distinct(events.happenings(connection, seeds).values())
     if not new:
         _keep_members(connection, happenings)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Generator, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -221,14 +221,18 @@ def _member_columns() -> list[ColumnElement[Any]]:
     ]
 
 
-def in_groups(where: ColumnElement[bool] | None) -> Select[Any]:
-    """Figure rows of the figures `where` selects (None: all), group after group (by metric,
-    then subject, kind and unit), so that a reader can stop after any group: SQLite walks
-    ix_figures_metric_id and sorts only within a metric."""
+def in_groups(where: ColumnElement[bool] | None, *, subject_first: bool = False) -> Select[Any]:
+    """Figure rows of the figures `where` selects (None: all), group after group, so that a
+    reader can stop after any group: by metric, then subject, kind and unit (SQLite walks
+    ix_figures_metric_id and sorts only within a metric), or with `subject_first` in the
+    order of ix_figures_by_subject (PostgreSQL walks it rather than sorting every figure
+    before the first row)."""
     f, s = FIGURES, SOURCE_SLUGS
     statement = select(*_member_columns()).join_from(f, s, f.c.source_id == s.c.id)
     if where is not None:
         statement = statement.where(where)
+    if subject_first:
+        return statement.order_by(f.c.subject_id, f.c.metric_id, f.c.kind, f.c.unit)
     return statement.order_by(f.c.metric_id, f.c.subject_id, f.c.kind, f.c.unit)
 
 
@@ -237,20 +241,24 @@ def pairs_in_groups(
     statement: Select[Any],
     focus: Callable[[int], bool],
     tolerance: float = DEFAULT_TOLERANCE,
-) -> Iterator[tuple[int, int]]:
+) -> Generator[tuple[int, int], None, None]:
     """(a id, b id) of the conflicting pairs with a side in `focus` among the rows of
     `statement` (an in_groups() select), group by group as the rows come. Lazy: a caller
     that stops early reads no further."""
     members: list[Member] = []
     key: GroupKey | None = None
-    for part in reader.execute(statement).partitions(ROWS_AT_ONCE):
-        for figure in part:
-            if figure[5] == UNKNOWN_UNIT:
-                continue
-            if group_key(figure) != key:
-                yield from _focused(members, focus, tolerance)
-                members, key = [], group_key(figure)
-            members.append(member(figure))
+    # Streamed (a server-side cursor on PostgreSQL, whose driver would otherwise fetch every
+    # row first), and closed with the generator: a caller that stops early reads no further.
+    streamed = {"stream_results": True, "yield_per": ROWS_AT_ONCE}
+    with reader.execute(statement, execution_options=streamed) as result:
+        for part in result.partitions(ROWS_AT_ONCE):
+            for figure in part:
+                if figure[5] == UNKNOWN_UNIT:
+                    continue
+                if group_key(figure) != key:
+                    yield from _focused(members, focus, tolerance)
+                    members, key = [], group_key(figure)
+                members.append(member(figure))
     yield from _focused(members, focus, tolerance)
 
 
