@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from helpers.dumps import kb_rows
 from helpers.expected import EXAMPLE_COUNTS
+from helpers.facts import figure, happening, write_collection
 from helpers.files import copy_example, edit, write
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -114,6 +115,41 @@ def test_a_slug_a_skipped_file_defines_is_a_duplicate(data: Path, engine: Engine
     assert problem.file.endswith("more.yaml")
     assert problem.message.startswith("duplicate slug: quote 'berg-trade-will-double' is also")
     assert "example.yaml:" in problem.message
+
+
+@pytest.mark.parametrize("waits", [True, False], ids=["waiting", "ready"])
+def test_a_slug_defined_twice_names_both_places(
+    tmp_path: Path, engine: Engine, waits: bool
+) -> None:
+    # The staged slugs are indexed as unique when they are, which spares the check for slugs
+    # defined twice. Here they are not: either the second definitions cite a source that a
+    # later file defines (they are staged only at the end of the read, just before the
+    # index), or they are ready when read. Either way the load names both places.
+    data = tmp_path / "data"
+    write_collection(data, [figure("f1", 100, said=True), happening("e1", "2005")])
+    first = data / "facts.jsonl"
+    records = [json.loads(line) for line in first.read_text(encoding="utf-8").splitlines()]
+    # (The figure without its quote: the first definition of the quote is from alpha.)
+    again = [
+        {key: value for key, value in record.items() if key != "quote"}
+        for record in records
+        if record["type"] in ("quote", "figure", "event")
+    ]
+    alpha = next(record for record in records if record["slug"] == "alpha")
+    if waits:
+        write(data / "z.jsonl", json.dumps({**alpha, "slug": "zeta"}) + "\n")
+        again = [{**record, "source": "zeta"} for record in again]
+    second = data / ("a.jsonl" if waits else "y.jsonl")  # before or after facts.jsonl
+    write(second, "".join(json.dumps(record) + "\n" for record in again))
+    slugs = [record["slug"] for record in records]
+    with pytest.raises(LoadError) as caught:
+        load(engine, data)
+    assert [(p.file, p.line, p.field, p.message) for p in caught.value.problems] == [
+        (str(second), line, "slug", f"duplicate slug: {record['type']} '{record['slug']}' "
+         f"is also defined at {first}:{slugs.index(record['slug']) + 1}")
+        for line, record in enumerate(again, 1)
+    ]  # fmt: skip
+    assert not any(kb_rows(engine).values())  # nothing was written
 
 
 def test_reread_reads_every_file(data: Path, engine: Engine) -> None:

@@ -277,14 +277,15 @@ class _Run:
         counter = self.counter
         counter.files_done, counter.current = len(self.files), None
         progress(self.progress("reading"))
-        self.stage.index()
         self.grounder.finish()
+        self.stage.index()  # after the last rows are in (see Stage._index_keys)
         CrossCheck(
             self.connection,
             shown,
             self.problems,
             prune=self.prune,
             skipped=bool(self.plan.skipped),
+            distinct=frozenset(self.stage.distinct),
         ).run()
 
     def _read_here(self, shown: list[str], progress: ProgressCallback) -> None:

@@ -77,8 +77,10 @@ class CrossCheck:
         *,
         prune: bool,
         skipped: bool,
+        distinct: frozenset[str] = frozenset(),
     ) -> None:
         self.connection = connection
+        self.distinct = distinct  # tables whose staged slugs are known to be distinct
         self.files = files
         self.problems = problems
         self.prune = prune
@@ -126,6 +128,8 @@ class CrossCheck:
 
     def duplicates(self, table: str) -> None:
         """A slug defined twice in the files: name both places."""
+        if table in self.distinct:
+            return
         stage = stage_name(table)
         # Repeated slugs first, from the slug index alone: a lookup per staged row would cost
         # far more when (as almost always) there are none.

@@ -381,6 +381,9 @@ class Grounder(Grounding):
         self.finishing = True
         self.staging.flush()
         deferred, self.deferred = self.deferred, []
+        # Grounding them looks quotes up by slug. The index may be unique (sparing the check
+        # for slugs defined twice) only if no quote is still to come.
+        self.staging.index_quotes(unique=all(record.type != "quote" for _, record in deferred))
         for file, record in deferred:
             self.add(record, file)
         self.staging.flush()
