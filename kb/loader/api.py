@@ -186,7 +186,7 @@ def _write(
     observe = options.observe
     before = observe(connection) if observe is not None else None
     options.progress(run.progress("writing"))
-    changes = Merger(connection, options.prune, run.plan.skipped_rows).run()
+    changes = Merger(connection, options.prune, run.plan.skipped_rows, run.counts()).run()
     refresh_names(connection, pruned=options.prune)
     observed = (before, observe(connection)) if observe is not None else None
     record_files(connection, run.plan, run.stage.rows_per_file(), run.seeds)

@@ -42,6 +42,7 @@ class Merger:
     connection: Connection
     prune: bool
     skipped_rows: Counter[str]  # rows per table that skipped (unchanged) files define
+    staged_rows: dict[str, int]  # rows per table in its staging table
     # Tables that were empty before this load.
     filled: set[str] = dataclasses.field(default_factory=set)
 
@@ -94,7 +95,7 @@ class Merger:
         chosen = []
         for table in FTS_TABLES:
             before = self._scalar(f"SELECT count(*) FROM {table}")
-            staged = self._scalar(f"SELECT count(*) FROM {stage_name(table)}")
+            staged = self.staged_rows[table]
             if staged > 0 and staged >= before:
                 chosen.append(table)
         return chosen
@@ -122,7 +123,7 @@ class Merger:
     def merge(self, name: str) -> TableChange:
         """Insert, update and count one table's staged rows; find its missing rows."""
         stage = stage_name(name)
-        staged = self._scalar(f"SELECT count(*) FROM {stage}")
+        staged = self.staged_rows[name]
         empty = self.connection.execute(text(f"SELECT 1 FROM {name} LIMIT 1")).first() is None
         change = TableChange()
         if empty:

@@ -237,10 +237,10 @@ class Stage:
         return dict(found)
 
     def count(self, table: str) -> int:
-        """How many rows a staging table holds."""
+        """How many rows a staging table holds (counted as they went in: a count(*) reads
+        the whole table, 0.05–0.1 s for each large one at a million facts)."""
         self.flush(table)
-        result = self.connection.exec_driver_sql(f"SELECT count(*) FROM {stage_name(table)}")
-        return int(result.scalar_one())
+        return sum(self.per_file[table].values())
 
     def drop(self) -> None:
         """Drop the staging tables (a committed load leaves nothing behind)."""
