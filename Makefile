@@ -38,8 +38,11 @@ lint: install-test
 typecheck: install-test
 	$(BIN)/mypy
 
+# One worker process per CPU, at most four (they share one PostgreSQL server, and the
+# concurrency tests start processes of their own); each worker makes its own databases and
+# reader roles, named by its pid.
 pytest: install-test
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --maxprocesses 4
 
 test: lint typecheck pytest
 
