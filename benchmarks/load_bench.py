@@ -200,7 +200,8 @@ def ratios_of(seconds: dict[str, float]) -> dict[str, float]:
 
 def round_figures(rounds: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Each round's seconds per phase and its ratios, in the order they ran, the median of
-    each ratio over the rounds, and on PostgreSQL each round's server peak and database size."""
+    each ratio over the rounds, on PostgreSQL each round's server peak and database size, and
+    where the kernel counts it the memory handed back to the host during each round."""
     seconds = {
         phase: [result["seconds"] for result in measured] for phase, measured in rounds.items()
     }
@@ -221,6 +222,11 @@ def round_figures(rounds: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
                 phase: [result["server"][key] for result in measured]
                 for phase, measured in rounds.items()
             }
+    if all("host_reported_mib" in result for measured in rounds.values() for result in measured):
+        out["host_reported_mib"] = {
+            phase: [result["host_reported_mib"] for result in measured]
+            for phase, measured in rounds.items()
+        }
     return out
 
 
@@ -431,7 +437,7 @@ def figures(
             # The peer makes no table it has no rows for: count such a table as empty.
             "rows": {table: result["rows"].get(table, 0) for table in kb_rows} | result["rows"],
         }
-        | ({"server": result["server"]} if "server" in result else {})
+        | {key: result[key] for key in ("server", "host_reported_mib") if key in result}
         for phase, result in results.items()
     }
     seconds = {phase: figures["seconds"] for phase, figures in phases.items()}

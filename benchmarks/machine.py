@@ -14,6 +14,12 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+# Linux's free page reporting: on a virtual machine whose balloon device asks for it, memory the
+# guest frees is handed back to the host within seconds, and the next touch of it waits for the
+# host to fault it in again (on the 2-CPU machine of benchmarks/README.md, 4 GiB touched took
+# 7-9 s with reporting on and 2.4-2.7 s with it off). Its parameters, and on kernels that count
+# it the memory reported so far (reported_kib), describe how much of that a run paid for.
+PAGE_REPORTING = Path("/sys/module/page_reporting/parameters")
 
 
 def describe() -> dict[str, Any]:
@@ -28,7 +34,35 @@ def describe() -> dict[str, Any]:
         "sqlite": sqlite3.sqlite_version,
         "sqlalchemy": _version("SQLAlchemy"),
         "sqlite_utils": _version("sqlite-utils"),
+        "page_reporting": page_reporting(),
     }
+
+
+def page_reporting(parameters: Path = PAGE_REPORTING) -> dict[str, int] | None:
+    """The kernel's free page reporting parameters that are numbers (page_reporting_order above
+    the largest page order turns it off), or None where the kernel has none."""
+    try:
+        entries = sorted(parameters.iterdir())
+    except OSError:
+        return None
+    values = {}
+    for entry in entries:
+        try:
+            text = entry.read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            values[entry.name] = int(text)
+    return values or None
+
+
+def reported_mib(parameters: Path = PAGE_REPORTING) -> float | None:
+    """Memory the kernel has reported free to the host since it started, in MiB; None where it
+    does not count it."""
+    try:
+        return int((parameters / "reported_kib").read_text()) / 1024
+    except (OSError, ValueError):
+        return None
 
 
 def provenance() -> dict[str, Any]:

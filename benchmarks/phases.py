@@ -26,7 +26,9 @@ table afterwards, the load report (kb and reload), and the peak resident memory 
 (ru_maxrss) just before the phase and at its end; for a load that started worker processes,
 the peak adds the largest worker's peak once per worker. On PostgreSQL also "server": the peak
 memory of the server backends that served the phase's connections and the database's size
-before and after it (pgserver.py). Times cover the phase only: interpreter start-up, imports and
+before and after it (pgserver.py). Where the kernel counts the memory it hands back to a
+virtual machine's host (machine.PAGE_REPORTING), "host_reported_mib" is how much it handed back
+while the phase ran. Times cover the phase only: interpreter start-up, imports and
 reading the rows to insert come before the clock starts (and so are in the "before" peak: for
 floor and peer, the rows held in memory).
 """
@@ -43,6 +45,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
+from machine import reported_mib
 from pgserver import BackendWatch, database_mib
 
 from kb.models import Base
@@ -483,10 +486,16 @@ def main(argv: list[str]) -> int:
         with pg_connection(target) as connection:
             database_before = database_mib(connection)
     before = _peak_mib()
+    reported_before = reported_mib()
     start = time.perf_counter()
     figures = work()
     seconds = time.perf_counter() - start
+    reported_after = reported_mib()
     figures = figures or {}
+    if reported_before is not None and reported_after is not None:
+        # Freed memory the host took back while the phase ran (machine.PAGE_REPORTING), freed
+        # by any process: what the phase may have waited for the host to fault in again.
+        figures["host_reported_mib"] = round(reported_after - reported_before, 1)
     own = _peak_mib()
     # A load's worker processes have ended (and been waited for): each peaked at most as
     # high as the largest, so the sum is at most this.

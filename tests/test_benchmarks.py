@@ -50,9 +50,14 @@ def check_phases(result: dict[str, Any], phases: list[str], facts: int) -> None:
     for figures in result["phases"].values():
         assert figures["seconds"] > 0 and figures["rows_per_second"] > 0
         assert figures["peak_rss_mib"] >= figures["peak_rss_mib_before"] > 0
+        # Only a kernel that counts the memory it hands back to the host (machine.py) says.
+        reporting = result["machine"]["page_reporting"]
+        counted = reporting is not None and "reported_kib" in reporting
+        assert ("host_reported_mib" in figures) is counted
+        assert figures.get("host_reported_mib", 0) >= 0
     assert all(isinstance(v, float) and v > 0 for v in result["ratios"].values())
     assert result["timestamp"]
-    assert {"platform", "cpu_count", "python", "sqlite"} <= set(result["machine"])
+    assert {"platform", "cpu_count", "python", "sqlite", "page_reporting"} <= set(result["machine"])
 
 
 def check_reloads(result: dict[str, Any], edited: str) -> None:
@@ -99,6 +104,11 @@ def check_rounds(result: dict[str, Any], count: int) -> None:
     assert rounds["median_ratios"] == {
         name: round(statistics.median(r[name] for r in expected), 3) for name in result["ratios"]
     }
+    # Each round's memory handed back to the host, where the kernel counts it (machine.py).
+    if "host_reported_mib" in result["phases"]["kb"]:
+        assert [len(m) for m in rounds["host_reported_mib"].values()] == [count] * len(seconds)
+    else:
+        assert "host_reported_mib" not in rounds
 
 
 def test_benchmark_runs_every_phase_on_sqlite(tmp_path: Path) -> None:
@@ -510,6 +520,26 @@ def load_bench() -> ModuleType:
 def pgserver() -> ModuleType:
     """benchmarks/pgserver.py (the server's side of a phase) as a module."""
     return benchmark_module("pgserver")
+
+
+def test_free_page_reporting_is_described_where_the_kernel_has_it(tmp_path: Path) -> None:
+    """The machine's description gives the kernel's free page reporting parameters that are
+    numbers, and the memory reported so far in MiB where the kernel counts it; a kernel
+    without them gives None, not an error."""
+    machine = benchmark_module("machine")
+    parameters = tmp_path / "parameters"
+    parameters.mkdir()
+    (parameters / "page_reporting_order").write_text("9\n")
+    (parameters / "free_bitmap_enable").write_text("Y\n")
+    assert machine.page_reporting(parameters) == {"page_reporting_order": 9}
+    assert machine.reported_mib(parameters) is None
+    (parameters / "reported_kib").write_text("3072\n")
+    assert machine.page_reporting(parameters) == {"page_reporting_order": 9, "reported_kib": 3072}
+    assert machine.reported_mib(parameters) == 3.0
+    missing = tmp_path / "none"
+    assert machine.page_reporting(missing) is None
+    assert machine.reported_mib(missing) is None
+    assert "page_reporting" in machine.describe()
 
 
 def test_a_collection_is_generated_once_and_then_reused(
