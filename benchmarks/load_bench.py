@@ -60,6 +60,10 @@ SQLITE_PHASES = ("kb", "floor", "peer")
 PG_PHASES = ("kb", "floor")
 RELOADS = ("reload", "reload-one")
 DEFAULT_FILES = 10_000
+# How long to wait for another role's session to leave a database the benchmark drops, and how
+# often to try again meanwhile.
+DROP_WAIT_S = 120.0
+DROP_POLL_S = 0.25
 # The tables whose rows are the collection's facts.
 FACT_TABLES = ("quotes", "figures", "events")
 # Issue 5's targets: a reload costs at most this fraction of the full load.
@@ -361,26 +365,59 @@ class PgServer:
     def create(self, phase: str) -> str:
         """Create a new empty database for `phase` and return its URL."""
         name = self.prefix + phase
+        self.drop_database(name)
         with self._admin() as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             connection.execute(f'CREATE DATABASE "{name}"')
         return self.url_of(name)
 
     def drop(self, phase: str) -> None:
-        """Drop `phase`'s database; an autovacuum worker that has just started in it (which a
-        role without pg_signal_backend cannot stop) ends soon, so try again for a while."""
+        """Drop `phase`'s database, if it exists."""
+        self.drop_database(self.prefix + phase)
+
+    def drop_database(self, name: str, wait_s: float = DROP_WAIT_S) -> None:
+        """Drop database `name` if it exists, once the sessions in it have ended.
+
+        FORCE ends the sessions of the benchmark's own role (a phase that died may leave one).
+        It may not end an autovacuum worker (one starts within seconds of a load and runs for
+        half a minute at a million facts) or another role's session without pg_signal_backend;
+        a plain DROP then stops the autovacuum workers itself, and another role's session is
+        waited for, up to `wait_s` seconds."""
         import psycopg
 
-        for attempt in range(40):
+        deadline = time.monotonic() + wait_s
+        waiting = False
+        while True:
             try:
                 with self._admin() as connection:
-                    name = self.prefix + phase
-                    connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                    try:
+                        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                    except psycopg.errors.InsufficientPrivilege:
+                        # Waits up to 5 s for the others to leave, then fails: ObjectInUse.
+                        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
                 return
-            except psycopg.ProgrammingError:
-                if attempt == 39:
-                    raise
-                time.sleep(0.25)
+            except psycopg.errors.ObjectInUse:
+                sessions = self.sessions_in(name)
+            if not waiting:
+                print(f"Waiting for {sessions} to leave database {name}…", file=sys.stderr)
+                waiting = True
+            if time.monotonic() >= deadline:
+                raise SystemExit(
+                    f"Could not drop database {name} on {self.shown()}: {sessions} still use it"
+                    f" after {wait_s:.0f} s. Drop it with DROP DATABASE {name} once they end."
+                )
+            time.sleep(DROP_POLL_S)
+
+    def sessions_in(self, name: str) -> str:
+        """The sessions connected to database `name`, as "role (pid N)"; a process of no role
+        (autovacuum's, which a role that is not a superuser sees only as one) by its kind."""
+        with self._admin() as connection:
+            rows = connection.execute(
+                "SELECT coalesce(usename, backend_type, 'a background process'), pid"
+                " FROM pg_stat_activity"
+                " WHERE datname = %s ORDER BY pid",
+                (name,),
+            ).fetchall()
+        return ", ".join(f"{who} (pid {pid})" for who, pid in rows) or "other sessions"
 
 
 def benchmark_postgresql(

@@ -16,6 +16,7 @@ import os
 import re
 import statistics
 import sys
+import threading
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -398,6 +399,56 @@ def check_query_run(result: dict[str, Any], database: str) -> None:
     assert {calls[name] for name in SEARCH_TARGETS} == {"kb.search.run.search"}
     assert ":***@" in result["postgresql"]["server"]
     assert result["postgresql"]["version"].split(".")[0].isdigit()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_benchmark_database_is_dropped_once_another_role_leaves_it(
+    backend: str, load_bench: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A session of the benchmark's own role is ended by the drop. Another role's, which the
+    benchmark's may not end, is waited for, saying so, and a drop that waits too long ends with
+    a clear message rather than a traceback."""
+    import psycopg
+    from helpers.servers import superuser_url
+    from sqlalchemy.engine import make_url
+
+    other = superuser_url()
+    if other is None:
+        pytest.skip("needs a second role: a superuser's URL on the test server")
+    benchmark_module("phases")  # PgServer's connections import it when they open
+    server = load_bench.PgServer(os.environ["KB_TEST_POSTGRESQL_URL"])
+    name = server.prefix + "drop"
+
+    def session(url: str) -> Any:
+        """A psycopg connection to the database `name`, on the server of `url`."""
+        target = make_url(url).set(drivername="postgresql", database=name)
+        return psycopg.connect(target.render_as_string(hide_password=False), autocommit=True)
+
+    server.create("drop")
+    with session(os.environ["KB_TEST_POSTGRESQL_URL"]):  # left open: ended by the drop
+        server.drop("drop")
+    assert not existing_databases(server.url_of("postgres"), [name])
+    assert "Waiting" not in capsys.readouterr().err
+
+    server.create("drop")
+    stronger = session(other)
+    who = f"{make_url(other).username} (pid {stronger.info.backend_pid})"
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            server.drop_database(name, wait_s=0)
+        assert str(stopped.value) == (
+            f"Could not drop database {name} on {server.shown()}: {who} still use it after "
+            f"0 s. Drop it with DROP DATABASE {name} once they end."
+        )
+        assert capsys.readouterr().err == f"Waiting for {who} to leave database {name}…\n"
+        assert existing_databases(server.url_of("postgres"), [name]) == [name]
+        # The drop waits (the server 5 s of each try, then the benchmark) for it to leave.
+        threading.Timer(2.0, stronger.close).start()
+        server.drop_database(name, wait_s=30)
+    finally:
+        stronger.close()
+        server.drop("drop")
+    assert not existing_databases(server.url_of("postgres"), [name])
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 from helpers.dumps import dump
+from helpers.servers import SUPERUSER_ENV, superuser_url
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine, make_url
 
@@ -30,7 +31,6 @@ from kb.reader import role_name
 from kb.sql import DEFAULT_TIMEOUT_S, query
 
 Kb = Callable[..., Result]
-SUPERUSER_ENV = "KB_TEST_POSTGRESQL_SUPERUSER_URL"
 NOT_A_QUERY = "kb sql only reads: it runs one query"
 PRIVILEGE = "kb sql runs as the read-only role kb_reader_"
 MAY_ONLY_READ = "which may only read kb's tables and views. Nothing was changed."
@@ -98,14 +98,6 @@ RUNAWAY = {
 # The longest a 1-second timeout may take to end a query here: generous for a loaded machine,
 # but short of SQLite's 10-second wait for a lock, which a wrong timeout would show.
 PROMPTLY_S = 6
-
-
-def superuser_url() -> str | None:
-    """The superuser URL the tests may use, if any (under CI there must be one)."""
-    url = os.environ.get(SUPERUSER_ENV)
-    if not url and os.environ.get("CI"):
-        pytest.fail(f"CI must set {SUPERUSER_ENV} (.ci/run makes the role).")
-    return url
 
 
 def on_database(url: str, database: str) -> str:
