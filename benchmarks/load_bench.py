@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from generate import FACTS_PER_DOCUMENT, QUALIFIER_WORDS, Plan, Summary, generate
-from machine import add_results_option, append_result, provenance
+from machine import HOST_FIELDS, add_results_option, append_result, provenance
 from pgserver import describe as describe_server
 
 HERE = Path(__file__).resolve().parent
@@ -205,7 +205,7 @@ def ratios_of(seconds: dict[str, float]) -> dict[str, float]:
 def round_figures(rounds: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Each round's seconds per phase and its ratios, in the order they ran, the median of
     each ratio over the rounds, on PostgreSQL each round's server peak and database size, and
-    where the kernel counts it the memory handed back to the host during each round."""
+    where the kernel counts them the memory and CPU time the host took during each round."""
     seconds = {
         phase: [result["seconds"] for result in measured] for phase, measured in rounds.items()
     }
@@ -226,11 +226,11 @@ def round_figures(rounds: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
                 phase: [result["server"][key] for result in measured]
                 for phase, measured in rounds.items()
             }
-    if all("host_reported_mib" in result for measured in rounds.values() for result in measured):
-        out["host_reported_mib"] = {
-            phase: [result["host_reported_mib"] for result in measured]
-            for phase, measured in rounds.items()
-        }
+    for name in HOST_FIELDS:
+        if all(name in result for measured in rounds.values() for result in measured):
+            out[name] = {
+                phase: [result[name] for result in measured] for phase, measured in rounds.items()
+            }
     return out
 
 
@@ -474,7 +474,7 @@ def figures(
             # The peer makes no table it has no rows for: count such a table as empty.
             "rows": {table: result["rows"].get(table, 0) for table in kb_rows} | result["rows"],
         }
-        | {key: result[key] for key in ("server", "host_reported_mib") if key in result}
+        | {key: result[key] for key in ("server", *HOST_FIELDS) if key in result}
         for phase, result in results.items()
     }
     seconds = {phase: figures["seconds"] for phase, figures in phases.items()}
@@ -534,6 +534,14 @@ def report(result: dict[str, Any]) -> str:
                 for name, median in rounds["median_ratios"].items()
             ),
         ]
+        if "host_steal_s" in rounds:
+            lines.append(
+                "CPU seconds the host took, round by round: "
+                + "   ".join(
+                    f"{phase} " + " ".join(f"{taken:.1f}" for taken in stolen)
+                    for phase, stolen in rounds["host_steal_s"].items()
+                )
+            )
     for name, reload in result.get("reloads", {}).items():
         lines.append(
             f"{name:<10} {reload['seconds']:>9.3f} s = {reload['fraction_of_kb']:.1%} of kb "

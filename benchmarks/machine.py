@@ -20,6 +20,12 @@ REPO = Path(__file__).resolve().parent.parent
 # 7-9 s with reporting on and 2.4-2.7 s with it off). Its parameters, and on kernels that count
 # it the memory reported so far (reported_kib), describe how much of that a run paid for.
 PAGE_REPORTING = Path("/sys/module/page_reporting/parameters")
+# The kernel's CPU time counters; on a virtual machine "steal" is the time its CPUs were ready
+# to run but the host ran something else (on that machine, 0 % in one session and 10-26 % of a
+# phase's CPU time in another).
+PROC_STAT = Path("/proc/stat")
+# What the host took, as a phase's figures name it (host_counters).
+HOST_FIELDS = ("host_reported_mib", "host_steal_s")
 
 
 def describe() -> dict[str, Any]:
@@ -63,6 +69,25 @@ def reported_mib(parameters: Path = PAGE_REPORTING) -> float | None:
         return int((parameters / "reported_kib").read_text()) / 1024
     except (OSError, ValueError):
         return None
+
+
+def steal_s(stat: Path = PROC_STAT) -> float | None:
+    """CPU seconds the host has taken from this machine's CPUs since it started, all CPUs
+    together; None where the kernel does not count it."""
+    try:
+        with stat.open() as lines:
+            fields = lines.readline().split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def host_counters() -> dict[str, float]:
+    """The host's share of this machine's resources so far, where the kernel counts it: memory
+    handed back (host_reported_mib) and CPU taken (host_steal_s). A phase's figure is the
+    difference of two readings."""
+    counters = dict(zip(HOST_FIELDS, (reported_mib(), steal_s()), strict=True))
+    return {name: value for name, value in counters.items() if value is not None}
 
 
 def provenance() -> dict[str, Any]:

@@ -26,11 +26,12 @@ table afterwards, the load report (kb and reload), and the peak resident memory 
 (ru_maxrss) just before the phase and at its end; for a load that started worker processes,
 the peak adds the largest worker's peak once per worker. On PostgreSQL also "server": the peak
 memory of the server backends that served the phase's connections and the database's size
-before and after it (pgserver.py). Where the kernel counts the memory it hands back to a
-virtual machine's host (machine.PAGE_REPORTING), "host_reported_mib" is how much it handed back
-while the phase ran. Times cover the phase only: interpreter start-up, imports and
-reading the rows to insert come before the clock starts (and so are in the "before" peak: for
-floor and peer, the rows held in memory).
+before and after it (pgserver.py). On a virtual machine whose kernel counts them, what the host
+took while the phase ran (machine.host_counters): "host_reported_mib", the freed memory handed
+back to it (machine.PAGE_REPORTING), and "host_steal_s", the CPU seconds it ran something else
+when this machine's CPUs were ready (machine.PROC_STAT). Times cover the phase only:
+interpreter start-up, imports and reading the rows to insert come before the clock starts (and
+so are in the "before" peak: for floor and peer, the rows held in memory).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
-from machine import reported_mib
+from machine import host_counters
 from pgserver import BackendWatch, database_mib
 
 from kb.models import Base
@@ -486,16 +487,16 @@ def main(argv: list[str]) -> int:
         with pg_connection(target) as connection:
             database_before = database_mib(connection)
     before = _peak_mib()
-    reported_before = reported_mib()
+    host_before = host_counters()
     start = time.perf_counter()
     figures = work()
     seconds = time.perf_counter() - start
-    reported_after = reported_mib()
+    host_after = host_counters()
     figures = figures or {}
-    if reported_before is not None and reported_after is not None:
-        # Freed memory the host took back while the phase ran (machine.PAGE_REPORTING), freed
-        # by any process: what the phase may have waited for the host to fault in again.
-        figures["host_reported_mib"] = round(reported_after - reported_before, 1)
+    # What the host took while the phase ran, from every process here: freed memory it took
+    # back (which the phase may have waited for it to fault in again) and CPU time.
+    for name in host_before.keys() & host_after.keys():
+        figures[name] = round(host_after[name] - host_before[name], 1)
     own = _peak_mib()
     # A load's worker processes have ended (and been waited for): each peaked at most as
     # high as the largest, so the sum is at most this.

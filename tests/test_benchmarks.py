@@ -38,6 +38,13 @@ def appended(results: Path) -> dict[str, Any]:
     return result
 
 
+def stolen(phases: list[str], rounds: int) -> str:
+    """The pattern of the printed line of the CPU seconds the host took in each round of each
+    phase (Linux counts it)."""
+    each = (rf"{phase}( [\d.]+){{{rounds}}}" for phase in phases)
+    return "CPU seconds the host took, round by round: " + "   ".join(each)
+
+
 def check_phases(result: dict[str, Any], phases: list[str], facts: int) -> None:
     """Every phase loaded the same rows (kb's tables and its bookkeeping), the figures are
     there and positive, and the machine is described."""
@@ -56,6 +63,8 @@ def check_phases(result: dict[str, Any], phases: list[str], facts: int) -> None:
         counted = reporting is not None and "reported_kib" in reporting
         assert ("host_reported_mib" in figures) is counted
         assert figures.get("host_reported_mib", 0) >= 0
+        # Linux counts the CPU time a host takes (the steal of /proc/stat), nil or more.
+        assert figures["host_steal_s"] >= 0
     assert all(isinstance(v, float) and v > 0 for v in result["ratios"].values())
     assert result["timestamp"]
     assert {"platform", "cpu_count", "python", "sqlite", "page_reporting"} <= set(result["machine"])
@@ -105,11 +114,13 @@ def check_rounds(result: dict[str, Any], count: int) -> None:
     assert rounds["median_ratios"] == {
         name: round(statistics.median(r[name] for r in expected), 3) for name in result["ratios"]
     }
-    # Each round's memory handed back to the host, where the kernel counts it (machine.py).
-    if "host_reported_mib" in result["phases"]["kb"]:
-        assert [len(m) for m in rounds["host_reported_mib"].values()] == [count] * len(seconds)
-    else:
-        assert "host_reported_mib" not in rounds
+    # Each round's memory handed back to the host, where the kernel counts it, and CPU time
+    # the host took (machine.py).
+    for name in ("host_reported_mib", "host_steal_s"):
+        if name in result["phases"]["kb"]:
+            assert [len(m) for m in rounds[name].values()] == [count] * len(seconds)
+        else:
+            assert name not in rounds
 
 
 def test_benchmark_runs_every_phase_on_sqlite(tmp_path: Path) -> None:
@@ -190,6 +201,7 @@ def test_benchmark_repeats_rounds_and_reports_medians(
         r"kb/floor( [\d.]+×){3} \(median [\d.]+×\)   peer/kb( [\d.]+×){3} \(median [\d.]+×\)",
         printed[9],
     )
+    assert re.fullmatch(stolen(["kb", "floor", "peer"], 3), printed[10])
 
     assert result["collection"] == {"path": str(collection), "reused": False}
     assert json.loads((collection / "load_bench.json").read_text())["facts"] == 500
@@ -272,16 +284,17 @@ def test_benchmark_runs_on_postgresql(tmp_path: Path, backend: str) -> None:
     assert re.fullmatch(r"kb/floor [\d.]+×   kb [\d,]+ facts/s", printed[6])
     assert printed[7].startswith("each phase above is its median of 2 rounds")
     assert re.fullmatch(r"kb/floor [\d.]+× [\d.]+× \(median [\d.]+×\)", printed[8])
+    assert re.fullmatch(stolen(["kb", "floor"], 2), printed[9])
     server = rf"\(server {peak}, db [\d.]+\)"
     assert re.fullmatch(
-        rf"reload +[\d.]+ s = [\d.]+% of kb .* MiB {server}: no change, as expected", printed[9]
+        rf"reload +[\d.]+ s = [\d.]+% of kb .* MiB {server}: no change, as expected", printed[10]
     )
     assert re.fullmatch(
         rf"reload-one +[\d.]+ s = [\d.]+% of kb .* MiB {server}: docs/0005.jsonl: updated quotes "
         r"1, figures 1; missing figures 1, as expected",
-        printed[10],
+        printed[11],
     )
-    assert printed[12].startswith("server MiB: the largest peak resident set size")
+    assert printed[13].startswith("server MiB: the largest peak resident set size")
     assert not existing_databases(url, result["postgresql"]["databases"])
 
 
@@ -591,6 +604,21 @@ def test_free_page_reporting_is_described_where_the_kernel_has_it(tmp_path: Path
     assert machine.page_reporting(missing) is None
     assert machine.reported_mib(missing) is None
     assert "page_reporting" in machine.describe()
+
+
+def test_cpu_time_the_host_took_is_read_where_the_kernel_counts_it(tmp_path: Path) -> None:
+    """The host's steal is the eighth number of /proc/stat's first line, in clock ticks; a
+    kernel that does not count it gives None, and the counters a phase reads name only what
+    the kernel counts."""
+    machine = benchmark_module("machine")
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  120087 0 31995 386621 2474 0 1133 1986 0 0\ncpu0 1 2 3 4 5 6 7 8\n")
+    assert machine.steal_s(stat) == 1986 / os.sysconf("SC_CLK_TCK")
+    stat.write_text("cpu  120087 0 31995 386621\n")  # an old kernel: no steal
+    assert machine.steal_s(stat) is None
+    assert machine.steal_s(tmp_path / "none") is None
+    counters = machine.host_counters()
+    assert set(counters) <= set(machine.HOST_FIELDS) and counters["host_steal_s"] >= 0
 
 
 def test_a_collection_is_generated_once_and_then_reused(
