@@ -272,7 +272,8 @@ def edit_one_file(data_dir: Path, originals: dict[Path, bytes] | None = None) ->
 def reload_figures(
     reloads: dict[str, dict[str, Any]], kb: dict[str, Any], edit: dict[str, Any]
 ) -> dict[str, Any]:
-    """Each reload's time, its fraction of the full load, and whether its report is right."""
+    """Each reload's time, its fraction of the full load, whether its report is right, and
+    what the server and the host took while it ran, where they say."""
     expected = {"reload": {"updated": {}, "missing": {}}, "reload-one": edit}
     out: dict[str, Any] = {}
     for name, measured in reloads.items():
@@ -289,9 +290,13 @@ def reload_figures(
             "ok": not problems,
             "problems": problems,
         }
-        if "server" in measured:
-            out[name]["server"] = measured["server"]
+        out[name] |= shared_figures(measured)
     return out
+
+
+def shared_figures(measured: dict[str, Any]) -> dict[str, Any]:
+    """What the server and the host took while a phase ran, as far as the phase says."""
+    return {key: measured[key] for key in ("server", *HOST_FIELDS) if key in measured}
 
 
 def report_problems(report: dict[str, Any], expected: dict[str, Any]) -> list[str]:
@@ -474,7 +479,7 @@ def figures(
             # The peer makes no table it has no rows for: count such a table as empty.
             "rows": {table: result["rows"].get(table, 0) for table in kb_rows} | result["rows"],
         }
-        | {key: result[key] for key in ("server", *HOST_FIELDS) if key in result}
+        | shared_figures(result)
         for phase, result in results.items()
     }
     seconds = {phase: figures["seconds"] for phase, figures in phases.items()}
