@@ -495,8 +495,9 @@ def main(argv: list[str]) -> int:
     figures = figures or {}
     # What the host took while the phase ran, from every process here: freed memory it took
     # back (which the phase may have waited for it to fault in again) and CPU time.
-    for name in host_before.keys() & host_after.keys():
-        figures[name] = round(host_after[name] - host_before[name], 1)
+    for name, value in host_before.items():
+        if name in host_after:
+            figures[name] = round(host_after[name] - value, 1)
     own = _peak_mib()
     # A load's worker processes have ended (and been waited for): each peaked at most as
     # high as the largest, so the sum is at most this.
