@@ -402,14 +402,14 @@ class PgServer:
                 return
             except psycopg.errors.ObjectInUse:
                 sessions = self.sessions_in(name)
-            if not waiting:
-                print(f"Waiting for {sessions} to leave database {name}…", file=sys.stderr)
-                waiting = True
             if time.monotonic() >= deadline:
                 raise SystemExit(
                     f"Could not drop database {name} on {self.shown()}: {sessions} still use it"
                     f" after {wait_s:.0f} s. Drop it with DROP DATABASE {name} once they end."
                 )
+            if not waiting:
+                print(f"Waiting for {sessions} to leave database {name}…", file=sys.stderr)
+                waiting = True
             time.sleep(DROP_POLL_S)
 
     def sessions_in(self, name: str) -> str:
