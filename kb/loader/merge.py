@@ -10,8 +10,10 @@ A load that at least doubles a full-text-indexed SQLite table drops the triggers
 FTS5 table in step (for quotes, also the one on people that follows their speakers' names) for
 the writes and rebuilds the index once afterwards: keeping it in step row by row costs several
 times more. On PostgreSQL the quotes' tsvectors live in quotes_fts, written by statement-level
-triggers (one INSERT … SELECT per statement): a load into an empty quotes table builds that
-table's GIN index once afterwards, as it does the quotes' own indexes.
+triggers (one INSERT … SELECT per statement): a load into an empty searchable table writes
+the documents once the rows are in, computed by kb.loader.documents on a second connection
+while the load writes the next tables, and builds the GIN index after them, as it does the
+table's own indexes.
 """
 
 from __future__ import annotations  # noqa: I001
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from kb.loader.documents import DocumentHelper
 from kb.loader.report import TableChange
 from kb.loader.spec import TABLES
 from kb.loader.staging import stage_name
@@ -33,6 +36,8 @@ from kb.search.index import FTS_TABLES, INDEXED_APART, fts_table, fts_triggers, 
 _ANALYZE_AFTER = 1_000
 # Columns stored as JSON text: compared and copied as text.
 _JSON = {"aliases"}
+# First of the statements _search_apart returns when the table's documents are to be written.
+_DOCUMENTS = "-- documents"
 
 
 @dataclass
@@ -45,6 +50,10 @@ class Merger:
     staged_rows: dict[str, int]  # rows per table in its staging table
     # Tables that were empty before this load.
     filled: set[str] = dataclasses.field(default_factory=set)
+    # PostgreSQL: computes the documents of the tables filled from empty (while run() runs).
+    helper: DocumentHelper | None = None
+    # Tables whose documents the helper computes, with what to run once they are written.
+    later: list[tuple[str, list[str]]] = dataclasses.field(default_factory=list)
 
     @property
     def postgresql(self) -> bool:
@@ -53,11 +62,19 @@ class Merger:
 
     def run(self) -> dict[str, TableChange]:
         """Merge every table in load order; then, with prune, delete the missing rows."""
+        if not self.postgresql:
+            return self._run()
+        with DocumentHelper(self.connection) as self.helper:
+            return self._run()
+
+    def _run(self) -> dict[str, TableChange]:
+        """run(), with the helper (if any) open."""
         changes: dict[str, TableChange] = {}
         rebuild = self._bulk_fts_tables()
         triggers = self._drop_triggers(rebuild)
         for name in TABLES:
             changes[name] = self.merge(name)
+        self._write_documents()
         if self.prune:
             for name in reversed(TABLES):
                 self._sql(f"DELETE FROM {name} WHERE id IN (SELECT id FROM kb_missing_{name})")
@@ -134,15 +151,17 @@ class Merger:
             # a foreign key locks the table it refers to, which readers of a table that had
             # rows must not wait for.) Nothing can be missing.
             rebuild = []
+            searched: list[str] = []
             if staged:
-                for table in (name, *(_search_tables(name) if self.postgresql else ())):
-                    rebuild += drop_indexes(self.connection, table)
+                rebuild += drop_indexes(self.connection, name)
                 if self.postgresql:
                     rebuild += drop_foreign_keys(self.connection, name, {*self.filled, name})
-                    rebuild[:0] = self._index_apart(name)
+                    searched = self._search_apart(name)
             self._insert(name, f"FROM {stage} s")
             for statement in rebuild:
                 self._sql(statement)
+            if searched:
+                self._documents(name, staged, searched)
             change.inserted = staged
             self.filled.add(name)
             self._no_missing(name)
@@ -175,16 +194,20 @@ class Merger:
         change.unchanged += self.skipped_rows[name]
         return change
 
-    def _index_apart(self, name: str) -> list[str]:
-        """PostgreSQL, into an empty table: drop the trigger that writes each inserted row's
-        document into `<name>_fts`; return the statements that write them all at once after the
-        rows are in, then make the trigger again.
+    def _search_apart(self, name: str) -> list[str]:
+        """PostgreSQL, into an empty table: drop the GIN index of its search table and the
+        trigger that writes each inserted row's document there; return the statements that
+        make them again, with the marker _DOCUMENTS first when the documents are to be
+        written (see _documents).
 
         The trigger would do the same work, but first keep every new row in a transition
         table (spilled to disk past work_mem): a third of the insert's time at 333,333 events.
         """
+        rebuild: list[str] = []
+        for table in _search_tables(name):
+            rebuild += drop_indexes(self.connection, table)
         if name not in FTS_TABLES:
-            return []
+            return rebuild
         rows = self.connection.execute(
             text(
                 "SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t "
@@ -193,16 +216,44 @@ class Merger:
             {"table": name, "trigger": f"{name}_ai"},
         ).all()
         if not rows:
-            return []
+            return rebuild
         self._sql(f"DROP TRIGGER {name}_ai ON {name}")
+        return [_DOCUMENTS, *rebuild, rows[0][0]]
+
+    def _documents(self, name: str, rows: int, then: list[str]) -> None:
+        """Write the documents of a table just filled (when `then` starts with _DOCUMENTS),
+        then run `then`: at once, or after the last table when the helper computes them."""
+        if then[0] != _DOCUMENTS:
+            for statement in then:
+                self._sql(statement)
+            return
+        if self.helper is not None and self.helper.submit(name, rows):
+            self.later.append((name, then[1:]))
+            return
+        self._documents_here(name)
+        for statement in then[1:]:
+            self._sql(statement)
+
+    def _write_documents(self) -> None:
+        """Write the documents the helper computed (or, where it could not, compute them
+        here), then build the search tables' indexes and make their triggers again."""
+        for name, then in self.later:
+            assert self.helper is not None  # only the helper defers documents
+            if not self.helper.write(name):
+                self._documents_here(name)
+            for statement in then:
+                self._sql(statement)
+        self.later.clear()
+
+    def _documents_here(self, name: str) -> None:
+        """Compute the documents of every row of `name` in the load's transaction."""
         # CREATE TABLE … AS may compute the documents in parallel workers (an INSERT …
         # SELECT may not): to_tsvector is most of the cost.
-        return [
-            f"CREATE TEMPORARY TABLE kb_documents AS {pg_documents(name)}",
-            f"INSERT INTO {fts_table(name)} (id, document) SELECT id, document FROM kb_documents",
-            "DROP TABLE kb_documents",
-            rows[0][0],
-        ]
+        self._sql(f"CREATE TEMPORARY TABLE kb_documents AS {pg_documents(name)}")
+        self._sql(
+            f"INSERT INTO {fts_table(name)} (id, document) SELECT id, document FROM kb_documents"
+        )
+        self._sql("DROP TABLE kb_documents")
 
     def _no_missing(self, name: str) -> None:
         """An empty kb_missing_<name>: nothing of the table is missing."""

@@ -134,14 +134,30 @@ def gin_index(table: str) -> str:
 def pg_documents(table: str) -> str:
     """PostgreSQL: a SELECT of the id and document of every row of `table`, as its insert
     trigger `<table>_ai` computes them for the rows of one statement."""
+    columns, rows = _document_arguments(table)
+    function = f"{table}_fts_document"  # names from FTS_TABLES, constants of ours
+    return f"SELECT {_ID[table]}, {function}({', '.join(columns)}) AS document {rows}"
+
+
+def pg_document_inputs(table: str) -> str:
+    """PostgreSQL: a SELECT of the id of every row of `table` and the arguments its document
+    function `<table>_fts_document` takes, in order (kb.loader.documents)."""
+    columns, rows = _document_arguments(table)
+    return f"SELECT {_ID[table]}, {', '.join(columns)} {rows}"
+
+
+# The id column of each table's rows in _document_arguments' FROM clause.
+_ID = {table: "q.id" if table == "quotes" else "t.id" for table in FTS_TABLES}
+
+
+def _document_arguments(table: str) -> tuple[list[str], str]:
+    """The arguments of `<table>_fts_document` for a row, and the FROM clause of the rows."""
     if table == "quotes":
-        return (
-            "SELECT q.id, quotes_fts_document(q.text, p.name, p.aliases) AS document "
+        # The speaker's names: another table's columns.
+        return ["q.text", "p.name", "p.aliases"], (
             "FROM quotes AS q LEFT JOIN people AS p ON p.id = q.speaker_id"
         )
-    arguments = ", ".join(f"t.{column}" for column in FTS_TABLES[table])
-    function = f"{table}_fts_document"  # names from FTS_TABLES, constants of ours
-    return f"SELECT t.id, {function}({arguments}) AS document FROM {table} AS t"  # noqa: S608
+    return [f"t.{column}" for column in FTS_TABLES[table]], f"FROM {table} AS t"
 
 
 def pg_triggers(table: str) -> dict[str, str]:
