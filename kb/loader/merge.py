@@ -36,8 +36,6 @@ from kb.search.index import FTS_TABLES, INDEXED_APART, fts_table, fts_triggers, 
 _ANALYZE_AFTER = 1_000
 # Columns stored as JSON text: compared and copied as text.
 _JSON = {"aliases"}
-# First of the statements _search_apart returns when the table's documents are to be written.
-_DOCUMENTS = "-- documents"
 
 
 @dataclass
@@ -151,7 +149,7 @@ class Merger:
             # a foreign key locks the table it refers to, which readers of a table that had
             # rows must not wait for.) Nothing can be missing.
             rebuild = []
-            searched: list[str] = []
+            searched: tuple[bool, list[str]] = (False, [])
             if staged:
                 rebuild += drop_indexes(self.connection, name)
                 if self.postgresql:
@@ -160,8 +158,7 @@ class Merger:
             self._insert(name, f"FROM {stage} s")
             for statement in rebuild:
                 self._sql(statement)
-            if searched:
-                self._documents(name, staged, searched)
+            self._documents(name, staged, *searched)
             change.inserted = staged
             self.filled.add(name)
             self._no_missing(name)
@@ -194,11 +191,10 @@ class Merger:
         change.unchanged += self.skipped_rows[name]
         return change
 
-    def _search_apart(self, name: str) -> list[str]:
+    def _search_apart(self, name: str) -> tuple[bool, list[str]]:
         """PostgreSQL, into an empty table: drop the GIN index of its search table and the
-        trigger that writes each inserted row's document there; return the statements that
-        make them again, with the marker _DOCUMENTS first when the documents are to be
-        written (see _documents).
+        trigger that writes each inserted row's document there; return whether the documents
+        are to be written (the trigger was there), and the statements that make them again.
 
         The trigger would do the same work, but first keep every new row in a transition
         table (spilled to disk past work_mem): a third of the insert's time at 333,333 events.
@@ -207,7 +203,7 @@ class Merger:
         for table in _search_tables(name):
             rebuild += drop_indexes(self.connection, table)
         if name not in FTS_TABLES:
-            return rebuild
+            return False, rebuild
         rows = self.connection.execute(
             text(
                 "SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t "
@@ -216,22 +212,19 @@ class Merger:
             {"table": name, "trigger": f"{name}_ai"},
         ).all()
         if not rows:
-            return rebuild
+            return False, rebuild
         self._sql(f"DROP TRIGGER {name}_ai ON {name}")
-        return [_DOCUMENTS, *rebuild, rows[0][0]]
+        return True, [*rebuild, rows[0][0]]
 
-    def _documents(self, name: str, rows: int, then: list[str]) -> None:
-        """Write the documents of a table just filled (when `then` starts with _DOCUMENTS),
-        then run `then`: at once, or after the last table when the helper computes them."""
-        if then[0] != _DOCUMENTS:
-            for statement in then:
-                self._sql(statement)
+    def _documents(self, name: str, rows: int, write: bool, then: list[str]) -> None:
+        """Write the documents of a table just filled (if `write`), then run `then`: at once,
+        or after the last table when the helper computes them."""
+        if write and self.helper is not None and self.helper.submit(name, rows):
+            self.later.append((name, then))
             return
-        if self.helper is not None and self.helper.submit(name, rows):
-            self.later.append((name, then[1:]))
-            return
-        self._documents_here(name)
-        for statement in then[1:]:
+        if write:
+            self._documents_here(name)
+        for statement in then:
             self._sql(statement)
 
     def _write_documents(self) -> None:
