@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import StaticPool
 
 from kb.errors import KbError
 from kb.loader import documents as documents_module
@@ -96,6 +97,20 @@ def test_the_load_computes_the_documents_the_helper_could_not(
     assert report.tables["quotes"].inserted > 0
     assert made == []
     assert wrong_documents(engine) == dict.fromkeys(FTS_TABLES, 0)
+
+
+def test_an_engine_with_one_connection_gets_no_helper(
+    empty_db: str, made: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pool that hands out one connection: the helper would share the load's.
+    engine = create_engine(empty_db, poolclass=StaticPool)
+    try:
+        report = load(engine, bundled_data_dir())
+        assert report.tables["quotes"].inserted > 0
+        assert made == []
+        assert wrong_documents(engine) == dict.fromkeys(FTS_TABLES, 0)
+    finally:
+        engine.dispose()
 
 
 def test_a_failed_load_stops_the_helper_and_leaves_nothing_behind(

@@ -32,6 +32,7 @@ from typing import IO, Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool, QueuePool
 
 from kb.search.index import fts_table, pg_document_inputs
 
@@ -94,15 +95,18 @@ class DocumentHelper:
         return True
 
     def _start(self) -> bool:
-        """Open the helper's connection and thread, once; False if the server refuses it."""
+        """Open the helper's connection and thread, once; False if the server refuses it, or
+        if the engine's pool may hand out the load's own connection (StaticPool, say, whose
+        one connection the helper would share and, closing it, roll back)."""
         if self._executor is None and not self._refused:
+            self._refused = not isinstance(self.connection.engine.pool, QueuePool | NullPool)
             try:
                 # Opened here, so that close() can always cancel what it runs; used only by
                 # the helper's thread from now on.
-                self._helper = self.connection.engine.connect()
+                self._helper = None if self._refused else self.connection.engine.connect()
             except DBAPIError:  # no connection to spare, say: the load does the work
                 self._refused = True
-            else:
+            if not self._refused:
                 self._executor = ThreadPoolExecutor(1, thread_name_prefix="kb-documents")
         return self._executor is not None
 
