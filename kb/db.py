@@ -158,20 +158,27 @@ def driver_insert(
         return  # (an executemany of no rows would run the statement once, without values)
     names = ", ".join(columns)
     if connection.dialect.name == "postgresql":
-        statement = f"COPY {table} ({names}) FROM STDIN"
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        failed = connection.dialect.loaded_dbapi.Error
-        try:
-            with cursor, cursor.copy(statement) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        except failed as error:
-            # As SQLAlchemy raises the driver's errors, so that callers catch one kind.
-            raise exc.DBAPIError.instance(statement, None, error, failed) from error
+        with driver_copy(connection, f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
         return
     # Table and column names are kb's own, never a user's.
     statement = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608
     connection.exec_driver_sql(statement, rows)
+
+
+@contextmanager
+def driver_copy(connection: Connection, statement: str) -> Iterator[Any]:
+    """PostgreSQL: a COPY statement run straight on the connection's driver (psycopg's Copy,
+    to write rows or chunks to, or iterate for chunks); its errors raised as SQLAlchemy
+    raises the driver's, so that callers catch one kind."""
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    failed = connection.dialect.loaded_dbapi.Error
+    try:
+        with cursor, cursor.copy(statement) as copy:
+            yield copy
+    except failed as error:
+        raise exc.DBAPIError.instance(statement, None, error, failed) from error
 
 
 def driver_marks(connection: Connection, statement: str) -> str:

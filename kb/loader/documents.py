@@ -27,13 +27,14 @@ from __future__ import annotations
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool, QueuePool
 
+from kb.db import driver_copy
 from kb.search.index import fts_table, pg_document_inputs
 
 # Rows of a table below which its documents are computed in the load's transaction: a second
@@ -99,15 +100,16 @@ class DocumentHelper:
         if the engine's pool may hand out the load's own connection (StaticPool, say, whose
         one connection the helper would share and, closing it, roll back)."""
         if self._executor is None and not self._refused:
-            self._refused = not isinstance(self.connection.engine.pool, QueuePool | NullPool)
-            try:
-                # Opened here, so that close() can always cancel what it runs; used only by
-                # the helper's thread from now on.
-                self._helper = None if self._refused else self.connection.engine.connect()
-            except DBAPIError:  # no connection to spare, say: the load does the work
-                self._refused = True
-            if not self._refused:
-                self._executor = ThreadPoolExecutor(1, thread_name_prefix="kb-documents")
+            if isinstance(self.connection.engine.pool, QueuePool | NullPool):
+                try:
+                    # Opened here, so that close() can always cancel what it runs; used only
+                    # by the helper's thread from now on.
+                    self._helper = self.connection.engine.connect()
+                except DBAPIError:  # no connection to spare, say: the load does the work
+                    pass
+                else:
+                    self._executor = ThreadPoolExecutor(1, thread_name_prefix="kb-documents")
+            self._refused = self._executor is None
         return self._executor is not None
 
     def close(self) -> None:
@@ -185,7 +187,7 @@ def _function(connection: Connection, table: str) -> _Function | None:
 
 def _copy_out(connection: Connection, statement: str, file: IO[bytes]) -> None:
     """Run a COPY … TO STDOUT on `connection` into `file`, and rewind it."""
-    with _cursor(connection) as cursor, cursor.copy(statement) as copy:
+    with driver_copy(connection, statement) as copy:
         for chunk in copy:
             file.write(chunk)
     file.seek(0)
@@ -193,13 +195,6 @@ def _copy_out(connection: Connection, statement: str, file: IO[bytes]) -> None:
 
 def _copy_in(connection: Connection, statement: str, file: IO[bytes]) -> None:
     """Run a COPY … FROM STDIN on `connection` from `file`."""
-    with _cursor(connection) as cursor, cursor.copy(statement) as copy:
+    with driver_copy(connection, statement) as copy:
         while chunk := file.read(_CHUNK):
             copy.write(chunk)
-
-
-def _cursor(connection: Connection) -> Any:
-    """A cursor of the connection's driver (psycopg), which can COPY."""
-    driver = connection.connection.driver_connection
-    assert driver is not None  # an open connection has its driver's
-    return driver.cursor()
