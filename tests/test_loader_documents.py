@@ -145,3 +145,37 @@ def test_a_failed_load_stops_the_helper_and_leaves_nothing_behind(
             "AND pid <> pg_backend_pid() AND state <> 'idle'"
         )
         assert connection.execute(text(busy)).scalar_one() == 0
+
+
+def test_a_cancel_the_server_refuses_leaves_the_load_s_own_error(
+    new_db: str, engine_for: EngineFor, made: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelling the helper is a shortcut: when it fails, the load waits for the helper's
+    query and still reports its own error, not the cancel's."""
+    import psycopg
+
+    compute = DocumentHelper._compute
+    cancels: list[int] = []
+
+    def slow(self: DocumentHelper, *arguments: Any) -> Any:
+        assert self._helper is not None
+        self._helper.exec_driver_sql("SELECT pg_sleep(3)")
+        return compute(self, *arguments)
+
+    def refused(self: psycopg.Connection[Any], timeout: float = 30.0) -> None:
+        cancels.append(1)
+        raise psycopg.OperationalError("cancel refused")
+
+    def failing(self: Merger) -> None:
+        self._sql("SELECT 1 / 0")
+
+    monkeypatch.setattr(DocumentHelper, "_compute", slow)
+    monkeypatch.setattr(psycopg.Connection, "cancel_safe", refused)
+    monkeypatch.setattr(Merger, "_link_same_as", failing)
+    engine = engine_for(new_db)
+    with pytest.raises(KbError, match=r"division by zero\. Nothing was written\."):
+        load(engine, bundled_data_dir())
+    assert cancels == [1]
+    assert made == []
+    assert helper_threads() == []
+    assert inspect(engine).get_table_names() == []

@@ -66,7 +66,7 @@ class DocumentHelper:
     _helper: Connection | None = None  # opened and used by the helper thread
     _pending: dict[str, Future[IO[bytes]]] = field(default_factory=dict)
     _files: list[IO[bytes]] = field(default_factory=list)
-    _refused: bool = False  # the server refused the helper a connection
+    _tried: bool = False  # _start() has run: the helper is open, or the load does without
 
     def submit(self, table: str, rows: int) -> bool:
         """Hand the documents of `table` (its rows just written) to the helper; False if the
@@ -99,7 +99,8 @@ class DocumentHelper:
         """Open the helper's connection and thread, once; False if the server refuses it, or
         if the engine's pool may hand out the load's own connection (StaticPool, say, whose
         one connection the helper would share and, closing it, roll back)."""
-        if self._executor is None and not self._refused:
+        if not self._tried:
+            self._tried = True
             if isinstance(self.connection.engine.pool, QueuePool | NullPool):
                 try:
                     # Opened here, so that close() can always cancel what it runs; used only
@@ -109,7 +110,6 @@ class DocumentHelper:
                     pass
                 else:
                     self._executor = ThreadPoolExecutor(1, thread_name_prefix="kb-documents")
-            self._refused = self._executor is None
         return self._executor is not None
 
     def close(self) -> None:
@@ -118,8 +118,13 @@ class DocumentHelper:
             helper = self._helper
             if helper is not None and any(not job.done() for job in self._pending.values()):
                 driver = helper.connection.driver_connection
-                if driver is not None:
-                    driver.cancel_safe()
+                try:
+                    if driver is not None:
+                        driver.cancel_safe()
+                except helper.dialect.loaded_dbapi.Error:
+                    # At best a shortcut: without it, the shutdown below waits for the query,
+                    # and the load's own error, not this one, is what the user must see.
+                    pass
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
         if self._helper is not None:
