@@ -99,9 +99,7 @@ def test_the_load_computes_the_documents_the_helper_could_not(
     assert wrong_documents(engine) == dict.fromkeys(FTS_TABLES, 0)
 
 
-def test_an_engine_with_one_connection_gets_no_helper(
-    empty_db: str, made: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_engine_with_one_connection_gets_no_helper(empty_db: str, made: list[str]) -> None:
     # A pool that hands out one connection: the helper would share the load's.
     engine = create_engine(empty_db, poolclass=StaticPool)
     try:
