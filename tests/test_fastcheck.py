@@ -18,8 +18,9 @@ from helpers.processes import run_benchmark
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kb.loader import fastcheck
 from kb.loader.checking import _Checker
-from kb.loader.fastcheck import PLANS
+from kb.loader.fastcheck import NO, PLANS
 from kb.loader.problems import Problems
 from kb.loader.raw import RawRecord
 from kb.loader.reading import read_file
@@ -180,6 +181,22 @@ def test_each_field_kind_hands_over_what_is_wrong(
     record = data.draw(_records(RECORD_FIELDS[record_type], broken=False, change="none"))
     record[field.name] = data.draw(_bad(field))
     assert agrees(record_type, record), record
+
+
+def test_a_reference_seen_before_is_taken_from_the_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Only well-formed slugs are remembered, and a full cache still checks each one.
+    monkeypatch.setattr(fastcheck, "_REFS", set())
+    for _ in range(2):
+        assert fastcheck._ref("kazakhstan") == "kazakhstan"
+        assert fastcheck._ref("Kazakhstan") is NO
+        assert fastcheck._ref("a--b") is NO
+        assert fastcheck._ref(["kazakhstan"]) is NO
+        assert fastcheck._ref("x" * 201) is NO
+    assert {"kazakhstan"} == fastcheck._REFS
+    monkeypatch.setattr(fastcheck, "_REFS_MAX", 1)
+    assert fastcheck._ref("eu") == "eu"
+    assert fastcheck._ref("EU") is NO
+    assert {"kazakhstan"} == fastcheck._REFS
 
 
 @pytest.mark.parametrize(

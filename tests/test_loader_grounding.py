@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from kb.db import make_engine
 from kb.loader import LoadError, Problem, load, validate
-from kb.loader.grounding import Text, normalise
+from kb.loader.grounding import _IRREGULAR, Text, _irregular_runs, normalise
 
 ARTICLE = Path(__file__).parent.parent / "seeds" / "jjtv-2023-02-02-kazakhstan-eu-30-years.txt"
 
@@ -101,6 +101,16 @@ def test_the_normalised_copy_maps_back_to_the_original(source: str) -> None:
     # A run starts where its first character was; the next stretch begins after the run.
     for i, original in enumerate(originals):
         assert text.index.first_at(original) == i
+
+
+@given(
+    st.text(alphabet=["a", "é", " ", "\n"], max_size=40)
+    | st.text(alphabet=["a", " ", "\n", "\t", "\r", "\u00a0", "\u2028", "\u00ad"], max_size=20)
+)
+def test_the_runs_found_from_line_breaks_are_the_regex_runs(source: str) -> None:
+    # The fast path (spaces and line breaks only, no two spaces together) and the texts it
+    # hands to the regex both give exactly the regex's runs.
+    assert list(_irregular_runs(source)) == [m.span() for m in _IRREGULAR.finditer(source)]
 
 
 @pytest.mark.parametrize("seed", range(300))

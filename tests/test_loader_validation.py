@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers.expected import EXAMPLE_COUNTS
@@ -558,11 +559,54 @@ def test_a_source_file_that_cannot_be_read_is_a_problem(
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(texts, "open", refuse, raising=False)
+    monkeypatch.setattr(texts, "_OPEN_PLAIN", None)  # the common case's read, os.open, too
     problem = only(problems_of(data))
     assert (problem.field, problem.message) == (
         "path",
         "example.txt cannot be read (Permission denied)",
     )
+
+
+def test_the_common_case_reads_a_text_as_the_general_path_does(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A plain file is read with four system calls (SeedFiles._read_plain), not by the general
+    # path; what it gives, size and time included, is what the general path gives.
+    seeds = data.parent / "seeds"
+    (seeds / "texts").mkdir()
+    (seeds / "texts" / "a.txt").write_bytes("\ufeffLine one\r\nCafé\n".encode())
+    general_reads: list[str] = []
+    real_read = texts._read_text
+
+    def read_text(resolved: str, relative: str, length: int, sha256: str | None) -> Any:
+        general_reads.append(relative)
+        return real_read(resolved, relative, length, sha256)
+
+    monkeypatch.setattr(texts, "_read_text", read_text)
+    for relative in ("example.txt", "texts/a.txt"):
+        common = texts.SeedFiles(seeds).text(relative, None)
+        assert general_reads == []
+        with monkeypatch.context() as general_only:
+            general_only.setattr(texts, "_OPEN_PLAIN", None)
+            general = texts.SeedFiles(seeds).text(relative, None)
+        assert general_reads == [relative]
+        general_reads.clear()
+        assert common == general
+    assert common.text == "Line one\r\nCafé\n"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory"])
+def test_a_source_path_that_is_not_a_file_is_a_problem(data: Path, kind: str) -> None:
+    # Opened without waiting (a FIFO with no writer), seen not to be a regular file, and
+    # reported by the general path.
+    target = data.parent / "seeds" / "not-a-file"
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.mkdir()
+    edit(data / "example.yaml", "path: example.txt", "path: not-a-file")
+    problem = only(problems_of(data))
+    assert problem.message == f"no file {target}"
 
 
 def test_a_missing_source_file_says_where_it_looked(data: Path, tmp_path: Path) -> None:

@@ -46,6 +46,9 @@ Check = Callable[[Any], Any]
 # Calendar dates seen, by text: a collection names the same few thousand dates again and again.
 _DATES: dict[str, tuple[str, str]] = {}
 _DATES_MAX = 100_000
+# Well-formed slugs seen in references (at most _REFS_MAX of them, about 10 MB).
+_REFS: set[str] = set()
+_REFS_MAX = 100_000
 # The day a date's text stands for, to check it is on the calendar: '1995-02' -> 1995-02-01.
 _FIRST_DAY = {4: "-01-01", 7: "-01", 10: ""}
 
@@ -129,8 +132,10 @@ def _check_of(field: Field) -> Check:
         if longest is not None:
             return lambda v: v if type(v) is str and len(v) <= longest and _text_ok(v) else NO
         return lambda v: v if type(v) is str and _text_ok(v) else NO
-    if kind in (SLUG, REF):
+    if kind == SLUG:
         return lambda v: v if type(v) is str and len(v) <= SLUG_MAX and _slug(v) else NO
+    if kind == REF:
+        return _ref
     if kind == CHOICE:
         choices = frozenset(field.choices)
         return lambda v: v if type(v) is str and v in choices else NO
@@ -164,6 +169,21 @@ def _text_ok(value: str) -> bool:
     if value.isascii():
         return bool(value) and "\x00" not in value and not value.isspace()
     return not value.isspace() and _unstorable(value) is None
+
+
+def _ref(value: Any) -> Any:
+    """A well-formed slug naming another record, or NO."""
+    if type(value) is not str:
+        return NO
+    # A collection names the same sources, people and metrics again and again: a set look-up
+    # costs a fifth of the pattern's match.
+    if value in _REFS:
+        return value
+    if len(value) > SLUG_MAX or not _slug(value):
+        return NO
+    if len(_REFS) < _REFS_MAX:
+        _REFS.add(value)
+    return value
 
 
 def _texts(value: Any) -> Any:
