@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeEngine
 
-from kb.db import driver_insert
+from kb.db import copy_types, driver_insert
 from kb.loader.spec import TABLES
 from kb.loader.tables import SPECS
 
@@ -79,7 +79,9 @@ def _stage_table(metadata: MetaData, name: str) -> Table:
         # Numbered by the database in insert order, so rows come in without it.
         Column("_seq", Integer, primary_key=True, autoincrement=True),
         Column("_file", Integer, nullable=False),
-        Column("_line", Integer, nullable=False),
+        # The one staged integer no size limit bounds (a JSON Lines file may have any number of
+        # lines), and psycopg's binary COPY wraps an int4 out of range: wider than kb's own.
+        Column("_line", BigInteger, nullable=False),
         Column("_label", Text, nullable=False),
         Column("_lines", Text),
         Column("_path", Text),
@@ -114,6 +116,10 @@ class Stage:
         self.tables = {name: _stage_table(self.metadata, name) for name in TABLES}
         self.buffers: dict[str, list[tuple[Any, ...]]] = {name: [] for name in TABLES}
         self.getters = row_fields()
+        # Staged rows go in by binary COPY on PostgreSQL (kb.db.driver_insert).
+        self.types = {
+            name: copy_types(table, staged_columns(name)) for name, table in self.tables.items()
+        }
         # Rows written per table and data file (by index), for _kb_files.
         self.per_file: dict[str, Counter[int]] = {name: Counter() for name in TABLES}
         # Staging tables indexed on their keys, and those whose slugs the index found
@@ -172,7 +178,7 @@ class Stage:
         # Counted a batch at a time in C (a row's first value is its file): a GROUP BY over
         # the staged rows at the end cost half a second at a million rows.
         self.per_file[name].update(map(itemgetter(0), rows))
-        driver_insert(self.connection, target, columns, rows)
+        driver_insert(self.connection, target, columns, rows, self.types[name])
 
     def index_quotes(self, *, unique: bool) -> None:
         """Index the staged quotes' slugs before the rest (grounding the records deferred to
