@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
@@ -126,6 +127,8 @@ class Stage:
         # distinct (see index()).
         self.indexed: set[str] = set()
         self.distinct: set[str] = set()
+        # Staging tables analyzed while rows still come in (see analyze_early()).
+        self.analyzed: set[str] = set()
         if self.dialect == "sqlite":
             # Some builds (Debian's, for one) zero every freed page by default: dropping the
             # staged rows at the end of a load would write them all once more. The temporary
@@ -191,22 +194,45 @@ class Stage:
         else:
             self._create_index("quotes")
 
+    def analyze_early(self, name: str) -> None:
+        """PostgreSQL: statistics for a staging table that is looked up by many slugs at once
+        while rows still come in; once per load.
+
+        Without them the planner takes `slug IN (500 slugs)` to match every row (0.5 % a
+        slug) and scans the whole table each time: the texts of the sources that 27,778
+        people's roles cite took 56 scans of the staged sources, 2.2 s, at a million facts.
+        With them (slugs distinct, however many rows come after) it uses the index.
+        """
+        if self.dialect != "postgresql" or name in self.analyzed:
+            return
+        self.flush(name)
+        with self._small_sample():
+            self.connection.exec_driver_sql(f"ANALYZE {stage_name(name)}")
+        self.analyzed.add(name)
+
     def index(self) -> None:
         """Index the staged keys, once every row is in (the checks and the merge join on them)."""
         self.flush()
-        if self.dialect == "postgresql":
-            # A sample of 3,000 rows (not 30,000) tells the planner enough about staged rows.
-            self.connection.exec_driver_sql("SET LOCAL default_statistics_target = 10")
-        for name in TABLES:
-            if name not in self.indexed:
-                self._index_keys(name)
-            if self.dialect == "postgresql":
-                # Temporary tables get no statistics unless asked: without them the planner
-                # takes a million staged rows for a handful and picks nested scans.
-                self.connection.exec_driver_sql(f"ANALYZE {stage_name(name)}")
-        if self.dialect == "postgresql":
-            # kb's own tables keep the full sample when the merge analyzes them.
-            self.connection.exec_driver_sql("SET LOCAL default_statistics_target TO DEFAULT")
+        with self._small_sample():
+            for name in TABLES:
+                if name not in self.indexed:
+                    self._index_keys(name)
+                if self.dialect == "postgresql":
+                    # Temporary tables get no statistics unless asked: without them the
+                    # planner takes a million staged rows for a handful and picks nested scans.
+                    self.connection.exec_driver_sql(f"ANALYZE {stage_name(name)}")
+
+    @contextmanager
+    def _small_sample(self) -> Iterator[None]:
+        """PostgreSQL: ANALYZE samples 3,000 rows, not 30,000, inside the block: enough for
+        the planner to know staged rows."""
+        if self.dialect != "postgresql":
+            yield
+            return
+        self.connection.exec_driver_sql("SET LOCAL default_statistics_target = 10")
+        yield
+        # kb's own tables keep the full sample when the merge analyzes them.
+        self.connection.exec_driver_sql("SET LOCAL default_statistics_target TO DEFAULT")
 
     def _index_keys(self, name: str) -> None:
         """Index a staging table on its natural key: slugs by a unique index when they are

@@ -30,6 +30,8 @@ from kb.loader.texts import SeedFiles, TextProblem, inline_text
 TEXT_CACHE_CHARS = 8 * 1024 * 1024
 # Slugs looked up in one query (SQLite allows 32,766 parameters since 3.32; fewer is no slower).
 SLUGS_PER_QUERY = 500
+# Staged slugs looked up at once from which the staged table's statistics pay (Stage.analyze_early).
+BULK_LOOKUP = 50
 # Quote spans kept for the figures that name them (a figure usually follows its quote).
 QUOTE_CACHE = 20_000
 
@@ -425,6 +427,8 @@ class Grounder(Grounding):
         staged = [slug for slug in slugs if slug in self.file_sources]
         stored = [] if self.prune else [slug for slug in slugs if slug not in self.file_sources]
         self.staging.flush("sources")
+        if len(staged) >= BULK_LOOKUP:
+            self.staging.analyze_early("sources")
         # Staged: later definitions first, so that the first one read is the one kept.
         queries = (
             (stored, "SELECT slug, text FROM sources WHERE slug IN ({})"),
