@@ -81,7 +81,7 @@ class SeedFiles:
             raise TextProblem(
                 "path", f"{shown(relative)} cannot be used as a path ({error})"
             ) from None
-        if resolved != self.root and not resolved.startswith(self.root.rstrip(os.sep) + os.sep):
+        if not self._inside(resolved):
             raise TextProblem(
                 "path",
                 f"{shown(relative)} leads outside the seeds directory "
@@ -116,8 +116,11 @@ class SeedFiles:
         directory, name = os.path.split(relative)
         if _OPEN_PLAIN is None or name in ("", "."):
             return None
-        real = self._real_directory(directory)
-        if real != self.root and not real.startswith(self.root.rstrip(os.sep) + os.sep):
+        try:
+            real = self._real_directory(directory)
+        except (OSError, ValueError):
+            return None
+        if not self._inside(real):
             return None
         try:
             # O_NOFOLLOW: a link fails (ELOOP) and goes the general way, which resolves it;
@@ -139,6 +142,10 @@ class SeedFiles:
         finally:
             os.close(descriptor)
         return _text_of(raw, relative, sha256, status)
+
+    def _inside(self, real: str) -> bool:
+        """Whether a real path is the seeds directory or inside it."""
+        return real == self.root or real.startswith(self.root.rstrip(os.sep) + os.sep)
 
     def _real_directory(self, directory: str) -> str:
         """The real path of a directory under the seeds directory, resolved once."""
