@@ -27,6 +27,7 @@ from helpers.files import write
 from helpers.processes import run_benchmark
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event
 
 import kb.loader.jsonl
 import kb.loader.parallel
@@ -327,6 +328,13 @@ def test_a_bulk_look_up_of_staged_texts_knows_how_few_rows_it_wants(
         plan = driver_execute(connection, query, slugs).fetchall()
         return int(re.findall(r"rows=(\d+)", str(plan[0][0]))[0])
 
+    analyzed: list[str] = []
+
+    def note_analyze(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("ANALYZE"):
+            analyzed.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note_analyze)
     with writing(engine, commit=False) as connection:
         stage = Stage(connection)
         grounder = Grounder(
@@ -342,7 +350,9 @@ def test_a_bulk_look_up_of_staged_texts_knows_how_few_rows_it_wants(
         if postgresql:
             assert expected_rows(connection) == len(wanted)
         assert stage.analyzed == ({"sources"} if postgresql else set())
-        grounder.source_texts(set(slugs[:SLUGS_PER_QUERY]))  # analyzed once per load
+        grounder.source_texts(set(slugs[:SLUGS_PER_QUERY]))
+        # Analyzed once per load, before the first bulk look-up.
+        assert analyzed == (["ANALYZE kb_stage_sources"] if postgresql else [])
     engine.dispose()
 
 

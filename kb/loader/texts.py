@@ -19,7 +19,6 @@ _OPEN_PLAIN = (
     if hasattr(os, "O_NOFOLLOW") and hasattr(os, "O_NONBLOCK")
     else None
 )
-_BLOCK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -135,12 +134,12 @@ class SeedFiles:
             # The size and time recorded are from before the read: a change during the read
             # leaves them behind the file's, so the next load reads it again.
             raw = os.read(descriptor, status.st_size + 1)
-            while len(raw) > status.st_size and (more := os.read(descriptor, _BLOCK)):
-                raw += more  # the file grew since fstat
         except OSError:
             return None
         finally:
             os.close(descriptor)
+        if len(raw) > status.st_size:
+            return None  # it grew since fstat: the general path reads it whole, within limits
         return _text_of(raw, relative, sha256, status)
 
     def _inside(self, real: str) -> bool:
