@@ -16,14 +16,15 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
 from kb.errors import KbError
 from kb.loader import documents as documents_module
 from kb.loader import load
-from kb.loader.documents import DocumentHelper
+from kb.loader.documents import SCHEMA_PREFIX, DocumentHelper
 from kb.loader.merge import Merger
+from kb.loader.staging import Stage
 from kb.paths import bundled_data_dir
 from kb.search.index import FTS_TABLES, fts_table, pg_documents
 
@@ -37,15 +38,15 @@ def made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     large enough to be helped."""
     monkeypatch.setattr(documents_module, "HELPED_FROM", 1)
     tables: list[str] = []
-    write = DocumentHelper.write
+    move = DocumentHelper.move
 
-    def recorded(self: DocumentHelper, table: str) -> bool:
-        written = write(self, table)
-        if written:
+    def recorded(self: DocumentHelper, connection: Connection, table: str) -> bool:
+        moved = move(self, connection, table)
+        if moved:
             tables.append(table)
-        return written
+        return moved
 
-    monkeypatch.setattr(DocumentHelper, "write", recorded)
+    monkeypatch.setattr(DocumentHelper, "move", recorded)
     return tables
 
 
@@ -177,3 +178,146 @@ def test_a_cancel_the_server_refuses_leaves_the_load_s_own_error(
     assert made == []
     assert helper_threads() == []
     assert inspect(engine).get_table_names() == []
+
+
+# Each search table as the catalog describes it: where it is, whose, its grants, comments,
+# columns, constraints, indexes and triggers.
+SEARCH_TABLES = r"""
+SELECT c.relname, c.relnamespace::regnamespace::text, pg_get_userbyid(c.relowner),
+  c.relacl::text, obj_description(c.oid, 'pg_class'), c.relpersistence, c.relhastriggers,
+  array(SELECT format('%s %s %s %s %s', a.attname, format_type(a.atttypid, a.atttypmod),
+                      a.attnotnull, pg_get_expr(d.adbin, d.adrelid),
+                      col_description(c.oid, a.attnum))
+        FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+        WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
+  array(SELECT k.conname || ' ' || pg_get_constraintdef(k.oid) FROM pg_constraint k
+        WHERE k.conrelid = c.oid ORDER BY 1),
+  array(SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = c.oid ORDER BY 1)
+FROM pg_class c WHERE c.relkind = 'r' AND c.relname LIKE '%\_fts' ORDER BY c.relname
+"""
+
+
+def search_tables(engine: Engine) -> list[tuple[Any, ...]]:
+    """The catalog's description of every search table."""
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text(SEARCH_TABLES))]
+
+
+def helper_schemas(engine: Engine) -> list[str]:
+    """The helpers' schemas in the database."""
+    with engine.connect() as connection:
+        query = f"SELECT nspname FROM pg_namespace WHERE nspname LIKE '{SCHEMA_PREFIX}%' ORDER BY 1"
+        return list(connection.execute(text(query)).scalars())
+
+
+def test_the_search_tables_the_helper_built_are_the_migrated_ones(
+    empty_db: str, engine_for: EngineFor, made: list[str]
+) -> None:
+    """The helper's tables take the place of the migrated ones with everything those had:
+    owner, grants (kb sql's reader's too), comments, columns, keys, indexes; and statistics."""
+    engine = engine_for(empty_db)
+    migrated = search_tables(engine)
+    assert any("kb_reader" in str(row[3]) for row in migrated)  # the reader may read them
+    load(engine, bundled_data_dir())
+    assert {"quotes", "figures", "events", "sources", "people"} <= set(made)
+    assert search_tables(engine) == migrated
+    assert wrong_documents(engine) == dict.fromkeys(FTS_TABLES, 0)
+    assert helper_schemas(engine) == []
+    with engine.connect() as connection:
+        analyzed = "SELECT count(DISTINCT tablename) FROM pg_stats WHERE tablename LIKE '%\\_fts'"
+        assert connection.execute(text(analyzed)).scalar_one() == len(made)
+
+
+@pytest.mark.parametrize("how", ["dry run", "failure after the move"])
+def test_a_load_rolled_back_after_the_move_leaves_nothing_behind(
+    how: str, new_db: str, engine_for: EngineFor, made: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The moves roll back with the load; the helper's schema, with the tables back in it,
+    goes once the load's transaction has ended."""
+    engine = engine_for(new_db)
+    if how == "dry run":
+        load(engine, bundled_data_dir(), dry_run=True)
+    else:
+
+        def failing(self: Stage) -> None:
+            self.connection.exec_driver_sql("SELECT 1 / 0")
+
+        monkeypatch.setattr(Stage, "drop", failing)  # after the search tables are in place
+        with pytest.raises(KbError, match=r"division by zero\. Nothing was written\."):
+            load(engine, bundled_data_dir())
+    assert {"quotes", "figures", "events"} <= set(made)
+    assert inspect(engine).get_table_names() == []
+    assert helper_schemas(engine) == []
+    assert helper_threads() == []
+
+
+def test_a_schema_left_by_a_killed_load_is_dropped_by_the_next(
+    empty_db: str, engine_for: EngineFor, made: list[str]
+) -> None:
+    engine = engine_for(empty_db)
+    dead = f"{SCHEMA_PREFIX}99999999"  # above any pid a server gives a backend
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {dead}")
+        connection.exec_driver_sql(f"CREATE TABLE {dead}.quotes_fts (id integer)")
+    with engine.connect() as other:
+        # A helper's schema whose backend is alive: another load's (on another kb schema).
+        pid = other.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        other.exec_driver_sql(f"CREATE SCHEMA {SCHEMA_PREFIX}{pid}")
+        other.commit()
+        load(engine, bundled_data_dir())
+        assert made
+        assert helper_schemas(engine) == [f"{SCHEMA_PREFIX}{pid}"]
+        other.exec_driver_sql(f"DROP SCHEMA {SCHEMA_PREFIX}{pid}")
+        other.commit()
+
+
+def test_a_search_table_the_helper_cannot_copy_is_written_by_the_load(
+    empty_db: str, engine_for: EngineFor, made: list[str]
+) -> None:
+    """A default the helper would not carry over (as a later migration might add): the load
+    computes that table's documents itself, and the table keeps its default."""
+    engine = engine_for(empty_db)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE events_fts ALTER document SET DEFAULT ''")
+    migrated = search_tables(engine)
+    load(engine, bundled_data_dir())
+    assert "events" not in made
+    assert {"quotes", "figures"} <= set(made)
+    assert search_tables(engine) == migrated
+    assert wrong_documents(engine) == dict.fromkeys(FTS_TABLES, 0)
+
+
+def test_a_move_the_server_refuses_leaves_the_load_s_table_to_fill(
+    empty_db: str, engine_for: EngineFor, made: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refusal halfway through a move (the old table dropped) rolls back to before it."""
+    replace = documents_module._replace
+
+    def refused(connection: Connection, name: str, schema: str) -> None:
+        replace(connection, name, schema)
+        if name == "events_fts":
+            connection.exec_driver_sql("SELECT 1 / 0")
+
+    monkeypatch.setattr(documents_module, "_replace", refused)
+    engine = engine_for(empty_db)
+    migrated = search_tables(engine)
+    load(engine, bundled_data_dir())
+    assert "events" not in made
+    assert {"quotes", "figures"} <= set(made)
+    assert search_tables(engine) == migrated
+    assert wrong_documents(engine) == dict.fromkeys(FTS_TABLES, 0)
+    assert helper_schemas(engine) == []
+
+
+def test_a_role_that_may_not_make_a_schema_loads_without_the_helper(
+    empty_db: str, engine_for: EngineFor, made: list[str]
+) -> None:
+    engine = engine_for(empty_db)
+    with engine.begin() as connection:
+        database = connection.execute(text("SELECT current_database()")).scalar_one()
+        connection.exec_driver_sql(f'REVOKE CREATE ON DATABASE "{database}" FROM CURRENT_USER')
+    report = load(engine, bundled_data_dir())
+    assert report.tables["quotes"].inserted > 0
+    assert made == []
+    assert wrong_documents(engine) == dict.fromkeys(FTS_TABLES, 0)
+    assert helper_schemas(engine) == []

@@ -23,6 +23,7 @@ from kb.db import describe_url, make_engine, migrate, writing
 from kb.errors import KbError
 from kb.loader.checking import check_record
 from kb.loader.crosscheck import CrossCheck
+from kb.loader.documents import DocumentHelper
 from kb.loader.fingerprints import FilePlan, plan_files, record_files, size
 from kb.loader.lookup import refresh_names
 from kb.loader.merge import Merger
@@ -143,9 +144,13 @@ def _load(engine: Engine, options: _Options) -> LoadReport:
     problems = Problems()
     files = data_files(data, problems)
     try:
-        with writing_alone(
-            engine, commit=not options.dry_run, wait=options.wait, notice=options.notice
-        ) as connection:
+        # The helper outlives the load's transaction: it drops its schema once that has ended.
+        with (
+            DocumentHelper(engine) as helper,
+            writing_alone(
+                engine, commit=not options.dry_run, wait=options.wait, notice=options.notice
+            ) as connection,
+        ):
             migrate(connection)
             run = _Run(
                 connection,
@@ -159,7 +164,7 @@ def _load(engine: Engine, options: _Options) -> LoadReport:
             run.read(options.progress)
             if problems:
                 raise problems.error(display_path(data), loading=True)
-            changes, observed = _write(connection, run, options)
+            changes, observed = _write(connection, run, options, helper)
     except DBAPIError as error:
         # Validation should have caught everything; if the database still refuses, say so
         # plainly (the transaction was rolled back, so nothing was written).
@@ -179,17 +184,23 @@ def _load(engine: Engine, options: _Options) -> LoadReport:
 
 
 def _write(
-    connection: Connection, run: _Run, options: _Options
+    connection: Connection, run: _Run, options: _Options, helper: DocumentHelper
 ) -> tuple[dict[str, TableChange], tuple[Any, Any] | None]:
-    """Merge the checked rows, refresh the name keys and record the files read; with an
-    observer, what it saw before and after."""
+    """Merge the checked rows (on PostgreSQL, with `helper` building search tables beside
+    the load), refresh the name keys and record the files read; with an observer, what it saw
+    before and after."""
     observe = options.observe
     before = observe(connection) if observe is not None else None
     options.progress(run.progress("writing"))
-    changes = Merger(connection, options.prune, run.plan.skipped_rows, run.counts()).run()
+    merger = Merger(connection, options.prune, run.plan.skipped_rows, run.counts())
+    if connection.dialect.name == "postgresql":
+        merger.helper = helper
+    changes = merger.run()
     refresh_names(connection, pruned=options.prune)
-    observed = (before, observe(connection)) if observe is not None else None
     record_files(connection, run.plan, run.stage.rows_per_file(), run.seeds)
+    # Last: the helper builds the last search tables while the load writes its bookkeeping.
+    merger.write_documents()
+    observed = (before, observe(connection)) if observe is not None else None
     run.stage.drop()
     options.progress(run.progress("done"))
     return changes, observed

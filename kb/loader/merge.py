@@ -10,10 +10,10 @@ A load that at least doubles a full-text-indexed SQLite table drops the triggers
 FTS5 table in step (for quotes, also the one on people that follows their speakers' names) for
 the writes and rebuilds the index once afterwards: keeping it in step row by row costs several
 times more. On PostgreSQL the quotes' tsvectors live in quotes_fts, written by statement-level
-triggers (one INSERT … SELECT per statement): a load into an empty searchable table writes
-the documents once the rows are in, computed by kb.loader.documents on a second connection
-while the load writes the next tables, and builds the GIN index after them, as it does the
-table's own indexes.
+triggers (one INSERT … SELECT per statement): a load into an empty searchable table drops
+that trigger and, once the rows are in, has kb.loader.documents build the whole search table
+(documents, key, GIN index) on a second connection while the load writes the next tables;
+write_documents(), last in the load's transaction, puts it in place.
 """
 
 from __future__ import annotations  # noqa: I001
@@ -48,10 +48,11 @@ class Merger:
     staged_rows: dict[str, int]  # rows per table in its staging table
     # Tables that were empty before this load.
     filled: set[str] = dataclasses.field(default_factory=set)
-    # PostgreSQL: computes the documents of the tables filled from empty (while run() runs).
+    # PostgreSQL: builds the search tables of the tables filled from empty (while run() runs).
     helper: DocumentHelper | None = None
-    # Tables whose documents the helper computes, with what to run once they are written.
-    later: list[tuple[str, list[str]]] = dataclasses.field(default_factory=list)
+    # Tables whose search tables the helper builds, with their indexes' statements (should
+    # the load have to build them after all) and what to run once they are in place.
+    later: list[tuple[str, list[str], list[str]]] = dataclasses.field(default_factory=list)
 
     @property
     def postgresql(self) -> bool:
@@ -59,20 +60,16 @@ class Merger:
         return self.connection.dialect.name == "postgresql"
 
     def run(self) -> dict[str, TableChange]:
-        """Merge every table in load order; then, with prune, delete the missing rows."""
-        if not self.postgresql:
-            return self._run()
-        with DocumentHelper(self.connection) as self.helper:
-            return self._run()
+        """Merge every table in load order; then, with prune, delete the missing rows.
 
-    def _run(self) -> dict[str, TableChange]:
-        """run(), with the helper (if any) open."""
+        On PostgreSQL, search tables the helper builds are put in place by
+        write_documents(), which the load calls last.
+        """
         changes: dict[str, TableChange] = {}
         rebuild = self._bulk_fts_tables()
         triggers = self._drop_triggers(rebuild)
         for name in TABLES:
             changes[name] = self.merge(name)
-        self._write_documents()
         if self.prune:
             for name in reversed(TABLES):
                 self._sql(f"DELETE FROM {name} WHERE id IN (SELECT id FROM kb_missing_{name})")
@@ -84,9 +81,11 @@ class Merger:
         if self.postgresql:
             # After a bulk change, fresh statistics for the planner: autovacuum would get to
             # them only later, and plans made on stale counts can be slower by orders.
+            later = {name for name, _, _ in self.later}  # analyzed once they are in place
             for name, change in changes.items():
                 if change.inserted + change.updated + change.deleted >= _ANALYZE_AFTER:
-                    for analyzed in (name, *_search_tables(name)):
+                    searched = () if name in later else _search_tables(name)
+                    for analyzed in (name, *searched):
                         self._sql(f"ANALYZE {analyzed}")
         for name in TABLES:
             self._sql(f"DROP TABLE IF EXISTS kb_plan_{name}")
@@ -149,7 +148,7 @@ class Merger:
             # a foreign key locks the table it refers to, which readers of a table that had
             # rows must not wait for.) Nothing can be missing.
             rebuild = []
-            searched: tuple[bool, list[str]] = (False, [])
+            searched: tuple[bool, list[str], list[str]] = (False, [], [])
             if staged:
                 rebuild += drop_indexes(self.connection, name)
                 if self.postgresql:
@@ -191,19 +190,20 @@ class Merger:
         change.unchanged += self.skipped_rows[name]
         return change
 
-    def _search_apart(self, name: str) -> tuple[bool, list[str]]:
+    def _search_apart(self, name: str) -> tuple[bool, list[str], list[str]]:
         """PostgreSQL, into an empty table: drop the GIN index of its search table and the
         trigger that writes each inserted row's document there; return whether the documents
-        are to be written (the trigger was there), and the statements that make them again.
+        are to be written (the trigger was there), the statements that make the search table's
+        indexes again, and the one that makes the trigger again.
 
         The trigger would do the same work, but first keep every new row in a transition
         table (spilled to disk past work_mem): a third of the insert's time at 333,333 events.
         """
-        rebuild: list[str] = []
+        indexes: list[str] = []
         for table in _search_tables(name):
-            rebuild += drop_indexes(self.connection, table)
+            indexes += drop_indexes(self.connection, table)
         if name not in FTS_TABLES:
-            return False, rebuild
+            return False, indexes, []
         rows = self.connection.execute(
             text(
                 "SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t "
@@ -212,29 +212,40 @@ class Merger:
             {"table": name, "trigger": f"{name}_ai"},
         ).all()
         if not rows:
-            return False, rebuild
+            return False, indexes, []
         self._sql(f"DROP TRIGGER {name}_ai ON {name}")
-        return True, [*rebuild, rows[0][0]]
+        return True, indexes, [rows[0][0]]
 
-    def _documents(self, name: str, rows: int, write: bool, then: list[str]) -> None:
-        """Write the documents of a table just filled (if `write`), then run `then`: at once,
-        or after the last table when the helper computes them."""
-        if write and self.helper is not None and self.helper.submit(name, rows):
-            self.later.append((name, then))
+    def _documents(
+        self, name: str, rows: int, write: bool, indexes: list[str], then: list[str]
+    ) -> None:
+        """Write the documents of a table just filled (if `write`), build its search table's
+        `indexes`, then run `then`: at once, or after the last table when the helper builds
+        the search table."""
+        helper = self.helper
+        if write and helper is not None and helper.submit(self.connection, name, rows, indexes):
+            self.later.append((name, indexes, then))
             return
         if write:
             self._documents_here(name)
-        for statement in then:
+        for statement in [*indexes, *then]:
             self._sql(statement)
 
-    def _write_documents(self) -> None:
-        """Write the documents the helper computed (or, where it could not, compute them
-        here), then build the search tables' indexes and make their triggers again."""
-        for name, then in self.later:
+    def write_documents(self) -> None:
+        """Put the search tables the helper built in place (or, where it could not, compute
+        their documents and build their indexes here), then make their triggers again.
+
+        Called last in the load's transaction, after the bookkeeping, which the load's backend
+        writes while the helper's builds the last search tables.
+        """
+        for name, indexes, then in self.later:
             assert self.helper is not None  # only the helper defers documents
-            if not self.helper.write(name):
+            if self.helper.move(self.connection, name):
+                statements = then
+            else:
                 self._documents_here(name)
-            for statement in then:
+                statements = [*indexes, *then, *(f"ANALYZE {t}" for t in _search_tables(name))]
+            for statement in statements:
                 self._sql(statement)
         self.later.clear()
 
