@@ -1,9 +1,12 @@
-"""PostgreSQL: a load's search documents made on a second connection (kb.loader.documents).
+"""PostgreSQL: a load's search tables built on a second connection (kb.loader.documents).
 
 The helper's documents must be the ones the load's own transaction would compute, on a first
 load that migrates a new database in its transaction too (the helper cannot see those
-functions: it makes them again from the load's catalog). When the helper fails the load
-computes them itself; when the load fails the helper is stopped and nothing is left behind.
+functions: it makes them again from the load's catalog), and the search tables it builds must
+be the migrated ones in every respect the catalog records once the load has moved them in.
+When the helper fails, or the load cannot move its table, the load computes the documents
+itself; when the load fails or rolls back the helper is stopped, and neither its schema nor
+its tables are left behind.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.servers import SUPERUSER_ENV, superuser_url
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
 from kb.errors import KbError
@@ -320,4 +324,23 @@ def test_a_role_that_may_not_make_a_schema_loads_without_the_helper(
     assert report.tables["quotes"].inserted > 0
     assert made == []
     assert wrong_documents(engine) == dict.fromkeys(FTS_TABLES, 0)
+    assert helper_schemas(engine) == []
+
+
+def test_a_superuser_s_load_leaves_the_search_tables_to_their_owner(
+    empty_db: str, engine_for: EngineFor, made: list[str]
+) -> None:
+    """The helper's tables are the load's role's; moved in, they get the migrated tables'
+    owner back, and with it the grants that owner made."""
+    superuser = superuser_url()
+    if superuser is None:
+        pytest.skip(f"set {SUPERUSER_ENV} to a superuser's URL on the test server")
+    migrated = search_tables(engine_for(empty_db))
+    url = make_url(superuser).set(database=make_url(empty_db).database)
+    engine = engine_for(url.render_as_string(hide_password=False))
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT current_user")).scalar_one() != migrated[0][2]
+    load(engine, bundled_data_dir())
+    assert {"quotes", "figures", "events"} <= set(made)
+    assert search_tables(engine) == migrated
     assert helper_schemas(engine) == []
