@@ -26,7 +26,7 @@ from sqlalchemy.pool import StaticPool
 from kb.errors import KbError
 from kb.loader import documents as documents_module
 from kb.loader import load
-from kb.loader.documents import SCHEMA_PREFIX, DocumentHelper
+from kb.loader.documents import SCHEMA_PREFIX, DocumentHelper, _make_schema
 from kb.loader.merge import Merger
 from kb.loader.staging import Stage
 from kb.paths import bundled_data_dir
@@ -273,6 +273,23 @@ def test_a_schema_left_by_a_killed_load_is_dropped_by_the_next(
         assert helper_schemas(engine) == [f"{SCHEMA_PREFIX}{pid}"]
         other.exec_driver_sql(f"DROP SCHEMA {SCHEMA_PREFIX}{pid}")
         other.commit()
+
+
+def test_a_schema_named_for_the_helper_s_own_pid_is_a_dead_backend_s(
+    empty_db: str, engine_for: EngineFor
+) -> None:
+    """The server gave a dead load's helper's pid again, to the new helper: its schema is
+    made anew, empty."""
+    with engine_for(empty_db).connect() as helper:
+        pid = helper.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        schema = f"{SCHEMA_PREFIX}{pid}"
+        helper.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        helper.exec_driver_sql(f"CREATE TABLE {schema}.quotes_fts (id integer)")
+        helper.commit()
+        assert _make_schema(helper) == schema
+        assert inspect(helper).get_table_names(schema=schema) == []
+        helper.exec_driver_sql(f"DROP SCHEMA {schema}")
+        helper.commit()
 
 
 def test_a_search_table_the_helper_cannot_copy_is_written_by_the_load(

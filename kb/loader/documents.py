@@ -297,13 +297,17 @@ class DocumentHelper:
 
 
 def _make_schema(helper: Connection) -> str:
-    """Make the helper's schema, after dropping any a killed load left behind; its name."""
+    """Make the helper's schema, after dropping any a killed load left behind; its name.
+
+    A schema is stale when no other backend has its pid: one named for the helper's own pid
+    can only be a dead backend's whose pid the server gave again.
+    """
     pid = helper.execute(text("SELECT pg_backend_pid()")).scalar_one()
     stale = helper.execute(
         text(
             "SELECT quote_ident(nspname) FROM pg_namespace WHERE nspname ~ :pattern "
-            "AND substr(nspname, :digits) NOT IN "
-            "(SELECT CAST(pid AS text) FROM pg_stat_activity WHERE pid IS NOT NULL)"
+            "AND substr(nspname, :digits) NOT IN (SELECT CAST(pid AS text) "
+            "FROM pg_stat_activity WHERE pid IS NOT NULL AND pid <> pg_backend_pid())"
         ),
         {"pattern": f"^{SCHEMA_PREFIX}[0-9]+$", "digits": len(SCHEMA_PREFIX) + 1},
     ).scalars()
