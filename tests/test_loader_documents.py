@@ -292,6 +292,18 @@ def test_a_schema_named_for_the_helper_s_own_pid_is_a_dead_backend_s(
         helper.commit()
 
 
+def loads_events_documents_itself(engine: Engine, made: list[str]) -> None:
+    """Load the bundled collection: the helper builds the search tables of quotes and
+    figures, the load computes the events' documents, and every search table ends as it was
+    migrated, holding the right documents."""
+    migrated = search_tables(engine)
+    load(engine, bundled_data_dir())
+    assert "events" not in made
+    assert {"quotes", "figures"} <= set(made)
+    assert search_tables(engine) == migrated
+    assert wrong_documents(engine) == dict.fromkeys(FTS_TABLES, 0)
+
+
 def test_a_search_table_the_helper_cannot_copy_is_written_by_the_load(
     empty_db: str, engine_for: EngineFor, made: list[str]
 ) -> None:
@@ -300,12 +312,7 @@ def test_a_search_table_the_helper_cannot_copy_is_written_by_the_load(
     engine = engine_for(empty_db)
     with engine.begin() as connection:
         connection.exec_driver_sql("ALTER TABLE events_fts ALTER document SET DEFAULT ''")
-    migrated = search_tables(engine)
-    load(engine, bundled_data_dir())
-    assert "events" not in made
-    assert {"quotes", "figures"} <= set(made)
-    assert search_tables(engine) == migrated
-    assert wrong_documents(engine) == dict.fromkeys(FTS_TABLES, 0)
+    loads_events_documents_itself(engine, made)
 
 
 def test_a_move_the_server_refuses_leaves_the_load_s_table_to_fill(
@@ -321,12 +328,7 @@ def test_a_move_the_server_refuses_leaves_the_load_s_table_to_fill(
 
     monkeypatch.setattr(documents_module, "_replace", refused)
     engine = engine_for(empty_db)
-    migrated = search_tables(engine)
-    load(engine, bundled_data_dir())
-    assert "events" not in made
-    assert {"quotes", "figures"} <= set(made)
-    assert search_tables(engine) == migrated
-    assert wrong_documents(engine) == dict.fromkeys(FTS_TABLES, 0)
+    loads_events_documents_itself(engine, made)
     assert helper_schemas(engine) == []
 
 
