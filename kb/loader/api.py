@@ -192,9 +192,7 @@ def _write(
     observe = options.observe
     before = observe(connection) if observe is not None else None
     options.progress(run.progress("writing"))
-    merger = Merger(connection, options.prune, run.plan.skipped_rows, run.counts())
-    if connection.dialect.name == "postgresql":
-        merger.helper = helper
+    merger = Merger(connection, options.prune, run.plan.skipped_rows, run.counts(), helper=helper)
     changes = merger.run()
     refresh_names(connection, pruned=options.prune)
     record_files(connection, run.plan, run.stage.rows_per_file(), run.seeds)

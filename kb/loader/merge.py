@@ -48,7 +48,8 @@ class Merger:
     staged_rows: dict[str, int]  # rows per table in its staging table
     # Tables that were empty before this load.
     filled: set[str] = dataclasses.field(default_factory=set)
-    # PostgreSQL: builds the search tables of the tables filled from empty (while run() runs).
+    # Builds the search tables of the tables filled from empty, while run() runs (PostgreSQL
+    # only: on SQLite no table's documents are written apart, so it is never asked).
     helper: DocumentHelper | None = None
     # Tables whose search tables the helper builds, with their indexes' statements (should
     # the load have to build them after all) and what to run once they are in place.
