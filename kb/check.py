@@ -509,6 +509,34 @@ def duplicates(connection: Connection, findings: Findings) -> None:
     findings.note = "no likely duplicates among {} people, {} parties, {} metrics".format(*counts)
 
 
+def load_leftovers(connection: Connection, findings: Findings) -> None:
+    """PostgreSQL: no schema that the helper of a killed load left (kb.loader.documents); a
+    warning, since the next load drops it."""
+    from kb.loader.documents import stale_schemas
+
+    if is_sqlite(connection):
+        findings.skipped = True
+        findings.note = "a SQLite load writes nothing outside its own transaction"
+        return
+    findings.warns = True
+    for schema in stale_schemas(connection):
+        tables, size = connection.execute(
+            text(
+                "SELECT count(*), coalesce(sum(pg_total_relation_size(oid)), 0) FROM pg_class "
+                "WHERE relnamespace = to_regnamespace(:schema) AND relkind = 'r'"
+            ),
+            {"schema": schema},
+        ).one()
+        findings.add(
+            f"schema {schema} ({tables} {'table' if tables == 1 else 'tables'}, "
+            f"{size / 2**20:.1f} MiB) left by a killed load: the next `kb load` drops it "
+            f"(or DROP SCHEMA {schema} CASCADE)"
+        )
+    findings.note = (
+        "the next `kb load` drops them" if findings.count else "no schema left by a killed load"
+    )
+
+
 CHECKS: tuple[tuple[str, Check], ...] = (
     ("integrity", integrity),
     ("foreign keys", foreign_keys),
@@ -518,4 +546,5 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("spans", spans),
     ("views", views),
     ("duplicates", duplicates),
+    ("load leftovers", load_leftovers),
 )

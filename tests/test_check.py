@@ -110,6 +110,7 @@ def sound_report(url: str) -> str:
         integrity = "ok: PRAGMA integrity_check"
         keys = "ok: PRAGMA foreign_key_check"
         indexes = "events_fts, figures_fts, metrics_fts, people_fts, quotes_fts, sources_fts"
+        leftovers = "skipped: a SQLite load writes nothing outside its own transaction"
     else:
         integrity = "skipped: PRAGMA integrity_check is SQLite's; PostgreSQL has none built in"
         keys = "ok: 18 foreign keys"
@@ -117,6 +118,7 @@ def sound_report(url: str) -> str:
             "ix_events_fts, ix_figures_fts, ix_metrics_fts, ix_people_fts, ix_quotes_fts, "
             "ix_sources_fts"
         )
+        leftovers = "ok: no schema left by a killed load"
     return (
         f"Checking {describe_url(url)}\n"
         "\n"
@@ -128,8 +130,9 @@ def sound_report(url: str) -> str:
         f"spans              ok: {spans} spans against their source texts\n"
         "views              ok: events_view, figures_view, quotes_view, timeline\n"
         f"duplicates         ok: no likely duplicates among {people} people, 3 parties, 9 metrics\n"
+        f"load leftovers     {leftovers}\n"
         "\n"
-        "All 8 checks passed.\n"
+        "All 9 checks passed.\n"
     )
 
 
@@ -164,9 +167,10 @@ def test_check_json_lists_every_check(kb: Kb, seeded_db: str) -> None:
         "spans",
         "views",
         "duplicates",
+        "load leftovers",
     ]
-    expected_integrity = "ok" if is_sqlite(seeded_db) else "skipped"
-    assert [c["status"] for c in report["checks"]] == [expected_integrity] + ["ok"] * 7
+    integrity, leftovers = ("ok", "skipped") if is_sqlite(seeded_db) else ("skipped", "ok")
+    assert [c["status"] for c in report["checks"]] == [integrity, *["ok"] * 7, leftovers]
     assert all(c["problems"] == [] and c["problem_count"] == 0 for c in report["checks"])
 
 
@@ -334,6 +338,39 @@ def test_check_catches_rows_deleted_while_document_triggers_were_gone(
         f"{RECREATE}",
         f"figures_fts and figures disagree on 1 rows: refill it with {refill}",
     ]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_check_warns_of_a_schema_a_killed_load_left(kb: Kb, seeded_db: str) -> None:
+    """A helper's schema whose backend has ended is reported with its size and how to drop
+    it (a warning: the database is sound); one whose load is still running is not."""
+    dead = "kb_loading_99999999"  # above any pid a server gives a backend
+    tamper(
+        seeded_db,
+        f"CREATE SCHEMA {dead}",
+        f"CREATE TABLE {dead}.quotes_fts AS "
+        "SELECT g AS id, repeat('x', 1000) AS document FROM generate_series(1, 2000) g",
+        f"CREATE TABLE {dead}.figures_fts (id integer)",
+    )
+    engine = create_engine(seeded_db)
+    try:
+        with engine.connect() as running:
+            pid = running.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            running.exec_driver_sql(f"CREATE SCHEMA kb_loading_{pid}")
+            running.commit()
+            result = kb("check", db=seeded_db)
+    finally:
+        engine.dispose()
+    assert result.exit_code == 0, result.output
+    lines = section(result.stdout, "load leftovers")
+    assert lines[0] == "load leftovers     warning: 1 schema left behind, see below"
+    assert re.fullmatch(
+        rf"schema {dead} \(2 tables, 2\.[0-9] MiB\) left by a killed load: the next "
+        rf"`kb load` drops it \(or DROP SCHEMA {dead} CASCADE\)",
+        lines[1],
+    ), lines
+    assert len(lines) == 2
+    assert result.stdout.endswith("All 9 checks passed (with warnings).\n")
 
 
 def test_check_catches_a_corrupt_page(kb: Kb, seeded_sqlite: Path) -> None:

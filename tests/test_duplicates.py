@@ -96,4 +96,4 @@ def test_kb_check_warns_and_passes(kb: Kb, tmp_path: Path, empty_sqlite: Path) -
         "  metrics 'eu-foreign-trade' and 'eu-share-of-foreign-trade': both are named "
         "'EU share of foreign trade'"
     )
-    assert lines[-1] == "All 8 checks passed (with warnings)."
+    assert lines[-1] == "All 9 checks passed (with warnings)."

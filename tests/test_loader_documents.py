@@ -275,6 +275,22 @@ def test_a_schema_left_by_a_killed_load_is_dropped_by_the_next(
         other.commit()
 
 
+def test_a_reload_that_changes_nothing_drops_a_killed_load_s_schema(
+    seeded_db: str, engine_for: EngineFor, made: list[str]
+) -> None:
+    """Every load drops what killed loads left, not only one whose helper starts (as `kb
+    check` tells): here nothing is written, so no helper starts."""
+    engine = engine_for(seeded_db)
+    dead = f"{SCHEMA_PREFIX}99999999"
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {dead}")
+        connection.exec_driver_sql(f"CREATE TABLE {dead}.quotes_fts (id integer)")
+    report = load(engine, bundled_data_dir())
+    assert not any(change.inserted for change in report.tables.values())
+    assert not made
+    assert helper_schemas(engine) == []
+
+
 def test_a_schema_named_for_the_helper_s_own_pid_is_a_dead_backend_s(
     empty_db: str, engine_for: EngineFor
 ) -> None:

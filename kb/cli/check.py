@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 # Problems printed under a failed check in the table output (JSON lists all that were kept).
 SHOWN_PROBLEMS = 10
 MARKS = {"ok": "ok", "failed": "FAILED", "skipped": "skipped", "warning": "warning"}
+# What each check that warns counts: one, and more than one.
+WARNED = {
+    "duplicates": ("likely duplicate", "likely duplicates"),
+    "load leftovers": ("schema left behind", "schemas left behind"),
+}
 # Columns a sentence of the coverage report is shortened to, its offsets and indent included.
 COVERAGE_WIDTH = 80
 
@@ -45,7 +50,9 @@ def check(ctx: click.Context, db: str | None, fmt: str, coverage: bool) -> None:
     that each source's text still has its recorded SHA-256, that every quote, figure, event,
     role, alias and participant span still reads its words in the source text, and that the
     views exist. Warns (without failing) about likely duplicates: people, parties and metrics
-    with the same folded name, shared aliases or transliteration-close names.
+    with the same folded name, shared aliases or transliteration-close names; and, on
+    PostgreSQL, about a schema that a killed load left behind (kb_loading_<pid>, which the
+    next load drops).
     Prints one line per check (ok, FAILED with the rows at fault, warning, or skipped); writes
     nothing.
 
@@ -102,7 +109,8 @@ def _mark(result: CheckResult) -> str:
     if result.status == "failed":
         return f"FAILED: {count} problem{'' if count == 1 else 's'}"
     if result.status == "warning":
-        return f"warning: {count} likely duplicate{'' if count == 1 else 's'}, see below"
+        one, more = WARNED[result.name]
+        return f"warning: {count} {one if count == 1 else more}, see below"
     mark = MARKS[result.status]
     return f"{mark}: {result.note}" if result.note else mark
 

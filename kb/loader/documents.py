@@ -21,7 +21,7 @@ So the load stays one transaction: until it commits, nobody sees the new search 
 kb's schema (the helper's schema grants nothing to anyone else), and if it rolls back they go
 back to the helper's schema. After the load's transaction ends, the helper drops its schema,
 with whatever is left in it; a schema left by a load that was killed is dropped by the next
-load's helper, once no backend has its pid.
+load (any load, as it starts), once no backend has its pid.
 
 If the helper cannot build a table's search table (it cannot connect or make its schema, the
 server refuses a temporary function, the search table has a foreign key or a trigger it could
@@ -235,7 +235,18 @@ class DocumentHelper:
             pass
 
     def __enter__(self) -> DocumentHelper:
+        if self.engine.dialect.name == "postgresql":
+            self._sweep()
         return self
+
+    def _sweep(self) -> None:
+        """Drop the schemas killed loads left, on a connection of the pool: every load does,
+        whether or not its helper starts (a reload seldom fills a table from empty)."""
+        try:
+            with self.engine.connect() as connection:
+                drop_stale_schemas(connection)
+        except DBAPIError:
+            pass  # no server, say: the load's own connection tells the user what is wrong
 
     def __exit__(self, *exc: object) -> None:
         self.close()
@@ -303,20 +314,7 @@ def _make_schema(helper: Connection) -> str:
     can only be a dead backend's whose pid the server gave again.
     """
     pid = helper.execute(text("SELECT pg_backend_pid()")).scalar_one()
-    stale = helper.execute(
-        text(
-            "SELECT quote_ident(nspname) FROM pg_namespace WHERE nspname ~ :pattern "
-            "AND substr(nspname, :digits) NOT IN (SELECT CAST(pid AS text) "
-            "FROM pg_stat_activity WHERE pid IS NOT NULL AND pid <> pg_backend_pid())"
-        ),
-        {"pattern": f"^{SCHEMA_PREFIX}[0-9]+$", "digits": len(SCHEMA_PREFIX) + 1},
-    ).scalars()
-    for name in list(stale):
-        try:
-            helper.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")
-            helper.commit()
-        except DBAPIError:  # another role's, say: not the helper's to drop
-            helper.rollback()
+    drop_stale_schemas(helper)
     schema = f"{SCHEMA_PREFIX}{pid}"
     try:
         helper.exec_driver_sql(f"CREATE SCHEMA {schema}")
@@ -325,6 +323,32 @@ def _make_schema(helper: Connection) -> str:
         helper.rollback()
         raise
     return schema
+
+
+def drop_stale_schemas(connection: Connection) -> None:
+    """Drop the schemas that killed loads left (those of other roles stay), committing each."""
+    for name in stale_schemas(connection):
+        try:
+            connection.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")
+            connection.commit()
+        except DBAPIError:  # another role's, say: not this one's to drop
+            connection.rollback()
+
+
+def stale_schemas(connection: Connection) -> list[str]:
+    """The helpers' schemas that no other backend's pid names, quoted, in order: left by
+    loads that were killed (kb check reports them; the next load drops them)."""
+    return list(
+        connection.execute(
+            text(
+                "SELECT quote_ident(nspname) FROM pg_namespace WHERE nspname ~ :pattern "
+                "AND substr(nspname, :digits) NOT IN (SELECT CAST(pid AS text) "
+                "FROM pg_stat_activity WHERE pid IS NOT NULL AND pid <> pg_backend_pid()) "
+                "ORDER BY nspname"
+            ),
+            {"pattern": f"^{SCHEMA_PREFIX}[0-9]+$", "digits": len(SCHEMA_PREFIX) + 1},
+        ).scalars()
+    )
 
 
 def _build(connection: Connection, table: str, indexes: list[str]) -> _Build | None:
