@@ -21,7 +21,7 @@ So the load stays one transaction: until it commits, nobody sees the new search 
 kb's schema (the helper's schema grants nothing to anyone else), and if it rolls back they go
 back to the helper's schema. After the load's transaction ends, the helper drops its schema,
 with whatever is left in it; a schema left by a load that was killed is dropped by the next
-load (any load, as it starts), once no backend has its pid.
+load (any load, as it ends), once no backend has its pid.
 
 If the helper cannot build a table's search table (it cannot connect or make its schema, the
 server refuses a temporary function, the search table has a foreign key or a trigger it could
@@ -235,21 +235,23 @@ class DocumentHelper:
             pass
 
     def __enter__(self) -> DocumentHelper:
-        if self.engine.dialect.name == "postgresql":
-            self._sweep()
         return self
 
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        self.close()
+        if kind is None and self.engine.dialect.name == "postgresql":
+            self._sweep()
+
     def _sweep(self) -> None:
-        """Drop the schemas killed loads left, on a connection of the pool: every load does,
-        whether or not its helper starts (a reload seldom fills a table from empty)."""
+        """After a load: drop the schemas killed loads left, on a connection of the pool (the
+        load's own, given back). Every load does, whether or not its helper started (a reload
+        seldom fills a table from empty)."""
         try:
             with self.engine.connect() as connection:
                 drop_stale_schemas(connection)
         except DBAPIError:
-            pass  # no server, say: the load's own connection tells the user what is wrong
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+            # The server went away, say: the load has ended well, and the next one sweeps.
+            pass
 
     def _file(self) -> IO[bytes]:
         """A new temporary file, removed once read, or at the latest by close()."""
