@@ -519,14 +519,16 @@ def load_leftovers(connection: Connection, findings: Findings) -> None:
         findings.note = "a SQLite load writes nothing outside its own transaction"
         return
     findings.warns = True
-    for schema in stale_schemas(connection):
-        tables, size = connection.execute(
-            text(
-                "SELECT count(*), coalesce(sum(pg_total_relation_size(oid)), 0) FROM pg_class "
-                "WHERE relnamespace = to_regnamespace(:schema) AND relkind = 'r'"
-            ),
-            {"schema": schema},
-        ).one()
+    sizes = connection.execute(
+        text(
+            "SELECT s.name, count(c.oid), coalesce(sum(pg_total_relation_size(c.oid)), 0) "
+            "FROM unnest(CAST(:names AS text[])) AS s (name) LEFT JOIN pg_class c "
+            "ON c.relnamespace = to_regnamespace(s.name) AND c.relkind = 'r' "
+            "GROUP BY s.name ORDER BY s.name"
+        ),
+        {"names": stale_schemas(connection)},
+    )
+    for schema, tables, size in sizes:
         findings.add(
             f"schema {schema} ({tables} {'table' if tables == 1 else 'tables'}, "
             f"{size / 2**20:.1f} MiB) left by a killed load: the next `kb load` drops it "

@@ -230,8 +230,8 @@ class DocumentHelper:
                 helper.exec_driver_sql(f"DROP SCHEMA IF EXISTS {self._schema} CASCADE")
                 helper.commit()
         except DBAPIError:
-            # The connection is gone, say: the next load's helper drops the schema, once no
-            # backend has its pid.
+            # The connection is gone, say: the next load drops the schema, once no backend
+            # has its pid.
             pass
 
     def __enter__(self) -> DocumentHelper:
@@ -239,7 +239,8 @@ class DocumentHelper:
 
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         self.close()
-        if kind is None and self.engine.dialect.name == "postgresql":
+        # A helper that made its schema swept as it did (_make_schema).
+        if kind is None and self._schema is None and self.engine.dialect.name == "postgresql":
             self._sweep()
 
     def _sweep(self) -> None:
