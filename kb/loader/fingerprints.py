@@ -238,19 +238,25 @@ def _remember_texts(connection: Connection, seeds_dir: Path) -> None:
     # The path os.path.join(root, path) gives, for a path relative to the seeds directory
     # (kb.loader.texts refuses any other).
     root = os.path.join(seeds_dir.resolve(), "")
+    # Into an empty table (a first load) no path can be there already: a plain insert, where
+    # the conflict check costs each row a probe of the key (0.3 s at 55,000 texts).
+    empty = connection.exec_driver_sql("SELECT 1 FROM _kb_texts LIMIT 1").first() is None
+    statement = _INSERT_TEXTS if empty else _INSERT_TEXTS + _REPLACE_TEXT
     connection.exec_driver_sql(
-        driver_marks(connection, _UPSERT_TEXTS.format(stage=stage_name("sources"))), (root,)
+        driver_marks(connection, statement.format(stage=stage_name("sources"))), (root,)
     )
 
 
-# Replaces the row of a path already there (SQLite and PostgreSQL both have ON CONFLICT). Two
-# sources may share a text file: one row per file, the last staged (a statement may not
-# update one row twice).
-_UPSERT_TEXTS = (
+# One row per text file: two sources may share one, and the last staged gives the row (a
+# statement may not write one row twice).
+_INSERT_TEXTS = (
     "INSERT INTO _kb_texts (path, size, mtime_ns, sha256) "
     "SELECT ? || s.path, s._text_size, s._text_mtime_ns, s.sha256 FROM {stage} s "
     "WHERE s._seq IN (SELECT max(_seq) FROM {stage} "
-    "WHERE path IS NOT NULL AND _text_size IS NOT NULL GROUP BY path) "
-    "ON CONFLICT (path) DO UPDATE SET "
+    "WHERE path IS NOT NULL AND _text_size IS NOT NULL GROUP BY path)"
+)
+# Replaces the row of a path already there (SQLite and PostgreSQL both have ON CONFLICT).
+_REPLACE_TEXT = (
+    " ON CONFLICT (path) DO UPDATE SET "
     "size = excluded.size, mtime_ns = excluded.mtime_ns, sha256 = excluded.sha256"
 )
