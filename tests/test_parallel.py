@@ -29,6 +29,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event
 
+import kb.loader.api
 import kb.loader.jsonl
 import kb.loader.parallel
 from kb.db import driver_execute, make_engine, writing
@@ -268,6 +269,58 @@ def test_a_reload_with_workers_skips_unchanged_files(
         str(p) for p in sorted(data.rglob("*.jsonl")) if p != docs[2]
     ]
     assert report.to_dict()["tables"]["quotes"]["updated"] == 1
+
+
+def test_a_load_that_reads_every_file_starts_its_workers_before_planning(
+    tmp_path: Path, empty_sqlite: Path, small_tasks: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker takes half a second to start: a load that will read every file (nothing is
+    loaded yet, or --reread) starts workers before it hashes and plans the files, on the CPUs
+    that planning leaves idle, and reads with those; a reload that may skip files does not.
+    Every worker has stopped once the load ends."""
+    data = generate(tmp_path, 300, "--files", "4")
+    alive: list[int] = []
+    plan_files = kb.loader.api.plan_files
+
+    def plan(*args: Any, **kwargs: Any) -> Any:
+        alive.append(len(multiprocessing.active_children()))
+        return plan_files(*args, **kwargs)
+
+    monkeypatch.setattr(kb.loader.api, "plan_files", plan)
+    engine = make_engine(f"sqlite:///{empty_sqlite}")
+    first = load(engine, data, jobs=2).to_dict()
+    assert not multiprocessing.active_children()
+    load(engine, data, jobs=2)
+    reread = load(engine, data, jobs=2, reread=True).to_dict()
+    engine.dispose()
+    # As many as the CPUs the planning leaves idle (one at least), before planning.
+    early = min(2, max(1, kb.loader.parallel.available_cpus() - 1))
+    assert alive == [early, 0, early]
+    assert not multiprocessing.active_children()
+    assert first["tables"]["quotes"]["inserted"] > 0
+    assert reread["tables"]["quotes"]["unchanged"] == first["tables"]["quotes"]["inserted"]
+
+
+def test_workers_started_early_stop_when_the_load_fails_before_reading(
+    tmp_path: Path, empty_sqlite: Path, small_tasks: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers started before planning stop when the load fails before it reads: none is
+    left running, and the database is as it was."""
+    data = generate(tmp_path, 300, "--files", "4")
+    url = f"sqlite:///{empty_sqlite}"
+    before = dump(url)
+
+    def plan(*args: Any, **kwargs: Any) -> Any:
+        assert multiprocessing.active_children()  # started, and about to be stopped
+        raise KbError("cannot plan")
+
+    monkeypatch.setattr(kb.loader.api, "plan_files", plan)
+    engine = make_engine(url)
+    with pytest.raises(KbError, match="cannot plan"):
+        load(engine, data, jobs=2)
+    engine.dispose()
+    assert not multiprocessing.active_children()
+    assert dump(url) == before
 
 
 @pytest.mark.parametrize("prune", [False, True], ids=["load", "prune"])

@@ -27,7 +27,7 @@ from kb.loader.documents import DocumentHelper
 from kb.loader.fingerprints import FilePlan, plan_files, record_files, size
 from kb.loader.lookup import refresh_names
 from kb.loader.merge import Merger
-from kb.loader.parallel import Task, default_jobs, read_in_workers, tasks
+from kb.loader.parallel import Task, Workers, default_jobs, read_in_workers, tasks
 from kb.loader.problems import Problems, display_path
 from kb.loader.progress import Progress, ProgressCallback, ignore
 from kb.loader.reading import data_files, read_file
@@ -61,9 +61,18 @@ def validate(
     with _scratch() as engine:
         problems = Problems()
         files = data_files(data, problems)
-        with writing(engine, commit=False) as connection:
+        with writing(engine, commit=False) as connection, Workers() as workers:
             migrate(connection)
-            run = _Run(connection, files, seeds, problems, prune=False, remember=False, jobs=jobs)
+            run = _Run(
+                connection,
+                files,
+                seeds,
+                problems,
+                prune=False,
+                remember=False,
+                jobs=jobs,
+                workers=workers,
+            )
             run.read(ignore)
             if problems:
                 raise problems.error(display_path(data), loading=False)
@@ -150,6 +159,7 @@ def _load(engine: Engine, options: _Options) -> LoadReport:
             writing_alone(
                 engine, commit=not options.dry_run, wait=options.wait, notice=options.notice
             ) as connection,
+            Workers() as workers,
         ):
             migrate(connection)
             run = _Run(
@@ -160,6 +170,7 @@ def _load(engine: Engine, options: _Options) -> LoadReport:
                 prune=options.prune,
                 reread=options.reread or options.prune,
                 jobs=options.jobs,
+                workers=workers,
             )
             run.read(options.progress)
             if problems:
@@ -229,6 +240,7 @@ class _Run:
         reread: bool = False,
         remember: bool = True,
         jobs: int | None = None,
+        workers: Workers | None = None,
     ) -> None:
         self.connection = connection
         self.files = files
@@ -236,6 +248,9 @@ class _Run:
         self.jobs = jobs
         self.problems = problems
         self.prune = prune
+        self.workers = workers
+        if workers is not None and (reread or self._nothing_loaded()):
+            self._start_workers(workers)
         self.plan: FilePlan = plan_files(connection, files, seeds, reread=reread, remember=remember)
         self.stage = Stage(connection)
         self.grounder = Grounder(
@@ -247,6 +262,18 @@ class _Run:
             prune=prune,
         )
         self.counter = _Counter(self.plan.bytes_to_read)
+
+    def _nothing_loaded(self) -> bool:
+        """Whether no file was loaded into the database yet (so that every file is read)."""
+        return self.connection.exec_driver_sql("SELECT 1 FROM _kb_files LIMIT 1").first() is None
+
+    def _start_workers(self, workers: Workers) -> None:
+        """Start the workers a read of every file will use, before the files are planned."""
+        jobs = self.jobs
+        if jobs is None:
+            jobs = default_jobs(sum(size(file) for file in self.files))
+        if jobs > 1:
+            workers.start(jobs, self.seeds, self.prune)
 
     def _skipped_sources(self) -> set[str]:
         """Slugs of the sources that skipped files define: their texts are final."""
@@ -326,7 +353,8 @@ class _Run:
             progress(self.progress("reading"))
 
         work = tasks(self.files, self.plan.skipped)
-        read_in_workers(jobs, self.grounder, self.problems, self.seeds, work, done)
+        started = self.workers.take(jobs) if self.workers is not None else None
+        read_in_workers(jobs, self.grounder, self.problems, self.seeds, work, done, started)
 
     def counts(self) -> dict[str, int]:
         """Rows staged per table: records per type, roles and participants included."""
