@@ -37,7 +37,7 @@ from kb.errors import KbError
 from kb.loader import load, validate
 from kb.loader.checking import Record
 from kb.loader.jsonl import WHOLE, Part
-from kb.loader.parallel import default_jobs, split
+from kb.loader.parallel import Workers, default_jobs, split
 from kb.loader.problems import LoadError, Problems
 from kb.loader.progress import Progress
 from kb.loader.raw import RawRecord
@@ -321,6 +321,17 @@ def test_workers_started_early_stop_when_the_load_fails_before_reading(
     engine.dispose()
     assert not multiprocessing.active_children()
     assert dump(url) == before
+
+
+def test_workers_started_for_another_count_are_stopped_not_used(tmp_path: Path) -> None:
+    """Workers started early for one count of jobs are not the read's when the plan asks for
+    another: they stop, and the read makes its own."""
+    with Workers() as workers:
+        workers.start(2, tmp_path, prune=False)
+        assert multiprocessing.active_children()
+        assert workers.take(3) is None
+        assert not multiprocessing.active_children()
+        assert workers.take(2) is None  # taken once
 
 
 @pytest.mark.parametrize("prune", [False, True], ids=["load", "prune"])

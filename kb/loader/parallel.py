@@ -196,8 +196,8 @@ class Workers:
     def take(self, jobs: int) -> ProcessPoolExecutor | None:
         """The workers started, when there are `jobs` of them (the read then owns them)."""
         pool, self.pool = self.pool, None
-        if pool is not None and self.jobs != jobs:
-            pool.shutdown(wait=False, cancel_futures=True)
+        if pool is not None and self.jobs != jobs:  # the plan changed the count: a new pool
+            pool.shutdown(wait=True, cancel_futures=True)
             return None
         return pool
 
