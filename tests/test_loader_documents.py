@@ -291,6 +291,22 @@ def test_a_reload_that_changes_nothing_drops_a_killed_load_s_schema(
     assert helper_schemas(engine) == []
 
 
+def test_a_dry_run_leaves_a_killed_load_s_schema(
+    empty_db: str, engine_for: EngineFor, made: list[str]
+) -> None:
+    """A dry run changes nothing, not even what a killed load left (its helper still builds
+    and drops a schema of its own); the next load drops it."""
+    engine = engine_for(empty_db)
+    dead = f"{SCHEMA_PREFIX}99999999"
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {dead}")
+    load(engine, bundled_data_dir(), dry_run=True)
+    assert "quotes" in made  # the helper ran
+    assert helper_schemas(engine) == [dead]
+    load(engine, bundled_data_dir())
+    assert helper_schemas(engine) == []
+
+
 def test_a_schema_named_for_the_helper_s_own_pid_is_a_dead_backend_s(
     empty_db: str, engine_for: EngineFor
 ) -> None:

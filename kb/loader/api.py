@@ -27,7 +27,15 @@ from kb.loader.documents import DocumentHelper
 from kb.loader.fingerprints import FilePlan, plan_files, record_files, size
 from kb.loader.lookup import refresh_names
 from kb.loader.merge import Merger
-from kb.loader.parallel import Task, Workers, default_jobs, read_in_workers, tasks
+from kb.loader.parallel import (
+    PARALLEL_MIN_BYTES,
+    Task,
+    Workers,
+    bytes_up_to,
+    default_jobs,
+    read_in_workers,
+    tasks,
+)
 from kb.loader.problems import Problems, display_path
 from kb.loader.progress import Progress, ProgressCallback, ignore
 from kb.loader.reading import data_files, read_file
@@ -155,7 +163,7 @@ def _load(engine: Engine, options: _Options) -> LoadReport:
     try:
         # The helper outlives the load's transaction: it drops its schema once that has ended.
         with (
-            DocumentHelper(engine) as helper,
+            DocumentHelper(engine, sweep=not options.dry_run) as helper,
             writing_alone(
                 engine, commit=not options.dry_run, wait=options.wait, notice=options.notice
             ) as connection,
@@ -249,7 +257,7 @@ class _Run:
         self.problems = problems
         self.prune = prune
         self.workers = workers
-        if workers is not None and (reread or self._nothing_loaded()):
+        if workers is not None and jobs != 1 and (reread or self._nothing_loaded()):
             self._start_workers(workers)
         self.plan: FilePlan = plan_files(connection, files, seeds, reread=reread, remember=remember)
         self.stage = Stage(connection)
@@ -271,7 +279,7 @@ class _Run:
         """Start the workers a read of every file will use, before the files are planned."""
         jobs = self.jobs
         if jobs is None:
-            jobs = default_jobs(sum(size(file) for file in self.files))
+            jobs = default_jobs(bytes_up_to(PARALLEL_MIN_BYTES, self.files))
         if jobs > 1:
             workers.start(jobs, self.seeds, self.prune)
 

@@ -130,6 +130,8 @@ class DocumentHelper:
     """
 
     engine: Engine
+    # Whether to drop the schemas killed loads left: not in a dry run, which changes nothing.
+    sweep: bool = True
     _executor: ThreadPoolExecutor | None = None
     _helper: Connection | None = None  # opened and used by the helper thread
     _schema: str | None = None  # the helper's schema, once made
@@ -183,7 +185,7 @@ class DocumentHelper:
                 except DBAPIError:  # no connection to spare, say: the load does the work
                     return False
                 try:
-                    self._schema = _make_schema(helper)
+                    self._schema = _make_schema(helper, sweep=self.sweep)
                 except DBAPIError:  # no right to make a schema, say
                     helper.close()
                     return False
@@ -240,7 +242,8 @@ class DocumentHelper:
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         self.close()
         # A helper that made its schema swept as it did (_make_schema).
-        if kind is None and self._schema is None and self.engine.dialect.name == "postgresql":
+        postgresql = self.engine.dialect.name == "postgresql"
+        if kind is None and self.sweep and self._schema is None and postgresql:
             self._sweep()
 
     def _sweep(self) -> None:
@@ -310,14 +313,16 @@ class DocumentHelper:
         helper.exec_driver_sql(f"DROP FUNCTION {document}({', '.join(function.types)})")
 
 
-def _make_schema(helper: Connection) -> str:
-    """Make the helper's schema, after dropping any a killed load left behind; its name.
+def _make_schema(helper: Connection, *, sweep: bool = True) -> str:
+    """Make the helper's schema, after dropping any a killed load left behind (if `sweep`);
+    its name.
 
     A schema is stale when no other backend has its pid: one named for the helper's own pid
     can only be a dead backend's whose pid the server gave again.
     """
     pid = helper.execute(text("SELECT pg_backend_pid()")).scalar_one()
-    drop_stale_schemas(helper)
+    if sweep:
+        drop_stale_schemas(helper)
     schema = f"{SCHEMA_PREFIX}{pid}"
     try:
         helper.exec_driver_sql(f"CREATE SCHEMA {schema}")

@@ -108,6 +108,17 @@ def default_jobs(bytes_to_read: int) -> int:
     return max(1, min(available_cpus(), MAX_JOBS))
 
 
+def bytes_up_to(limit: int, files: list[Path]) -> int:
+    """The bytes of `files`, counted until they reach `limit` (all that default_jobs() needs
+    to know of a large collection: a stat per file costs 40-70 ms at 10,000 files)."""
+    total = 0
+    for file in files:
+        total += size(file)
+        if total >= limit:
+            break
+    return total
+
+
 def available_cpus() -> int:
     """CPUs this process may run on."""
     if hasattr(os, "sched_getaffinity"):
